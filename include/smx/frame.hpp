@@ -1,0 +1,89 @@
+#pragma once
+/// @file frame.hpp
+/// A frame as a reader sees it: zero-copy views into the writer's slot, with a way to know
+/// whether the slot is still unchanged (`valid()`), a consistent copy (`copy_into`), and an
+/// optional pin that keeps the slot unchanged until released.
+
+#include <smx/array.hpp>
+#include <smx/error.hpp>
+#include <smx/export.hpp>
+#include <smx/schema.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace smx {
+
+namespace detail {
+class Attachment;
+}
+
+/// Where and when a frame was written.
+struct FrameInfo {
+    std::uint64_t session = 0;       ///< writer session that wrote it
+    std::uint64_t frame_number = 0;  ///< 1, 2, 3 ... per session
+    std::int64_t timestamp_ns = 0;   ///< CLOCK_REALTIME at the start of the writer's call
+    std::uint32_t slot = 0;          ///< slot index in the segment
+    std::uint64_t seq = 0;           ///< the slot's sequence value for this frame
+};
+
+/// A frame in shared memory, held by a reader. Move-only.
+///
+/// Views returned by `field()` point straight into the writer's slot (read-only pages).
+/// Unless the frame is pinned, the writer may reuse the slot after the frame was published;
+/// `valid()` tells whether that has happened yet. Check it *after* using the data: a frame
+/// whose `valid()` is true after processing was processed consistently.
+class SMX_EXPORT Frame {
+public:
+    Frame(Frame&&) noexcept;
+    Frame& operator=(Frame&&) noexcept;
+    Frame(const Frame&) = delete;
+    Frame& operator=(const Frame&) = delete;
+    /// Releases the pin, if any.
+    ~Frame();
+
+    const FrameInfo& info() const noexcept { return m_info; }
+    std::uint64_t frame_number() const noexcept { return m_info.frame_number; }
+    std::int64_t timestamp_ns() const noexcept { return m_info.timestamp_ns; }
+    const Schema& schema() const noexcept;
+
+    /// True while the slot still holds this frame (always true while pinned). A false result
+    /// is counted in the reader's `torn_views` statistic.
+    bool valid() const noexcept;
+    /// True if this frame holds a pin (see Reader::latest with Hold::pin).
+    bool pinned() const noexcept { return m_pinned; }
+    /// Gives the pin back early; afterwards the frame is an ordinary view.
+    void release() noexcept;
+
+    /// Zero-copy typed view of a field. Throws InvalidArgument if the name is unknown or T
+    /// does not match the field's dtype.
+    template <class T>
+    ArrayView<const T> field(std::string_view name) const {
+        const std::size_t i = checked_index(name, dtype_of<T>());
+        return ArrayView<const T>(static_cast<const T*>(data(i)), schema()[i].shape);
+    }
+    /// Address of field `index` in the slot.
+    const void* data(std::size_t index) const;
+    /// Bytes of field `index` in the slot.
+    std::span<const std::byte> bytes(std::size_t index) const;
+
+    /// Copies the whole frame (schema().frame_size() bytes, the slot layout) into `dst` and
+    /// returns true if the copy is consistent. Throws InvalidArgument if `dst` is too small.
+    [[nodiscard]] bool copy_into(std::span<std::byte> dst) const;
+    /// Copies one field into `dst` (exactly its nbytes) and returns true if consistent.
+    [[nodiscard]] bool copy_field_into(std::size_t index, std::span<std::byte> dst) const;
+
+    /// Internal: built by Reader.
+    Frame(std::shared_ptr<detail::Attachment> attachment, const FrameInfo& info, bool pinned) noexcept;
+
+private:
+    std::size_t checked_index(std::string_view name, DType dtype) const;
+
+    std::shared_ptr<detail::Attachment> m_attachment;
+    FrameInfo m_info;
+    bool m_pinned = false;
+};
+
+}  // namespace smx

@@ -1,0 +1,106 @@
+#pragma once
+/// @file reader.hpp
+/// A reader of a topic: learns (or checks) the writer's schema, attaches to its shared
+/// segment, and hands out frames without copying.
+
+#include <smx/error.hpp>
+#include <smx/export.hpp>
+#include <smx/frame.hpp>
+#include <smx/participant.hpp>
+#include <smx/schema.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace smx {
+
+namespace detail {
+class ReaderImpl;
+}
+
+/// How a returned frame is held.
+enum class Hold {
+    view,  ///< zero-copy; check Frame::valid() after use
+    pin,   ///< zero-copy and guaranteed unchanged until the Frame is released/destroyed
+};
+
+/// Where a reader stands with respect to the writer.
+enum class ReaderState {
+    waiting_for_writer,  ///< no writer seen yet
+    attached,            ///< attached to a live writer's segment
+    writer_gone,         ///< the writer closed or died; a new one will be picked up
+};
+
+/// Outcome of a consistent copy.
+enum class ReadStatus {
+    ok,        ///< the copy is consistent
+    no_frame,  ///< nothing to read yet (latest) or nothing new before the timeout (next)
+    torn,      ///< the writer overwrote every frame tried while copying; nothing consistent
+};
+
+struct CopyResult {
+    ReadStatus status = ReadStatus::no_frame;
+    FrameInfo info;
+    explicit operator bool() const noexcept { return status == ReadStatus::ok; }
+};
+
+/// Counters of one reader, cumulative over sessions.
+struct ReaderStats {
+    std::uint64_t delivered = 0;        ///< frames returned by latest/next/copy (new ones)
+    std::uint64_t missed = 0;           ///< frames published but skipped because we fell behind
+    std::uint64_t torn_views = 0;       ///< Frame::valid() results that were false
+    std::uint64_t notices_ignored = 0;  ///< notices with a stale session or bad slot/seq
+    std::uint64_t attachments = 0;      ///< segments attached (1 + writer restarts seen)
+};
+
+/// Reads one topic. Not thread-safe; use one Reader per thread.
+class SMX_EXPORT Reader {
+public:
+    /// Template-less: the schema is learnt from the writer (see `schema()`).
+    Reader(const Participant& participant, std::string topic);
+    /// With a template: attaching to a writer whose schema differs throws SchemaMismatch
+    /// naming every difference.
+    Reader(const Participant& participant, std::string topic, Schema expected);
+    ~Reader();
+    Reader(Reader&&) noexcept;
+    Reader& operator=(Reader&&) noexcept;
+
+    /// Blocks up to `timeout` until attached to a writer's segment; returns whether it is.
+    /// Throws SchemaMismatch (template differs) or SegmentCorrupt (segment not trustworthy).
+    bool wait_for_writer(std::chrono::nanoseconds timeout);
+
+    /// The newest frame, without blocking; nullopt if nothing was published yet (or the
+    /// writer is gone). May return the same frame as the previous call.
+    std::optional<Frame> latest(Hold hold = Hold::view);
+    /// Blocks up to `timeout` for a frame this reader has not returned yet, oldest first;
+    /// frames already overwritten are skipped and counted in `stats().missed`.
+    std::optional<Frame> next(std::chrono::nanoseconds timeout, Hold hold = Hold::view);
+
+    /// Consistent copy of the newest frame into `dst` (schema().frame_size() bytes, slot
+    /// layout; see Schema::offset). Retries with newer frames on a tear.
+    CopyResult copy_latest(std::span<std::byte> dst);
+    /// Consistent copy of the next unseen frame, waiting up to `timeout`.
+    CopyResult copy_next(std::span<std::byte> dst, std::chrono::nanoseconds timeout);
+
+    ReaderState state() const noexcept;
+    /// The writer's schema. Throws NoWriter if no writer was attached yet.
+    const Schema& schema() const;
+    /// The schema, or nullptr if no writer was attached yet.
+    std::shared_ptr<const Schema> schema_if_known() const noexcept;
+    const std::string& topic() const noexcept;
+    ReaderStats stats() const noexcept;
+
+    /// Wakes a `next()`/`wait_for_writer()` blocked in another thread (it returns nullopt/false).
+    void interrupt() noexcept;
+    /// Releases the segment and DDS entities. Idempotent; pinned frames stay valid until freed.
+    void close() noexcept;
+
+private:
+    std::unique_ptr<detail::ReaderImpl> m_impl;
+};
+
+}  // namespace smx

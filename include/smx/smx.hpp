@@ -1,0 +1,13 @@
+#pragma once
+/// @file smx.hpp
+/// Umbrella header: everything a user of smx needs.
+
+#include <smx/array.hpp>
+#include <smx/dtype.hpp>
+#include <smx/error.hpp>
+#include <smx/frame.hpp>
+#include <smx/participant.hpp>
+#include <smx/reader.hpp>
+#include <smx/schema.hpp>
+#include <smx/version.hpp>
+#include <smx/writer.hpp>

@@ -1,0 +1,142 @@
+#pragma once
+/// @file writer.hpp
+/// The one writer of a topic: owns the shared segment and announces frames over DDS.
+
+#include <smx/array.hpp>
+#include <smx/error.hpp>
+#include <smx/export.hpp>
+#include <smx/participant.hpp>
+#include <smx/schema.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace smx {
+
+namespace detail {
+class WriterImpl;
+}
+
+/// What the writer does when every slot it could write is pinned by readers.
+enum class WhenFull {
+    fail,  ///< return PublishStatus::all_slots_held at once
+    wait,  ///< wait up to WriterOptions::full_wait for a reader to release a pin
+};
+
+/// Creation options of a writer.
+struct WriterOptions {
+    std::uint32_t slots = 3;            ///< frame slots in the segment (2..1024)
+    std::uint32_t reader_capacity = 64; ///< reader registrations (1..4096)
+    std::uint32_t mode = 0600;          ///< permission bits of the segment
+    WhenFull when_full = WhenFull::fail;
+    std::chrono::nanoseconds full_wait = std::chrono::milliseconds(100);
+};
+
+/// Outcome of a write or publish; not an error: back-pressure from readers is ordinary.
+enum class PublishStatus {
+    published,       ///< the frame is in shared memory and its notice is sent
+    all_slots_held,  ///< every candidate slot is pinned by a live reader; nothing was written
+};
+
+struct PublishResult {
+    PublishStatus status = PublishStatus::published;
+    std::uint64_t frame_number = 0;  ///< number of the published frame (0 if none)
+    explicit operator bool() const noexcept { return status == PublishStatus::published; }
+};
+
+class Writer;
+
+/// A slot reserved for in-place filling (zero copy). Obtain with `Writer::loan()`, fill the
+/// views, then `Writer::publish(std::move(loan))`. A loan dropped without publishing is
+/// abandoned: the slot is marked changed and nothing is announced.
+class SMX_EXPORT Loan {
+public:
+    Loan(Loan&&) noexcept;
+    Loan& operator=(Loan&&) noexcept;
+    Loan(const Loan&) = delete;
+    Loan& operator=(const Loan&) = delete;
+    ~Loan();
+
+    /// Writable typed view of a field. Throws InvalidArgument on unknown name or wrong T.
+    template <class T>
+    ArrayView<T> field(std::string_view name) {
+        const std::size_t i = checked_index(name, dtype_of<T>());
+        return ArrayView<T>(static_cast<T*>(data(i)), schema()[i].shape);
+    }
+    /// Writable address of field `index`.
+    void* data(std::size_t index);
+    std::span<std::byte> bytes(std::size_t index);
+    const Schema& schema() const noexcept;
+    /// The frame number this loan will be published as.
+    std::uint64_t frame_number() const noexcept { return m_frame_number; }
+    /// Overrides the timestamp (default: CLOCK_REALTIME when the loan was taken).
+    void set_timestamp_ns(std::int64_t t) noexcept { m_timestamp_ns = t; }
+
+private:
+    friend class Writer;
+    friend class detail::WriterImpl;
+    Loan(detail::WriterImpl* writer, std::uint32_t slot, std::uint64_t frame_number,
+         std::int64_t timestamp_ns) noexcept;
+    std::size_t checked_index(std::string_view name, DType dtype) const;
+
+    detail::WriterImpl* m_writer = nullptr;
+    std::uint32_t m_slot = 0;
+    std::uint64_t m_frame_number = 0;
+    std::int64_t m_timestamp_ns = 0;
+};
+
+/// The single writer of a topic in a domain.
+///
+/// Construction creates the shared segment (refusing if another live writer owns the topic,
+/// replacing a dead writer's stale one) and announces the session over DDS. Destruction or
+/// `close()` tells readers the writer is gone and removes the segment.
+class SMX_EXPORT Writer {
+public:
+    /// Throws InvalidArgument (bad topic/options), WriterExists, OutOfSpace, PermissionDenied,
+    /// SystemError or DdsError; on failure nothing is left behind.
+    Writer(const Participant& participant, std::string topic, Schema schema,
+           WriterOptions options = {});
+    ~Writer();
+    Writer(Writer&&) noexcept;
+    Writer& operator=(Writer&&) noexcept;
+
+    /// Copies one frame from caller memory (one ArrayRef per field, in schema order) and
+    /// announces it. Shapes and dtypes are checked first: on a mismatch InvalidArgument names
+    /// the field, the expected and the given, and nothing is written.
+    /// `timestamp_ns` defaults to CLOCK_REALTIME at the start of the call.
+    PublishResult write(std::span<const ArrayRef> fields,
+                        std::optional<std::int64_t> timestamp_ns = std::nullopt);
+    PublishResult write(std::initializer_list<ArrayRef> fields,
+                        std::optional<std::int64_t> timestamp_ns = std::nullopt) {
+        return write(std::span<const ArrayRef>(fields.begin(), fields.size()), timestamp_ns);
+    }
+
+    /// Reserves a slot for in-place filling, or nullopt if every slot is held (after the
+    /// WhenFull policy). Only one loan may be outstanding at a time (InvalidArgument otherwise).
+    std::optional<Loan> loan();
+    /// Publishes a filled loan: the frame becomes visible and its notice is sent.
+    PublishResult publish(Loan&& loan);
+
+    /// Closes: readers see "writer gone", the segment is unlinked. Idempotent.
+    void close() noexcept;
+
+    const std::string& topic() const noexcept;
+    const Schema& schema() const noexcept;
+    std::uint64_t session() const noexcept;
+    /// Name of the POSIX shared memory object ("/smx.0.frame_data").
+    const std::string& segment_name() const noexcept;
+    /// Readers currently registered in the segment.
+    std::uint32_t reader_count() const noexcept;
+    /// Frames published so far in this session.
+    std::uint64_t frames_published() const noexcept;
+
+private:
+    std::unique_ptr<detail::WriterImpl> m_impl;
+};
+
+}  // namespace smx

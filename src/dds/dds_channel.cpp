@@ -1,0 +1,296 @@
+#include "dds/dds_channel.hpp"
+
+#include "names.hpp"
+#include "smx_wire.h"
+
+#include <smx/error.hpp>
+
+#include <cstring>
+
+namespace smx::detail {
+
+namespace {
+
+constexpr std::int32_t READER_NOTICE_DEPTH = 64;  // bounds memory of a reader that falls behind
+
+// Owns a DDS entity handle.
+class Entity {
+public:
+    Entity() = default;
+    explicit Entity(dds_entity_t e) noexcept : m_e(e) {}
+    Entity(Entity&& o) noexcept : m_e(o.m_e) { o.m_e = 0; }
+    Entity& operator=(Entity&& o) noexcept {
+        std::swap(m_e, o.m_e);
+        return *this;
+    }
+    ~Entity() {
+        if (m_e > 0) dds_delete(m_e);
+    }
+    dds_entity_t get() const noexcept { return m_e; }
+
+private:
+    dds_entity_t m_e = 0;
+};
+
+class Qos {
+public:
+    Qos() : m_q(dds_create_qos()) {}
+    ~Qos() { dds_delete_qos(m_q); }
+    Qos(const Qos&) = delete;
+    Qos& operator=(const Qos&) = delete;
+    dds_qos_t* get() const noexcept { return m_q; }
+
+private:
+    dds_qos_t* m_q;
+};
+
+// reliable, transient-local, keep-last `depth`; writers do not dispose on unregister so that
+// only an explicit retire() (or a lost writer) reads as "gone".
+void set_common_qos(const Qos& q, std::int32_t depth) {
+    dds_qset_reliability(q.get(), DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+    dds_qset_durability(q.get(), DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, depth);
+    dds_qset_destination_order(q.get(), DDS_DESTINATIONORDER_BY_RECEPTION_TIMESTAMP);
+}
+
+Entity make_topic(dds_entity_t participant, const dds_topic_descriptor_t* desc, const std::string& name,
+                  const std::string& topic) {
+    return Entity(dds_check(dds_create_topic(participant, desc, name.c_str(), nullptr, nullptr),
+                            "creating DDS topic '" + name + "' for smx topic '" + topic + "'"));
+}
+
+// A C string owned by `storage` for the lifetime of the sample being written.
+char* cstr(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+class DdsAnnouncer final : public Announcer {
+public:
+    DdsAnnouncer(std::shared_ptr<ParticipantImpl> participant, const SessionInfo& info)
+        : m_participant(std::move(participant)), m_topic(info.topic), m_info(info) {
+        const dds_entity_t pp = m_participant->entity();
+        m_info_topic = make_topic(pp, &smx_wire_Info_desc, dds_topic_name("info", info.topic), info.topic);
+        m_notice_topic = make_topic(pp, &smx_wire_Notice_desc, dds_topic_name("notice", info.topic), info.topic);
+        {
+            Qos q;
+            set_common_qos(q, 1);
+            dds_qset_writer_data_lifecycle(q.get(), false);
+            m_info_writer = Entity(dds_check(dds_create_writer(pp, m_info_topic.get(), q.get(), nullptr),
+                                             "creating the info writer of topic '" + m_topic + "'"));
+        }
+        {
+            Qos q;
+            set_common_qos(q, static_cast<std::int32_t>(info.slot_count));
+            dds_qset_writer_data_lifecycle(q.get(), false);
+            m_notice_writer = Entity(dds_check(dds_create_writer(pp, m_notice_topic.get(), q.get(), nullptr),
+                                               "creating the notice writer of topic '" + m_topic + "'"));
+        }
+        fill_info_sample();
+        dds_check(dds_write(m_info_writer.get(), &m_info_sample), "announcing topic '" + m_topic + "'");
+    }
+
+    ~DdsAnnouncer() override { retire(); }
+
+    void announce(const Notice& n) override {
+        smx_wire_Notice s{};
+        s.session = n.session;
+        s.slot = n.slot;
+        s.seq = n.seq;
+        s.frame_number = n.frame_number;
+        s.timestamp_ns = n.timestamp_ns;
+        dds_check(dds_write(m_notice_writer.get(), &s),
+                  "publishing frame " + std::to_string(n.frame_number) + " of topic '" + m_topic + "'");
+    }
+
+    void retire() noexcept override {
+        if (m_retired) return;
+        m_retired = true;
+        // Disposing the (keyless) info instance is what readers see as "writer gone".
+        dds_dispose(m_info_writer.get(), &m_info_sample);
+        m_notice_writer = Entity();
+        m_info_writer = Entity();
+    }
+
+private:
+    void fill_info_sample() {
+        m_fields.resize(m_info.fields.size());
+        for (std::size_t i = 0; i < m_info.fields.size(); ++i) {
+            const FieldDescription& f = m_info.fields[i];
+            smx_wire_FieldInfo& w = m_fields[i];
+            w.name = cstr(f.name);
+            w.dtype = cstr(f.dtype);
+            w.shape._maximum = w.shape._length = static_cast<std::uint32_t>(f.shape.size());
+            w.shape._buffer = const_cast<std::uint64_t*>(f.shape.data());
+            w.shape._release = false;
+            w.offset = f.offset;
+        }
+        smx_wire_Info& s = m_info_sample;
+        s.session = m_info.session;
+        s.host = cstr(m_info.host);
+        s.pid = m_info.pid;
+        s.topic = cstr(m_info.topic);
+        s.shm_name = cstr(m_info.shm_name);
+        s.slot_count = m_info.slot_count;
+        s.reader_capacity = m_info.reader_capacity;
+        s.layout_version = m_info.layout_version;
+        s.frame_size = m_info.frame_size;
+        s.schema_hash = m_info.schema_hash;
+        s.fields._maximum = s.fields._length = static_cast<std::uint32_t>(m_fields.size());
+        s.fields._buffer = m_fields.data();
+        s.fields._release = false;
+    }
+
+    std::shared_ptr<ParticipantImpl> m_participant;
+    std::string m_topic;
+    SessionInfo m_info;
+    std::vector<smx_wire_FieldInfo> m_fields;
+    smx_wire_Info m_info_sample{};
+    Entity m_info_topic, m_notice_topic, m_info_writer, m_notice_writer;
+    bool m_retired = false;
+};
+
+class DdsNoticeSource final : public NoticeSource {
+public:
+    DdsNoticeSource(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+        : m_participant(std::move(participant)), m_topic(topic) {
+        const dds_entity_t pp = m_participant->entity();
+        m_info_topic = make_topic(pp, &smx_wire_Info_desc, dds_topic_name("info", topic), topic);
+        m_notice_topic = make_topic(pp, &smx_wire_Notice_desc, dds_topic_name("notice", topic), topic);
+        {
+            Qos q;
+            set_common_qos(q, 1);
+            m_info_reader = Entity(dds_check(dds_create_reader(pp, m_info_topic.get(), q.get(), nullptr),
+                                             "creating the info reader of topic '" + topic + "'"));
+        }
+        {
+            Qos q;
+            set_common_qos(q, READER_NOTICE_DEPTH);
+            m_notice_reader = Entity(dds_check(dds_create_reader(pp, m_notice_topic.get(), q.get(), nullptr),
+                                               "creating the notice reader of topic '" + topic + "'"));
+        }
+        m_info_cond = Entity(dds_check(dds_create_readcondition(m_info_reader.get(), DDS_ANY_STATE),
+                                       "creating a read condition for topic '" + topic + "'"));
+        m_notice_cond = Entity(dds_check(dds_create_readcondition(m_notice_reader.get(), DDS_ANY_STATE),
+                                         "creating a read condition for topic '" + topic + "'"));
+        m_guard = Entity(dds_check(dds_create_guardcondition(pp), "creating a guard condition"));
+        m_waitset = Entity(dds_check(dds_create_waitset(pp), "creating a waitset"));
+        dds_check(dds_waitset_attach(m_waitset.get(), m_info_cond.get(), INFO_TOKEN), "attaching to a waitset");
+        dds_check(dds_waitset_attach(m_waitset.get(), m_notice_cond.get(), NOTICE_TOKEN), "attaching to a waitset");
+        dds_check(dds_waitset_attach(m_waitset.get(), m_guard.get(), GUARD_TOKEN), "attaching to a waitset");
+    }
+
+    ~DdsNoticeSource() override {
+        // The waitset must go before the conditions attached to it.
+        m_waitset = Entity();
+    }
+
+    ChannelEvent wait(std::chrono::nanoseconds timeout) override {
+        dds_attach_t triggered[3];
+        const dds_duration_t t = timeout.count() < 0 ? 0 : static_cast<dds_duration_t>(timeout.count());
+        const dds_return_t n = dds_check(dds_waitset_wait(m_waitset.get(), triggered, 3, t),
+                                         "waiting for frames of topic '" + m_topic + "'");
+        ChannelEvent ev = ChannelEvent::timeout;
+        for (dds_return_t i = 0; i < n; ++i) {
+            if (triggered[i] == GUARD_TOKEN) {
+                bool was = false;
+                dds_take_guardcondition(m_guard.get(), &was);
+                return ChannelEvent::interrupted;
+            }
+            if (triggered[i] == INFO_TOKEN) ev = ChannelEvent::info;
+            else if (ev == ChannelEvent::timeout) ev = ChannelEvent::notice;
+        }
+        return ev;
+    }
+
+    std::optional<SessionInfo> take_info() override {
+        std::optional<SessionInfo> newest;
+        for (;;) {
+            void* samples[4] = {};
+            dds_sample_info_t infos[4];
+            const dds_return_t n = dds_take(m_info_reader.get(), samples, infos, 4, 4);
+            if (n <= 0) break;
+            for (dds_return_t i = 0; i < n; ++i) {
+                if (!infos[i].valid_data) {
+                    if (infos[i].instance_state != DDS_IST_ALIVE) m_gone = true;
+                    continue;
+                }
+                newest = convert(*static_cast<const smx_wire_Info*>(samples[i]));
+                m_gone = false;
+            }
+            dds_return_loan(m_info_reader.get(), samples, n);
+        }
+        return newest;
+    }
+
+    bool writer_gone() override { return m_gone; }
+
+    std::size_t take_notices(std::vector<Notice>& out) override {
+        std::size_t count = 0;
+        for (;;) {
+            void* samples[16] = {};
+            dds_sample_info_t infos[16];
+            const dds_return_t n = dds_take(m_notice_reader.get(), samples, infos, 16, 16);
+            if (n <= 0) break;
+            for (dds_return_t i = 0; i < n; ++i) {
+                if (!infos[i].valid_data) continue;
+                const auto& s = *static_cast<const smx_wire_Notice*>(samples[i]);
+                out.push_back(Notice{s.session, s.slot, s.seq, s.frame_number, s.timestamp_ns});
+                ++count;
+            }
+            dds_return_loan(m_notice_reader.get(), samples, n);
+            if (n < 16) break;
+        }
+        return count;
+    }
+
+    void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
+
+private:
+    static constexpr dds_attach_t INFO_TOKEN = 1, NOTICE_TOKEN = 2, GUARD_TOKEN = 3;
+
+    static SessionInfo convert(const smx_wire_Info& s) {
+        SessionInfo info;
+        info.session = s.session;
+        info.host = s.host ? s.host : "";
+        info.pid = s.pid;
+        info.topic = s.topic ? s.topic : "";
+        info.shm_name = s.shm_name ? s.shm_name : "";
+        info.slot_count = s.slot_count;
+        info.reader_capacity = s.reader_capacity;
+        info.layout_version = s.layout_version;
+        info.frame_size = s.frame_size;
+        info.schema_hash = s.schema_hash;
+        for (std::uint32_t i = 0; i < s.fields._length; ++i) {
+            const smx_wire_FieldInfo& f = s.fields._buffer[i];
+            FieldDescription d;
+            d.name = f.name ? f.name : "";
+            d.dtype = f.dtype ? f.dtype : "";
+            d.shape.assign(f.shape._buffer, f.shape._buffer + f.shape._length);
+            d.offset = f.offset;
+            info.fields.push_back(std::move(d));
+        }
+        return info;
+    }
+
+    std::shared_ptr<ParticipantImpl> m_participant;
+    std::string m_topic;
+    // Declaration order is destruction order reversed: waitset last declared, first destroyed.
+    Entity m_info_topic, m_notice_topic, m_info_reader, m_notice_reader, m_info_cond, m_notice_cond, m_guard,
+        m_waitset;
+    bool m_gone = false;
+};
+
+}  // namespace
+
+std::string dds_topic_name(const char* kind, const std::string& topic) {
+    return std::string("smx_") + kind + "_" + dds_escape_topic(topic);
+}
+
+std::unique_ptr<Announcer> make_dds_announcer(std::shared_ptr<ParticipantImpl> participant, const SessionInfo& info) {
+    return std::make_unique<DdsAnnouncer>(std::move(participant), info);
+}
+
+std::unique_ptr<NoticeSource> make_dds_notice_source(std::shared_ptr<ParticipantImpl> participant,
+                                                     const std::string& topic) {
+    return std::make_unique<DdsNoticeSource>(std::move(participant), topic);
+}
+
+}  // namespace smx::detail

@@ -1,0 +1,110 @@
+#include "dds/domain.hpp"
+
+#include <smx/error.hpp>
+#include <smx/participant.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+namespace smx::detail {
+
+dds_return_t dds_check(dds_return_t rc, const std::string& what) {
+    if (rc < 0) throw DdsError(rc, what + ": " + dds_strretcode(rc));
+    return rc;
+}
+
+const char* loopback_configuration() noexcept {
+    // Keep every packet on this host: loopback interface, no multicast, unicast discovery of
+    // 127.0.0.1 over enough participant indices for dozens of processes.
+    return "<CycloneDDS><Domain id=\"any\">"
+           "<General><Interfaces><NetworkInterface name=\"lo\" multicast=\"false\"/></Interfaces>"
+           "<AllowMulticast>false</AllowMulticast></General>"
+           "<Discovery><ParticipantIndex>auto</ParticipantIndex>"
+           "<MaxAutoParticipantIndex>100</MaxAutoParticipantIndex>"
+           "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery>"
+           "</Domain></CycloneDDS>";
+}
+
+namespace {
+
+// Domains this process created with the built-in configuration, shared by its participants.
+struct DomainRegistry {
+    std::mutex mutex;
+    struct Entry {
+        dds_entity_t domain = 0;
+        int users = 0;
+    };
+    std::map<int, Entry> domains;
+
+    static DomainRegistry& instance() {
+        static DomainRegistry* registry = new DomainRegistry();  // outlives static destructors
+        return *registry;
+    }
+};
+
+bool uri_configured() {
+    const char* uri = std::getenv("CYCLONEDDS_URI");
+    return uri != nullptr && *uri != '\0';
+}
+
+}  // namespace
+
+ParticipantImpl::ParticipantImpl(int domain_id) : m_domain_id(domain_id) {
+    if (domain_id < 0 || domain_id > 230)
+        throw InvalidArgument("DDS domain id " + std::to_string(domain_id) + " is out of range 0..230");
+    const std::string where = "domain " + std::to_string(domain_id);
+    if (uri_configured()) {
+        m_configuration = std::string("CYCLONEDDS_URI=") + std::getenv("CYCLONEDDS_URI");
+    } else {
+        m_configuration = "built-in loopback-only";
+        auto& reg = DomainRegistry::instance();
+        std::lock_guard lock(reg.mutex);
+        auto& entry = reg.domains[domain_id];
+        if (entry.users == 0) {
+            const dds_entity_t d = dds_create_domain(static_cast<dds_domainid_t>(domain_id), loopback_configuration());
+            // PRECONDITION_NOT_MET: the domain already exists in this process (created outside
+            // smx); use it as it is.
+            if (d < 0 && d != DDS_RETCODE_PRECONDITION_NOT_MET)
+                dds_check(d, "creating DDS " + where + " with the built-in loopback configuration");
+            entry.domain = d > 0 ? d : 0;
+        }
+        ++entry.users;
+    }
+    m_participant = dds_create_participant(static_cast<dds_domainid_t>(domain_id), nullptr, nullptr);
+    if (m_participant < 0) {
+        const dds_return_t rc = m_participant;
+        m_participant = 0;
+        release_domain();
+        dds_check(rc, "creating a DDS participant in " + where + " (" + m_configuration + ")");
+    }
+}
+
+ParticipantImpl::~ParticipantImpl() {
+    if (m_participant > 0) dds_delete(m_participant);
+    release_domain();
+}
+
+void ParticipantImpl::release_domain() noexcept {
+    if (m_configuration == "built-in loopback-only") {
+        auto& reg = DomainRegistry::instance();
+        std::lock_guard lock(reg.mutex);
+        auto it = reg.domains.find(m_domain_id);
+        if (it != reg.domains.end() && --it->second.users == 0) {
+            if (it->second.domain > 0) dds_delete(it->second.domain);
+            reg.domains.erase(it);
+        }
+        m_configuration.clear();
+    }
+}
+
+}  // namespace smx::detail
+
+namespace smx {
+
+Participant::Participant(int domain_id) : m_impl(std::make_shared<detail::ParticipantImpl>(domain_id)) {}
+Participant::~Participant() = default;
+int Participant::domain_id() const noexcept { return m_impl->domain_id(); }
+std::string Participant::configuration() const { return m_impl->configuration(); }
+
+}  // namespace smx

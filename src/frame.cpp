@@ -1,0 +1,84 @@
+#include <smx/frame.hpp>
+
+#include "attachment.hpp"
+
+#include <cstring>
+
+namespace smx {
+
+Frame::Frame(std::shared_ptr<detail::Attachment> attachment, const FrameInfo& info, bool pinned) noexcept
+    : m_attachment(std::move(attachment)), m_info(info), m_pinned(pinned) {}
+
+Frame::Frame(Frame&& o) noexcept
+    : m_attachment(std::move(o.m_attachment)), m_info(o.m_info), m_pinned(o.m_pinned) {
+    o.m_pinned = false;
+}
+
+Frame& Frame::operator=(Frame&& o) noexcept {
+    if (this != &o) {
+        release();
+        m_attachment = std::move(o.m_attachment);
+        m_info = o.m_info;
+        m_pinned = o.m_pinned;
+        o.m_pinned = false;
+    }
+    return *this;
+}
+
+Frame::~Frame() { release(); }
+
+const Schema& Frame::schema() const noexcept { return m_attachment->schema(); }
+
+bool Frame::valid() const noexcept {
+    if (m_pinned) return true;
+    if (!m_attachment) return false;
+    const bool ok = detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
+    if (!ok) m_attachment->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
+    return ok;
+}
+
+void Frame::release() noexcept {
+    if (m_pinned && m_attachment) m_attachment->registration().unpin(m_info.slot);
+    m_pinned = false;
+}
+
+const void* Frame::data(std::size_t index) const {
+    if (!m_attachment) throw Closed("frame was moved from");
+    const Schema& s = schema();
+    if (index >= s.size())
+        throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
+                              std::to_string(s.size()) + " fields)");
+    return m_attachment->segment().payload(m_info.slot) + s.offset(index);
+}
+
+std::span<const std::byte> Frame::bytes(std::size_t index) const {
+    return {static_cast<const std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+}
+
+std::size_t Frame::checked_index(std::string_view name, DType dtype) const {
+    const Schema& s = schema();
+    const Field& f = s.field(name);
+    if (!(f.dtype == dtype))
+        throw InvalidArgument("field '" + f.name + "' has dtype " + f.dtype.typestr() + ", not " + dtype.typestr());
+    return static_cast<std::size_t>(s.index_of(name));
+}
+
+bool Frame::copy_into(std::span<std::byte> dst) const {
+    const std::uint64_t size = schema().frame_size();
+    if (dst.size() < size)
+        throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
+                              std::to_string(size) + " bytes)");
+    std::memcpy(dst.data(), m_attachment->segment().payload(m_info.slot), size);
+    return m_pinned || detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
+}
+
+bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
+    const auto src = bytes(index);
+    if (dst.size() != src.size())
+        throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
+                              " bytes, the buffer " + std::to_string(dst.size()));
+    std::memcpy(dst.data(), src.data(), src.size());
+    return m_pinned || detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
+}
+
+}  // namespace smx

@@ -1,0 +1,102 @@
+#include "names.hpp"
+
+#include <smx/error.hpp>
+
+#include <cstdio>
+
+namespace smx::detail {
+
+namespace {
+// Leaves room under NAME_MAX (255) for the temporary suffix "~t<16 hex>".
+constexpr std::size_t MAX_ESCAPED = 160;
+
+bool kept(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+}  // namespace
+
+void validate_topic(std::string_view topic) {
+    if (topic.empty()) throw InvalidArgument("topic name is empty: give a name such as \"frame_data\"");
+    if (topic.size() > MAX_TOPIC_BYTES)
+        throw InvalidArgument("topic name '" + std::string(topic.substr(0, 40)) + "...' is " +
+                              std::to_string(topic.size()) + " bytes; at most " +
+                              std::to_string(MAX_TOPIC_BYTES) + " are allowed");
+    for (unsigned char c : topic)
+        if (c < 0x20 || c == 0x7f)
+            throw InvalidArgument("topic name contains a control character (byte " +
+                                  std::to_string(c) + "): use printable characters only");
+}
+
+std::string escape_topic(std::string_view topic) {
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(topic.size());
+    for (unsigned char c : topic) {
+        if (kept(c)) {
+            out += static_cast<char>(c);
+        } else {
+            out += '.';
+            out += HEX[c >> 4];
+            out += HEX[c & 15];
+        }
+    }
+    return out;
+}
+
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
+    std::uint64_t h = seed;
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+namespace {
+std::string cut_with_hash(std::string escaped, std::string_view topic) {
+    if (escaped.size() <= MAX_ESCAPED) return escaped;
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, "~%016llx", static_cast<unsigned long long>(fnv1a64(topic)));
+    // Cut names are one byte longer than any uncut one, so the two kinds never collide.
+    escaped.resize(MAX_ESCAPED - 16);
+    return escaped + suffix;
+}
+}  // namespace
+
+std::string dds_escape_topic(std::string_view topic) {
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : topic) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+            out += static_cast<char>(c);
+        } else if (c == '_') {
+            out += "__";
+        } else {
+            out += '_';
+            out += HEX[c >> 4];
+            out += HEX[c & 15];
+        }
+    }
+    std::string cut = cut_with_hash(out, topic);
+    if (cut.size() != out.size()) cut[cut.size() - 17] = '_';  // '~' is not allowed in DDS names
+    return cut;
+}
+
+std::string segment_name(int domain_id, std::string_view topic) {
+    validate_topic(topic);
+    return "/smx." + std::to_string(domain_id) + "." + cut_with_hash(escape_topic(topic), topic);
+}
+
+std::string temporary_segment_name(const std::string& final_name, std::uint64_t nonce) {
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, "~t%016llx", static_cast<unsigned long long>(nonce));
+    return final_name + suffix;
+}
+
+bool is_segment_name(std::string_view name) {
+    if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+    return name.substr(0, 4) == "smx.";
+}
+
+}  // namespace smx::detail

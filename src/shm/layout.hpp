@@ -1,0 +1,82 @@
+#pragma once
+// The byte layout of a segment, shared by every process (C++ and Python) that maps it.
+// Changing anything here requires bumping LAYOUT_VERSION.
+
+#include <smx/schema.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace smx::detail {
+
+inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSEG01" little-endian
+inline constexpr std::uint32_t LAYOUT_VERSION = 1;
+inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
+inline constexpr std::size_t CACHE_LINE = 64;
+inline constexpr std::uint32_t MAX_SLOTS = 1024;
+inline constexpr std::uint32_t MAX_READERS = 4096;
+
+struct FieldRecord {
+    char name[MAX_FIELD_NAME + 1];
+    char dtype[8];
+    std::uint32_t ndim;
+    std::uint32_t reserved;
+    std::uint64_t shape[MAX_DIMS];
+    std::uint64_t offset;  // inside a slot
+    std::uint64_t nbytes;
+};
+
+struct SegmentHeader {
+    std::uint64_t magic;
+    std::uint32_t layout_version;
+    std::atomic<std::uint32_t> ready;  // READY, stored last with release order
+    std::uint64_t segment_size;
+    std::uint64_t session_id;
+    std::int64_t writer_pid;
+    std::uint64_t writer_start_time;
+    std::int64_t creation_time_ns;
+    std::uint32_t domain_id;
+    std::uint32_t slot_count;
+    std::uint64_t slot_stride;  // bytes between slots in the payload, page multiple
+    std::uint32_t reader_capacity;
+    std::uint32_t field_count;
+    std::uint64_t frame_size;
+    std::uint64_t schema_hash;
+    std::uint64_t slot_table_offset;
+    std::uint64_t reader_table_offset;
+    std::uint64_t reader_stride;
+    std::uint64_t payload_offset;
+    char host[64];
+    char topic[256];
+    FieldRecord fields[MAX_FIELDS];
+    // A writer waiting for a pin to be released sleeps on `pin_release_epoch` (futex); readers
+    // bump and wake it when they unpin while `writer_waiting` is set.
+    alignas(CACHE_LINE) std::atomic<std::uint32_t> pin_release_epoch;
+    std::atomic<std::uint32_t> writer_waiting;
+};
+
+struct alignas(CACHE_LINE) SlotRecord {
+    std::atomic<std::uint64_t> seq;  // even: stable, odd: being written
+    std::atomic<std::uint64_t> frame_number;
+    std::atomic<std::int64_t> timestamp_ns;
+};
+
+// Followed in memory by `slot_count` pin counters (std::atomic<uint32_t>).
+struct ReaderRecord {
+    std::atomic<std::uint64_t> pid;         // 0: free
+    std::atomic<std::uint64_t> start_time;  // 0 while registering
+    std::atomic<std::uint32_t>* pins() noexcept {
+        return reinterpret_cast<std::atomic<std::uint32_t>*>(this + 1);
+    }
+};
+
+static_assert(std::is_standard_layout_v<SegmentHeader>);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(SlotRecord) == CACHE_LINE);
+
+constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
+}  // namespace smx::detail

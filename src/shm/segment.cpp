@@ -1,0 +1,319 @@
+#include "shm/segment.hpp"
+
+#include "names.hpp"
+#include "shm/process.hpp"
+
+#include <smx/error.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <new>
+#include <unistd.h>
+
+namespace smx::detail {
+
+namespace {
+
+std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, bool& overflow) {
+    std::uint64_t r = 0;
+    overflow |= __builtin_mul_overflow(a, b, &r);
+    return r;
+}
+
+std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, bool& overflow) {
+    std::uint64_t r = 0;
+    overflow |= __builtin_add_overflow(a, b, &r);
+    return r;
+}
+
+std::uint64_t reader_stride_for(std::uint32_t slots) {
+    return align_up(sizeof(ReaderRecord) + sizeof(std::atomic<std::uint32_t>) * slots, CACHE_LINE);
+}
+
+template <std::size_t N>
+void copy_cstr(char (&dst)[N], std::string_view src) {
+    const std::size_t n = std::min(src.size(), N - 1);
+    std::memcpy(dst, src.data(), n);
+    dst[n] = '\0';
+}
+
+template <std::size_t N>
+bool terminated(const char (&s)[N]) {
+    return std::memchr(s, '\0', N) != nullptr;
+}
+
+// Who holds a live segment, for the "already has a live writer" message.
+std::string describe_holder(const ShmObject& obj) {
+    try {
+        if (obj.size() < sizeof(SegmentHeader)) return "pid unknown";
+        Mapping m = Mapping::map(obj.fd(), 0, sizeof(SegmentHeader), false, false, "segment header");
+        const auto& h = *reinterpret_cast<const SegmentHeader*>(m.data());
+        if (h.magic != SEGMENT_MAGIC || !terminated(h.host)) return "pid unknown";
+        return "pid " + std::to_string(h.writer_pid) + ", host " + h.host;
+    } catch (const Error&) {
+        return "pid unknown";
+    }
+}
+
+// Temporary objects of writers that crashed while creating the segment.
+void remove_stale_temporaries(const std::string& final_name) {
+    DIR* dir = ::opendir(shm_directory());
+    if (!dir) return;
+    const std::string prefix = final_name.substr(1) + "~t";
+    while (dirent* e = ::readdir(dir)) {
+        const std::string entry = e->d_name;
+        if (entry.size() != prefix.size() + 16 || entry.compare(0, prefix.size(), prefix) != 0) continue;
+        try {
+            ShmObject obj = ShmObject::open_existing("/" + entry, false);
+            if (obj.valid() && obj.try_lock_exclusive()) obj.unlink();
+        } catch (const Error&) {
+            // Not ours to remove (another user's); leave it.
+        }
+    }
+    ::closedir(dir);
+}
+
+[[noreturn]] void corrupt(const std::string& name, std::string_view topic, const std::string& why) {
+    throw SegmentCorrupt("segment '" + name + "' of topic '" + std::string(topic) + "' " + why +
+                         "; if no writer uses it, remove it (rm " + shm_directory() + name +
+                         ") and restart the writer");
+}
+
+}  // namespace
+
+SegmentGeometry SegmentGeometry::compute(const Schema& schema, std::uint32_t slots,
+                                         std::uint32_t reader_capacity) {
+    if (slots < 2 || slots > MAX_SLOTS)
+        throw InvalidArgument("slot count " + std::to_string(slots) + " is out of range 2.." +
+                              std::to_string(MAX_SLOTS));
+    if (reader_capacity < 1 || reader_capacity > MAX_READERS)
+        throw InvalidArgument("reader capacity " + std::to_string(reader_capacity) +
+                              " is out of range 1.." + std::to_string(MAX_READERS));
+    SegmentGeometry g{};
+    bool of = false;
+    g.slot_table_offset = align_up(sizeof(SegmentHeader), CACHE_LINE);
+    g.reader_table_offset = checked_add(g.slot_table_offset, checked_mul(slots, sizeof(SlotRecord), of), of);
+    g.reader_stride = reader_stride_for(slots);
+    g.payload_offset = align_up(checked_add(g.reader_table_offset,
+                                            checked_mul(reader_capacity, g.reader_stride, of), of),
+                                page_size());
+    g.slot_stride = align_up(schema.frame_size(), page_size());
+    g.segment_size = checked_add(g.payload_offset, checked_mul(slots, g.slot_stride, of), of);
+    if (of || g.segment_size > (MAX_FRAME_BYTES * 4))
+        throw InvalidArgument("segment of " + std::to_string(slots) + " slots of " +
+                              std::to_string(schema.frame_size()) + " bytes is too large");
+    return g;
+}
+
+std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Schema& schema) {
+    const std::string final_name = segment_name(config.domain_id, config.topic);
+    const SegmentGeometry g = SegmentGeometry::compute(schema, config.slots, config.reader_capacity);
+
+    auto refuse_if_live = [&](ShmObject& existing) {
+        throw WriterExists("topic '" + config.topic + "' in domain " + std::to_string(config.domain_id) +
+                           " already has a live writer (" + describe_holder(existing) +
+                           "); stop that writer first or use another topic");
+    };
+
+    // Cheap early refusal before reserving memory for the new segment.
+    {
+        ShmObject existing = ShmObject::open_existing(final_name, false);
+        if (existing.valid() && !existing.try_lock_exclusive()) refuse_if_live(existing);
+    }
+    remove_stale_temporaries(final_name);
+
+    std::unique_ptr<Segment> seg(new Segment());
+    seg->m_owner = true;
+    ShmObject obj = ShmObject::create_exclusive(temporary_segment_name(final_name, random_u64()), config.mode);
+    try {
+        if (!obj.try_lock_exclusive())
+            throw SystemError(EBUSY, "flock '" + obj.name() + "': a fresh object is already locked");
+        obj.allocate(g.segment_size);
+        seg->m_slot_table_offset = g.slot_table_offset;
+        seg->m_reader_table_offset = g.reader_table_offset;
+        seg->m_reader_stride = g.reader_stride;
+        seg->m_payload_offset = g.payload_offset;
+        seg->m_slot_stride = g.slot_stride;
+        seg->m_size = g.segment_size;
+        seg->m_slot_count = config.slots;
+        seg->m_reader_capacity = config.reader_capacity;
+        seg->m_session = config.session;
+        seg->m_schema = std::make_shared<const Schema>(schema);
+        seg->m_object = std::move(obj);
+        seg->map_parts(true);
+
+        // posix_fallocate leaves the object zero-filled: slots start at seq 0, readers free.
+        SegmentHeader& h = *new (seg->m_control.data()) SegmentHeader{};
+        h.magic = SEGMENT_MAGIC;
+        h.layout_version = LAYOUT_VERSION;
+        h.segment_size = g.segment_size;
+        h.session_id = config.session;
+        h.writer_pid = ::getpid();
+        h.writer_start_time = process_start_time(::getpid());
+        h.creation_time_ns = realtime_ns();
+        h.domain_id = static_cast<std::uint32_t>(config.domain_id);
+        h.slot_count = config.slots;
+        h.slot_stride = g.slot_stride;
+        h.reader_capacity = config.reader_capacity;
+        h.field_count = static_cast<std::uint32_t>(schema.size());
+        h.frame_size = schema.frame_size();
+        h.schema_hash = schema.hash();
+        h.slot_table_offset = g.slot_table_offset;
+        h.reader_table_offset = g.reader_table_offset;
+        h.reader_stride = g.reader_stride;
+        h.payload_offset = g.payload_offset;
+        copy_cstr(h.host, host_name());
+        copy_cstr(h.topic, config.topic);
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            const Field& f = schema[i];
+            FieldRecord& r = h.fields[i];
+            copy_cstr(r.name, f.name);
+            copy_cstr(r.dtype, f.dtype.typestr());
+            r.ndim = static_cast<std::uint32_t>(f.shape.ndim());
+            std::copy(f.shape.begin(), f.shape.end(), r.shape);
+            r.offset = schema.offset(i);
+            r.nbytes = f.nbytes();
+        }
+        // Readers trust nothing before this word (they only ever see it after the rename anyway).
+        h.ready.store(READY, std::memory_order_release);
+    } catch (...) {
+        (seg->m_object.valid() ? seg->m_object : obj).unlink();
+        throw;
+    }
+
+    for (int attempt = 0;; ++attempt) {
+        if (seg->m_object.rename_noreplace(final_name)) break;
+        ShmObject existing = ShmObject::open_existing(final_name, false);
+        if (!existing.valid()) continue;  // vanished between rename and open: try again
+        if (!existing.try_lock_exclusive()) {
+            seg->m_object.unlink();
+            refuse_if_live(existing);
+        }
+        // Stale: its writer died. Remove it unless the name was replaced meanwhile.
+        if (shm_inode_of(final_name) == existing.inode()) existing.unlink();
+        if (attempt > 100) {
+            seg->m_object.unlink();
+            throw SystemError(EAGAIN, "could not place segment '" + final_name + "' for topic '" +
+                                          config.topic + "': the name keeps changing");
+        }
+    }
+    seg->m_name = final_name;
+    seg->m_inode = seg->m_object.inode();
+    return seg;
+}
+
+void Segment::map_parts(bool owner) {
+    m_control = Mapping::map(m_object.fd(), 0, m_payload_offset, true, true, "segment control");
+    // The payload is pre-faulted: a first touch of a shm page costs several times its copy.
+    m_payload = Mapping::map(m_object.fd(), m_payload_offset, m_size - m_payload_offset, owner, true,
+                             "segment payload");
+}
+
+std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_view topic) {
+    ShmObject obj = ShmObject::open_existing(name, true);
+    if (!obj.valid()) return nullptr;
+    const std::uint64_t size = obj.size();
+    if (size < sizeof(SegmentHeader))
+        corrupt(name, topic, "is truncated: " + std::to_string(size) + " bytes, a header needs " +
+                                 std::to_string(sizeof(SegmentHeader)));
+
+    SegmentHeader h;  // a private snapshot: the checks below must not race with the file
+    {
+        Mapping m = Mapping::map(obj.fd(), 0, sizeof(SegmentHeader), false, false, "segment header");
+        const auto* src = reinterpret_cast<const SegmentHeader*>(m.data());
+        if (src->ready.load(std::memory_order_acquire) != READY) {
+            if (src->magic != SEGMENT_MAGIC) {
+                char buf[40];
+                std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(src->magic));
+                corrupt(name, topic, std::string("is not an smx segment (magic ") + buf + ")");
+            }
+            corrupt(name, topic, "was never completed (no ready mark)");
+        }
+        std::memcpy(static_cast<void*>(&h), src, sizeof h);
+    }
+    if (h.magic != SEGMENT_MAGIC) corrupt(name, topic, "is not an smx segment (wrong magic)");
+    if (h.layout_version != LAYOUT_VERSION)
+        corrupt(name, topic, "has layout version " + std::to_string(h.layout_version) + ", this smx reads " +
+                                 std::to_string(LAYOUT_VERSION) + " (upgrade the older side)");
+    if (h.segment_size != size)
+        corrupt(name, topic, "is " + std::to_string(size) + " bytes but its header says " +
+                                 std::to_string(h.segment_size) + " (truncated or overwritten)");
+    if (!terminated(h.topic) || !terminated(h.host)) corrupt(name, topic, "has unterminated strings");
+    if (topic != h.topic) corrupt(name, topic, "belongs to topic '" + std::string(h.topic) + "'");
+    if (h.slot_count < 2 || h.slot_count > MAX_SLOTS)
+        corrupt(name, topic, "has a slot count of " + std::to_string(h.slot_count));
+    if (h.reader_capacity < 1 || h.reader_capacity > MAX_READERS)
+        corrupt(name, topic, "has a reader capacity of " + std::to_string(h.reader_capacity));
+    if (h.field_count < 1 || h.field_count > MAX_FIELDS)
+        corrupt(name, topic, "has " + std::to_string(h.field_count) + " fields");
+
+    std::vector<Field> fields;
+    for (std::uint32_t i = 0; i < h.field_count; ++i) {
+        const FieldRecord& r = h.fields[i];
+        if (!terminated(r.name) || !terminated(r.dtype) || r.ndim > MAX_DIMS)
+            corrupt(name, topic, "has a malformed record for field " + std::to_string(i));
+        if (!DType::is_valid(r.dtype))
+            corrupt(name, topic, "has field '" + std::string(r.name) + "' of unknown dtype '" + r.dtype + "'");
+        bool of = false;
+        std::uint64_t elements = 1;
+        for (std::uint32_t d = 0; d < r.ndim; ++d) elements = checked_mul(elements, r.shape[d], of);
+        checked_mul(elements, DType::parse(r.dtype).itemsize(), of);
+        if (of) corrupt(name, topic, "has field '" + std::string(r.name) + "' whose shape product overflows");
+        fields.push_back(Field{r.name, DType::parse(r.dtype),
+                               Shape(std::vector<std::uint64_t>(r.shape, r.shape + r.ndim))});
+    }
+    std::shared_ptr<const Schema> schema;
+    try {
+        schema = std::make_shared<const Schema>(std::move(fields));
+    } catch (const InvalidArgument& e) {
+        corrupt(name, topic, std::string("holds an invalid schema (") + e.what() + ")");
+    }
+    for (std::uint32_t i = 0; i < h.field_count; ++i)
+        if (h.fields[i].offset != schema->offset(i) || h.fields[i].nbytes != (*schema)[i].nbytes())
+            corrupt(name, topic, "has a wrong offset or size for field '" + std::string(h.fields[i].name) + "'");
+    if (h.frame_size != schema->frame_size() || h.schema_hash != schema->hash())
+        corrupt(name, topic, "has a frame size or schema hash that does not match its fields");
+
+    // Every offset of the layout, recomputed and compared: nothing is trusted as stored.
+    SegmentGeometry g{};
+    try {
+        g = SegmentGeometry::compute(*schema, h.slot_count, h.reader_capacity);
+    } catch (const InvalidArgument& e) {
+        corrupt(name, topic, std::string("has an impossible layout (") + e.what() + ")");
+    }
+    if (h.slot_table_offset != g.slot_table_offset || h.reader_table_offset != g.reader_table_offset ||
+        h.reader_stride != g.reader_stride || h.payload_offset != g.payload_offset ||
+        h.slot_stride != g.slot_stride || h.segment_size != g.segment_size)
+        corrupt(name, topic, "has offsets that do not match its layout (past the end or overlapping)");
+
+    std::unique_ptr<Segment> seg(new Segment());
+    seg->m_object = std::move(obj);
+    seg->m_name = name;
+    seg->m_slot_count = h.slot_count;
+    seg->m_reader_capacity = h.reader_capacity;
+    seg->m_session = h.session_id;
+    seg->m_slot_table_offset = g.slot_table_offset;
+    seg->m_reader_table_offset = g.reader_table_offset;
+    seg->m_reader_stride = g.reader_stride;
+    seg->m_payload_offset = g.payload_offset;
+    seg->m_slot_stride = g.slot_stride;
+    seg->m_size = g.segment_size;
+    seg->m_schema = std::move(schema);
+    seg->map_parts(false);
+    // The file may have been replaced or truncated between the checks and the mapping.
+    if (seg->m_object.size() != size) corrupt(name, topic, "changed size while being attached");
+    return seg;
+}
+
+void Segment::unlink() noexcept {
+    if (!m_owner || m_unlinked) return;
+    m_unlinked = true;
+    // Only remove the name if it is still ours (a successor may already have replaced it).
+    if (shm_inode_of(m_name) == m_inode) shm_unlink_name(m_name);
+}
+
+Segment::~Segment() { unlink(); }
+
+}  // namespace smx::detail

@@ -1,0 +1,97 @@
+#pragma once
+// A shared segment: header, slot table, reader table and payload of one (domain, topic).
+// Created (and owned) by the writer, attached by readers after validating every field.
+
+#include "shm/layout.hpp"
+#include "shm/mapping.hpp"
+#include "shm/shm_object.hpp"
+
+#include <smx/schema.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace smx::detail {
+
+struct SegmentConfig {
+    int domain_id = 0;
+    std::string topic;
+    std::uint32_t slots = 3;
+    std::uint32_t reader_capacity = 64;
+    std::uint32_t mode = 0600;
+    std::uint64_t session = 0;
+};
+
+/// Layout arithmetic for a schema and configuration (checked; throws InvalidArgument).
+struct SegmentGeometry {
+    std::uint64_t slot_table_offset, reader_table_offset, reader_stride, payload_offset,
+        slot_stride, segment_size;
+    static SegmentGeometry compute(const Schema& schema, std::uint32_t slots,
+                                   std::uint32_t reader_capacity);
+};
+
+class Segment {
+public:
+    /// Creates, locks, fills and publishes the segment for `config.topic` (see design.md:
+    /// built under a temporary name, renamed into place). Throws WriterExists if a live writer
+    /// holds the topic; OutOfSpace, PermissionDenied, SystemError otherwise. Nothing is left
+    /// behind on failure.
+    static std::unique_ptr<Segment> create(const SegmentConfig& config, const Schema& schema);
+
+    /// Attaches to the segment called `name` for `topic`, validating header and layout before
+    /// trusting any of it. Returns nullptr if no such object exists. Throws SegmentCorrupt,
+    /// PermissionDenied or SystemError.
+    static std::unique_ptr<Segment> attach(const std::string& name, std::string_view topic);
+
+    /// The owner unlinks the name (if it still refers to this object).
+    ~Segment();
+    Segment(const Segment&) = delete;
+    Segment& operator=(const Segment&) = delete;
+
+    const std::string& name() const noexcept { return m_name; }
+    bool is_owner() const noexcept { return m_owner; }
+    SegmentHeader& header() const noexcept { return *reinterpret_cast<SegmentHeader*>(m_control.data()); }
+    std::uint32_t slot_count() const noexcept { return m_slot_count; }
+    std::uint32_t reader_capacity() const noexcept { return m_reader_capacity; }
+    std::uint64_t session() const noexcept { return m_session; }
+    const std::shared_ptr<const Schema>& schema() const noexcept { return m_schema; }
+
+    SlotRecord& slot(std::uint32_t i) const noexcept {
+        return reinterpret_cast<SlotRecord*>(m_control.data() + m_slot_table_offset)[i];
+    }
+    ReaderRecord& reader(std::uint32_t i) const noexcept {
+        return *reinterpret_cast<ReaderRecord*>(m_control.data() + m_reader_table_offset +
+                                                i * m_reader_stride);
+    }
+    /// Start of slot i's payload: writable for the owner, read-only pages for readers.
+    std::byte* payload(std::uint32_t i) const noexcept { return m_payload.data() + i * m_slot_stride; }
+
+    /// Removes the name now (owner only; idempotent).
+    void unlink() noexcept;
+
+private:
+    Segment() = default;
+    void map_parts(bool owner);
+
+    ShmObject m_object;
+    Mapping m_control;  // header + slot table + reader table, read-write
+    Mapping m_payload;  // slots; read-only for readers
+    std::string m_name;
+    bool m_owner = false;
+    bool m_unlinked = false;
+    std::uint64_t m_inode = 0;
+    std::uint32_t m_slot_count = 0;
+    std::uint32_t m_reader_capacity = 0;
+    std::uint64_t m_session = 0;
+    std::uint64_t m_slot_table_offset = 0;
+    std::uint64_t m_reader_table_offset = 0;
+    std::uint64_t m_reader_stride = 0;
+    std::uint64_t m_payload_offset = 0;
+    std::uint64_t m_slot_stride = 0;
+    std::uint64_t m_size = 0;
+    std::shared_ptr<const Schema> m_schema;
+};
+
+}  // namespace smx::detail

@@ -1,0 +1,135 @@
+#include "shm/shm_object.hpp"
+
+#include <smx/error.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace smx::detail {
+
+namespace {
+std::string mode_string(std::uint32_t mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+    return buf;
+}
+
+[[noreturn]] void throw_errno(int err, const std::string& what) {
+    const std::string msg = what + ": " + std::strerror(err);
+    if (err == EACCES || err == EPERM) throw PermissionDenied(msg);
+    if (err == ENOSPC) throw OutOfSpace(msg);
+    throw SystemError(err, msg);
+}
+
+std::string dev_path(const std::string& name) {
+    return std::string(shm_directory()) + name;  // names start with '/'
+}
+}  // namespace
+
+const char* shm_directory() noexcept { return "/dev/shm"; }
+
+ShmObject::ShmObject(ShmObject&& o) noexcept : m_fd(o.m_fd), m_name(std::move(o.m_name)) { o.m_fd = -1; }
+
+ShmObject& ShmObject::operator=(ShmObject&& o) noexcept {
+    if (this != &o) {
+        if (m_fd >= 0) ::close(m_fd);
+        m_fd = o.m_fd;
+        m_name = std::move(o.m_name);
+        o.m_fd = -1;
+    }
+    return *this;
+}
+
+ShmObject::~ShmObject() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+ShmObject ShmObject::create_exclusive(const std::string& name, std::uint32_t mode) {
+    const int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode & 0777);
+    if (fd < 0)
+        throw_errno(errno, "shm_open '" + name + "' (create, mode " + mode_string(mode) + ")");
+    ShmObject obj(fd, name);
+    if (::fchmod(fd, mode & 07777) != 0) {
+        const int err = errno;
+        obj.unlink();
+        throw_errno(err, "fchmod '" + name + "' to " + mode_string(mode));
+    }
+    return obj;
+}
+
+ShmObject ShmObject::open_existing(const std::string& name, bool writable) {
+    const int fd = ::shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+    if (fd < 0) {
+        if (errno == ENOENT) return {};
+        throw_errno(errno, "shm_open '" + name + "' (" + (writable ? "read-write" : "read-only") + ")");
+    }
+    return ShmObject(fd, name);
+}
+
+void ShmObject::allocate(std::uint64_t size) {
+    // posix_fallocate returns the error number instead of setting errno.
+    int err;
+    do {
+        err = ::posix_fallocate(m_fd, 0, static_cast<off_t>(size));
+    } while (err == EINTR);
+    if (err != 0) {
+        const std::string msg = "cannot reserve " + std::to_string(size) + " bytes for '" + m_name +
+                                "' in " + shm_directory() + ": " + std::strerror(err);
+        if (err == ENOSPC || err == EFBIG)
+            throw OutOfSpace(msg + " (free space in " + shm_directory() +
+                             " or use fewer/smaller slots)");
+        throw_errno(err, msg);
+    }
+}
+
+std::uint64_t ShmObject::size() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::uint64_t ShmObject::inode() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
+    return static_cast<std::uint64_t>(st.st_ino);
+}
+
+bool ShmObject::try_lock_exclusive() {
+    for (;;) {
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) == 0) return true;
+        if (errno == EWOULDBLOCK) return false;
+        if (errno != EINTR) throw_errno(errno, "flock '" + m_name + "'");
+    }
+}
+
+bool ShmObject::rename_noreplace(const std::string& new_name) {
+    // POSIX shm has no rename; on Linux the objects are files in /dev/shm.
+    if (::renameat2(AT_FDCWD, dev_path(m_name).c_str(), AT_FDCWD, dev_path(new_name).c_str(),
+                    RENAME_NOREPLACE) == 0) {
+        m_name = new_name;
+        return true;
+    }
+    if (errno == EEXIST) return false;
+    throw_errno(errno, "rename '" + m_name + "' to '" + new_name + "'");
+}
+
+void ShmObject::unlink() noexcept {
+    if (!m_name.empty()) shm_unlink_name(m_name);
+}
+
+bool shm_unlink_name(const std::string& name) noexcept { return ::shm_unlink(name.c_str()) == 0; }
+
+std::uint64_t shm_inode_of(const std::string& name) noexcept {
+    struct stat st {};
+    if (::stat(dev_path(name).c_str(), &st) != 0) return 0;
+    return static_cast<std::uint64_t>(st.st_ino);
+}
+
+}  // namespace smx::detail

@@ -1,0 +1,196 @@
+#include "shm/slots.hpp"
+
+#include "shm/process.hpp"
+
+#include <smx/error.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <ctime>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace smx::detail {
+
+namespace {
+
+constexpr std::uint64_t RECLAIMING = UINT64_MAX;
+// A waiting writer also re-checks for dead readers this often: they never wake it.
+constexpr auto DEAD_READER_CHECK = std::chrono::milliseconds(20);
+
+// Shared (not FUTEX_PRIVATE): the word lives in memory mapped by several processes.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) {
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(timeout.count() % 1'000'000'000);
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<std::uint32_t>& word) {
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+bool SlotWriter::pinned(std::uint32_t slot) const noexcept {
+    const std::uint32_t capacity = m_segment.reader_capacity();
+    for (std::uint32_t r = 0; r < capacity; ++r)
+        if (m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0) return true;
+    return false;
+}
+
+std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
+    const std::uint32_t n = m_segment.slot_count();
+    for (std::uint32_t k = 0; k < n; ++k) {
+        const std::uint32_t s = (m_next + k) % n;
+        if (s == m_latest || pinned(s)) continue;
+        SlotRecord& rec = m_segment.slot(s);
+        const std::uint64_t seq = rec.seq.load(std::memory_order_relaxed);  // only we change it
+        // Dekker with ReaderRegistration::pin: we store seq then load pins, the reader stores
+        // its pin then loads seq, all sequentially consistent, so at least one of us sees
+        // the other and a pinned slot is never overwritten.
+        rec.seq.store(seq + 1, std::memory_order_seq_cst);
+        if (pinned(s)) {
+            rec.seq.store(seq, std::memory_order_seq_cst);  // untouched: the old seq stays true
+            continue;
+        }
+        // Data stores that follow must not become visible before the odd seq.
+        std::atomic_thread_fence(std::memory_order_release);
+        m_next = s + 1;
+        return s;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint32_t> SlotWriter::acquire(std::chrono::nanoseconds max_wait) {
+    if (auto s = try_acquire()) return s;
+    if (reclaim_dead_readers(m_segment) > 0)
+        if (auto s = try_acquire()) return s;
+    if (max_wait <= std::chrono::nanoseconds::zero()) return std::nullopt;
+
+    SegmentHeader& h = m_segment.header();
+    const auto deadline = std::chrono::steady_clock::now() + max_wait;
+    for (;;) {
+        const std::uint32_t epoch = h.pin_release_epoch.load(std::memory_order_seq_cst);
+        h.writer_waiting.store(1, std::memory_order_seq_cst);
+        auto s = try_acquire();
+        if (!s && reclaim_dead_readers(m_segment) > 0) s = try_acquire();
+        const auto now = std::chrono::steady_clock::now();
+        if (s || now >= deadline) {
+            h.writer_waiting.store(0, std::memory_order_relaxed);
+            return s;
+        }
+        futex_wait(h.pin_release_epoch, epoch,
+                   std::min<std::chrono::nanoseconds>(deadline - now, DEAD_READER_CHECK));
+    }
+}
+
+std::uint64_t SlotWriter::commit(std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept {
+    SlotRecord& rec = m_segment.slot(slot);
+    rec.frame_number.store(frame_number, std::memory_order_relaxed);
+    rec.timestamp_ns.store(timestamp_ns, std::memory_order_relaxed);
+    const std::uint64_t seq = rec.seq.load(std::memory_order_relaxed) + 1;
+    rec.seq.store(seq, std::memory_order_release);
+    m_latest = slot;
+    return seq;
+}
+
+void SlotWriter::abandon(std::uint32_t slot) noexcept {
+    SlotRecord& rec = m_segment.slot(slot);
+    // Even again but with a new value: any reader holding the old seq learns the data changed.
+    rec.seq.store(rec.seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+std::uint32_t SlotWriter::reader_count() const noexcept {
+    std::uint32_t count = 0;
+    for (std::uint32_t r = 0; r < m_segment.reader_capacity(); ++r) {
+        const std::uint64_t pid = m_segment.reader(r).pid.load(std::memory_order_relaxed);
+        if (pid != 0 && pid != RECLAIMING) ++count;
+    }
+    return count;
+}
+
+std::uint32_t reclaim_dead_readers(Segment& segment) noexcept {
+    std::uint32_t freed = 0;
+    for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
+        ReaderRecord& rec = segment.reader(r);
+        std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
+        if (pid == 0 || pid == RECLAIMING) continue;
+        if (process_alive(static_cast<pid_t>(pid), rec.start_time.load(std::memory_order_acquire))) continue;
+        // Only the reclaimer that wins this exchange touches the pins, so a registration that
+        // is re-claimed by a new reader meanwhile can never lose its pins.
+        if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) continue;
+        for (std::uint32_t s = 0; s < segment.slot_count(); ++s)
+            rec.pins()[s].store(0, std::memory_order_seq_cst);
+        rec.start_time.store(0, std::memory_order_relaxed);
+        rec.pid.store(0, std::memory_order_release);
+        ++freed;
+    }
+    if (freed) {
+        SegmentHeader& h = segment.header();
+        h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
+        futex_wake_all(h.pin_release_epoch);
+    }
+    return freed;
+}
+
+bool slot_unchanged(const SlotRecord& slot, std::uint64_t seq) noexcept {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return slot.seq.load(std::memory_order_relaxed) == seq;
+}
+
+ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic) : m_segment(segment) {
+    const auto pid = static_cast<std::uint64_t>(::getpid());
+    const std::uint64_t start = process_start_time(::getpid());
+    for (int round = 0; round < 2; ++round) {
+        for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
+            ReaderRecord& rec = segment.reader(r);
+            std::uint64_t expected = 0;
+            if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
+                rec.start_time.store(start, std::memory_order_release);
+                m_index = r;
+                return;
+            }
+        }
+        if (reclaim_dead_readers(segment) == 0) break;
+    }
+    throw TooManyReaders("topic '" + std::string(topic) + "': all " +
+                         std::to_string(segment.reader_capacity()) +
+                         " reader registrations of segment '" + segment.name() +
+                         "' are in use; start the writer with a larger reader_capacity");
+}
+
+ReaderRegistration::~ReaderRegistration() {
+    ReaderRecord& rec = m_segment.reader(m_index);
+    bool released = false;
+    for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
+        if (rec.pins()[s].exchange(0, std::memory_order_seq_cst) != 0) released = true;
+    rec.start_time.store(0, std::memory_order_relaxed);
+    rec.pid.store(0, std::memory_order_release);
+    SegmentHeader& h = m_segment.header();
+    if (released && h.writer_waiting.load(std::memory_order_seq_cst)) {
+        h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
+        futex_wake_all(h.pin_release_epoch);
+    }
+}
+
+bool ReaderRegistration::pin(std::uint32_t slot, std::uint64_t seq) noexcept {
+    auto& count = m_segment.reader(m_index).pins()[slot];
+    count.fetch_add(1, std::memory_order_seq_cst);
+    if (m_segment.slot(slot).seq.load(std::memory_order_seq_cst) == seq) return true;
+    unpin(slot);
+    return false;
+}
+
+void ReaderRegistration::unpin(std::uint32_t slot) noexcept {
+    m_segment.reader(m_index).pins()[slot].fetch_sub(1, std::memory_order_seq_cst);
+    SegmentHeader& h = m_segment.header();
+    if (h.writer_waiting.load(std::memory_order_seq_cst)) {
+        h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
+        futex_wake_all(h.pin_release_epoch);
+    }
+}
+
+}  // namespace smx::detail

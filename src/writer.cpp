@@ -1,0 +1,295 @@
+#include <smx/writer.hpp>
+
+#include "channel.hpp"
+#include "dds/dds_channel.hpp"
+#include "shm/layout.hpp"
+#include "names.hpp"
+#include "shm/process.hpp"
+#include "shm/segment.hpp"
+#include "shm/slots.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+namespace smx::detail {
+
+namespace {
+
+// Copies an N-d strided array into contiguous memory, innermost contiguous runs by memcpy.
+void strided_copy(std::byte* dst, const std::byte* src, const Shape& shape, const std::int64_t* strides,
+                  std::size_t itemsize) {
+    const std::size_t nd = shape.ndim();
+    if (nd == 0) {
+        std::memcpy(dst, src, itemsize);
+        return;
+    }
+    const std::uint64_t inner = shape[nd - 1];
+    const bool inner_contiguous = strides[nd - 1] == static_cast<std::int64_t>(itemsize);
+    std::array<std::uint64_t, MAX_DIMS> index{};
+    const std::uint64_t rows = shape.element_count() / inner;
+    for (std::uint64_t row = 0; row < rows; ++row) {
+        std::int64_t offset = 0;
+        for (std::size_t d = 0; d + 1 < nd; ++d) offset += static_cast<std::int64_t>(index[d]) * strides[d];
+        const std::byte* s = src + offset;
+        if (inner_contiguous) {
+            std::memcpy(dst, s, inner * itemsize);
+            dst += inner * itemsize;
+        } else {
+            for (std::uint64_t i = 0; i < inner; ++i, dst += itemsize)
+                std::memcpy(dst, s + static_cast<std::int64_t>(i) * strides[nd - 1], itemsize);
+        }
+        for (std::size_t d = nd - 1; d-- > 0;) {  // odometer over the outer dimensions
+            if (++index[d] < shape[d]) break;
+            index[d] = 0;
+        }
+    }
+}
+
+bool is_contiguous(const ArrayRef& a) {
+    if (!a.has_strides) return true;
+    std::int64_t expected = static_cast<std::int64_t>(a.dtype.itemsize());
+    for (std::size_t d = a.shape.ndim(); d-- > 0;) {
+        if (a.shape[d] != 1 && a.strides[d] != expected) return false;
+        expected *= static_cast<std::int64_t>(a.shape[d]);
+    }
+    return true;
+}
+
+}  // namespace
+
+class WriterImpl {
+public:
+    WriterImpl(const Participant& participant, std::string topic, Schema schema, const WriterOptions& options)
+        : m_participant(participant.impl()), m_topic(std::move(topic)), m_schema(std::move(schema)),
+          m_options(options) {
+        validate_topic(m_topic);
+        if (options.mode & ~07777u)
+            throw InvalidArgument("writer of topic '" + m_topic + "': mode " + std::to_string(options.mode) +
+                                  " has bits outside 07777");
+        if (options.full_wait.count() < 0)
+            throw InvalidArgument("writer of topic '" + m_topic + "': full_wait must not be negative");
+        SegmentConfig cfg;
+        cfg.domain_id = m_participant->domain_id();
+        cfg.topic = m_topic;
+        cfg.slots = options.slots;
+        cfg.reader_capacity = options.reader_capacity;
+        cfg.mode = options.mode;
+        cfg.session = random_u64() | 1;  // never 0
+        try {
+            m_segment = Segment::create(cfg, m_schema);
+        } catch (const InvalidArgument& e) {
+            throw InvalidArgument("writer of topic '" + m_topic + "': " + e.what());
+        }
+        m_slots.emplace(*m_segment);
+
+        SessionInfo info;
+        info.session = cfg.session;
+        info.host = host_name();
+        info.pid = static_cast<std::int32_t>(::getpid());
+        info.topic = m_topic;
+        info.shm_name = m_segment->name();
+        info.slot_count = cfg.slots;
+        info.reader_capacity = cfg.reader_capacity;
+        info.layout_version = LAYOUT_VERSION;
+        info.frame_size = m_schema.frame_size();
+        info.schema_hash = m_schema.hash();
+        for (std::size_t i = 0; i < m_schema.size(); ++i) {
+            const Field& f = m_schema[i];
+            info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
+        }
+        m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
+    }
+
+    ~WriterImpl() { close(); }
+
+    void close() noexcept {
+        if (m_announcer) m_announcer->retire();
+        m_announcer.reset();
+        m_slots.reset();
+        m_segment.reset();
+    }
+
+    void check_open() const {
+        if (!m_segment) throw Closed("writer of topic '" + m_topic + "' is closed");
+    }
+
+    void check_fields(std::span<const ArrayRef> fields) const {
+        if (fields.size() != m_schema.size())
+            throw InvalidArgument("write to topic '" + m_topic + "': got " + std::to_string(fields.size()) +
+                                  " arrays, the schema has " + std::to_string(m_schema.size()) + " fields (" +
+                                  m_schema.to_string() + ")");
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const Field& f = m_schema[i];
+            const ArrayRef& a = fields[i];
+            const std::string where = "write to topic '" + m_topic + "', field '" + f.name + "': ";
+            if (!a.name.empty() && a.name != f.name)
+                throw InvalidArgument(where + "got an array named '" + std::string(a.name) +
+                                      "' in its place; pass arrays in schema order (" + m_schema.to_string() + ")");
+            if (!(a.dtype == f.dtype))
+                throw InvalidArgument(where + "expected dtype " + f.dtype.typestr() + ", got " + a.dtype.typestr());
+            if (!(a.shape == f.shape))
+                throw InvalidArgument(where + "expected shape " + f.shape.to_string() + ", got " + a.shape.to_string());
+            if (a.data == nullptr) throw InvalidArgument(where + "data pointer is null");
+        }
+    }
+
+    std::optional<std::uint32_t> acquire() {
+        const auto wait = m_options.when_full == WhenFull::wait ? m_options.full_wait : std::chrono::nanoseconds(0);
+        return m_slots->acquire(wait);
+    }
+
+    PublishResult write(std::span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns) {
+        const std::int64_t ts = timestamp_ns ? *timestamp_ns : realtime_ns();
+        check_open();
+        if (m_loan_out)
+            throw InvalidArgument("write to topic '" + m_topic + "': a loan is outstanding; publish or drop it first");
+        check_fields(fields);
+        const auto slot = acquire();
+        if (!slot) return {PublishStatus::all_slots_held, 0};
+        std::byte* base = m_segment->payload(*slot);
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const ArrayRef& a = fields[i];
+            std::byte* dst = base + m_schema.offset(i);
+            if (is_contiguous(a))
+                std::memcpy(dst, a.data, m_schema[i].nbytes());
+            else
+                strided_copy(dst, static_cast<const std::byte*>(a.data), a.shape, a.strides.data(), a.dtype.itemsize());
+        }
+        return commit(*slot, m_published + 1, ts);
+    }
+
+    PublishResult commit(std::uint32_t slot, std::uint64_t frame_number, std::int64_t ts) {
+        const std::uint64_t seq = m_slots->commit(slot, frame_number, ts);
+        m_published = frame_number;
+        m_announcer->announce(Notice{m_segment->session(), slot, seq, frame_number, ts});
+        return {PublishStatus::published, frame_number};
+    }
+
+    std::optional<Loan> loan() {
+        check_open();
+        if (m_loan_out)
+            throw InvalidArgument("loan on topic '" + m_topic + "': a loan is already outstanding; publish it first");
+        const std::int64_t ts = realtime_ns();
+        const auto slot = acquire();
+        if (!slot) return std::nullopt;
+        m_loan_out = true;
+        return Loan(this, *slot, m_published + 1, ts);
+    }
+
+    PublishResult publish(std::uint32_t slot, std::uint64_t frame_number, std::int64_t ts) {
+        m_loan_out = false;
+        check_open();
+        return commit(slot, frame_number, ts);
+    }
+
+    void abandon(std::uint32_t slot) noexcept {
+        m_loan_out = false;
+        if (m_slots) m_slots->abandon(slot);
+    }
+
+    std::byte* slot_data(std::uint32_t slot) const {
+        check_open();
+        return m_segment->payload(slot);
+    }
+
+    std::shared_ptr<ParticipantImpl> m_participant;
+    std::string m_topic;
+    Schema m_schema;
+    WriterOptions m_options;
+    std::unique_ptr<Segment> m_segment;
+    std::optional<SlotWriter> m_slots;
+    std::unique_ptr<Announcer> m_announcer;
+    std::uint64_t m_published = 0;
+    bool m_loan_out = false;
+    std::string m_segment_name_cache;
+};
+
+}  // namespace smx::detail
+
+namespace smx {
+
+Loan::Loan(detail::WriterImpl* writer, std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept
+    : m_writer(writer), m_slot(slot), m_frame_number(frame_number), m_timestamp_ns(timestamp_ns) {}
+
+Loan::Loan(Loan&& o) noexcept
+    : m_writer(o.m_writer), m_slot(o.m_slot), m_frame_number(o.m_frame_number), m_timestamp_ns(o.m_timestamp_ns) {
+    o.m_writer = nullptr;
+}
+
+Loan& Loan::operator=(Loan&& o) noexcept {
+    if (this != &o) {
+        if (m_writer) m_writer->abandon(m_slot);
+        m_writer = o.m_writer;
+        m_slot = o.m_slot;
+        m_frame_number = o.m_frame_number;
+        m_timestamp_ns = o.m_timestamp_ns;
+        o.m_writer = nullptr;
+    }
+    return *this;
+}
+
+Loan::~Loan() {
+    if (m_writer) m_writer->abandon(m_slot);
+}
+
+const Schema& Loan::schema() const noexcept { return m_writer->m_schema; }
+
+void* Loan::data(std::size_t index) {
+    if (!m_writer) throw Closed("loan was published or moved from");
+    if (index >= schema().size())
+        throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
+                              std::to_string(schema().size()) + " fields)");
+    return m_writer->slot_data(m_slot) + schema().offset(index);
+}
+
+std::span<std::byte> Loan::bytes(std::size_t index) {
+    return {static_cast<std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+}
+
+std::size_t Loan::checked_index(std::string_view name, DType dtype) const {
+    if (!m_writer) throw Closed("loan was published or moved from");
+    const Field& f = schema().field(name);
+    if (!(f.dtype == dtype))
+        throw InvalidArgument("field '" + f.name + "' has dtype " + f.dtype.typestr() + ", not " + dtype.typestr());
+    return static_cast<std::size_t>(schema().index_of(name));
+}
+
+Writer::Writer(const Participant& participant, std::string topic, Schema schema, WriterOptions options)
+    : m_impl(std::make_unique<detail::WriterImpl>(participant, std::move(topic), std::move(schema), options)) {}
+Writer::~Writer() = default;
+Writer::Writer(Writer&&) noexcept = default;
+Writer& Writer::operator=(Writer&&) noexcept = default;
+
+PublishResult Writer::write(std::span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns) {
+    if (!m_impl) throw Closed("writer was moved from");
+    return m_impl->write(fields, timestamp_ns);
+}
+
+std::optional<Loan> Writer::loan() {
+    if (!m_impl) throw Closed("writer was moved from");
+    return m_impl->loan();
+}
+
+PublishResult Writer::publish(Loan&& loan) {
+    if (!m_impl || loan.m_writer != m_impl.get())
+        throw InvalidArgument("publish: the loan does not belong to this writer (or was already published)");
+    loan.m_writer = nullptr;
+    return m_impl->publish(loan.m_slot, loan.m_frame_number, loan.m_timestamp_ns);
+}
+
+void Writer::close() noexcept {
+    if (m_impl) m_impl->close();
+}
+
+const std::string& Writer::topic() const noexcept { return m_impl->m_topic; }
+const Schema& Writer::schema() const noexcept { return m_impl->m_schema; }
+std::uint64_t Writer::session() const noexcept { return m_impl->m_segment ? m_impl->m_segment->session() : 0; }
+const std::string& Writer::segment_name() const noexcept {
+    if (m_impl->m_segment) m_impl->m_segment_name_cache = m_impl->m_segment->name();
+    return m_impl->m_segment_name_cache;
+}
+std::uint32_t Writer::reader_count() const noexcept { return m_impl->m_slots ? m_impl->m_slots->reader_count() : 0; }
+std::uint64_t Writer::frames_published() const noexcept { return m_impl->m_published; }
+
+}  // namespace smx
