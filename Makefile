@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`. Both install what is missing
+# (Debian packages, via apt-get), build, and run. Everything else is a step of those.
+
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX  ?= /usr/local
+SECONDS_DEMO ?= 10
+
+# Debian bookworm packages needed to build, test and run everything.
+PACKAGES := g++ make cmake pkg-config \
+            cyclonedds-dev cyclonedds-tools \
+            libgtest-dev libcli11-dev libpng-dev \
+            python3 python3-dev python3-numpy python3-pytest pybind11-dev \
+            util-linux procps
+
+# As root (CI, containers) apt-get runs directly; otherwise through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: all deps build test demo install clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	else \
+	  echo "all Debian packages present"; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=$(PYTHON)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 600
+
+demo: build
+	$(BUILD)/bin/smx demo --seconds $(SECONDS_DEMO)
+
+install: build
+	$(SUDO) cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD)
