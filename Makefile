@@ -12,6 +12,7 @@ PACKAGES := g++ make cmake pkg-config \
             cyclonedds-dev cyclonedds-tools \
             libgtest-dev libcli11-dev libpng-dev \
             python3 python3-dev python3-numpy python3-pytest pybind11-dev \
+            python3-setuptools python3-wheel python3-pip \
             util-linux procps
 
 # As root (CI, containers) apt-get runs directly; otherwise through sudo.

@@ -79,6 +79,13 @@ public:
             throw PermissionDenied("topic '" + m_topic + "': cannot open the writer's segment (" + e.what() +
                                    "); run the reader as the writer's user or give the writer a wider mode");
         }
+        if (segment && !process_alive(static_cast<pid_t>(segment->header().writer_pid),
+                                      segment->header().writer_start_time)) {
+            // A crashed writer's segment, announced by DDS until its lease expires.
+            m_pending_info.reset();
+            m_state = ReaderState::writer_gone;
+            return;
+        }
         if (!segment || segment->session() != info.session) {
             // The announced writer is gone (its segment removed or replaced): wait for the next.
             m_state = segment ? ReaderState::waiting_for_writer : ReaderState::writer_gone;
@@ -107,6 +114,12 @@ public:
         const auto newest = newest_in_slots();
         m_last_returned = newest ? newest->frame_number - 1 : 0;
         m_floor = newest ? newest->frame_number : 0;
+        // Queue the newest ourselves: its DDS notice may have arrived before the session info
+        // and been dropped while we were not attached yet (DDS does not order the two topics).
+        // Should that notice still come, it is skipped as already returned.
+        if (newest)
+            m_pending.push_back(Notice{m_attachment->segment().session(), newest->slot, newest->seq,
+                                       newest->frame_number, newest->timestamp_ns});
         m_last_liveness_check = std::chrono::steady_clock::now();
     }
 
@@ -189,14 +202,32 @@ public:
         return std::nullopt;
     }
 
-    // The oldest pending notice this reader can still hold, skipping overwritten ones.
-    std::optional<Frame> pop_next(Hold how) {
+    // The oldest pending notice not returned yet whose slot still holds that frame. A notice
+    // whose seq matches the slot but whose frame number does not is forged or corrupt: a
+    // slot's seq determines the frame written with it. It is ignored, so it can never make
+    // the reader skip genuine frames.
+    std::optional<Notice> pop_pending() {
         while (m_attachment && !m_pending.empty()) {
             const Notice n = m_pending.front();
             m_pending.pop_front();
             if (n.frame_number <= m_last_returned) continue;
-            if (auto f = hold(SlotSnapshot{n.slot, n.seq, n.frame_number, n.timestamp_ns}, how)) {
-                record_returned(n.frame_number, true);
+            const SlotRecord& rec = m_attachment->segment().slot(n.slot);
+            const std::uint64_t frame_number = rec.frame_number.load(std::memory_order_relaxed);
+            if (!slot_unchanged(rec, n.seq)) continue;  // overwritten: counted as missed later
+            if (frame_number != n.frame_number) {
+                ++m_stats.notices_ignored;
+                continue;
+            }
+            return n;
+        }
+        return std::nullopt;
+    }
+
+    // The oldest pending frame this reader can still hold, skipping overwritten ones.
+    std::optional<Frame> pop_next(Hold how) {
+        while (const auto n = pop_pending()) {
+            if (auto f = hold(SlotSnapshot{n->slot, n->seq, n->frame_number, n->timestamp_ns}, how)) {
+                record_returned(n->frame_number, true);
                 return f;
             }
         }
@@ -252,6 +283,7 @@ public:
                 record_returned(newest->frame_number, false);
                 return r;
             }
+            ++m_stats.torn_copies;
         }
         return {ReadStatus::torn, {}};
     }
@@ -262,16 +294,14 @@ public:
             explicit operator bool() const { return r.status == ReadStatus::ok; }
         };
         const Outcome o = wait_loop(timeout, [&]() -> Outcome {
-            while (m_attachment && !m_pending.empty()) {
-                check_buffer(dst);
-                const Notice n = m_pending.front();
-                m_pending.pop_front();
-                if (n.frame_number <= m_last_returned) continue;
-                CopyResult r = copy_from(SlotSnapshot{n.slot, n.seq, n.frame_number, n.timestamp_ns}, dst);
+            if (m_attachment) check_buffer(dst);
+            while (const auto n = pop_pending()) {
+                CopyResult r = copy_from(SlotSnapshot{n->slot, n->seq, n->frame_number, n->timestamp_ns}, dst);
                 if (r) {
-                    record_returned(n.frame_number, true);
+                    record_returned(n->frame_number, true);
                     return {r};
                 }
+                ++m_stats.torn_copies;
             }
             return {};
         });

@@ -78,7 +78,10 @@ Schema::Schema(std::vector<Field> fields) : m_fields(std::move(fields)) {
         if (offset > MAX_FRAME_BYTES)
             throw InvalidArgument("schema is larger than the limit of " + std::to_string(MAX_FRAME_BYTES) +
                                   " bytes per frame");
-        canonical += f.name + ":" + f.dtype.typestr() + ":" + f.shape.to_string() + ";";
+        // Names may contain ':' and ';', so each is length-prefixed: two different schemas never
+        // share a canonical text (a collision is then only as likely as FNV-1a's).
+        canonical += std::to_string(f.name.size()) + ":" + f.name + ":" + f.dtype.typestr() + ":" +
+                     f.shape.to_string() + ";";
     }
     m_frame_size = offset;
     m_hash = detail::fnv1a64(canonical);

@@ -104,6 +104,10 @@ public:
     ~WriterImpl() { close(); }
 
     void close() noexcept {
+        // Unlink first: the name is free for the next writer at once, even while DDS lingers
+        // for acknowledgements below, and a loan's memory_owner() may keep the mapping (and
+        // the lock) a while longer.
+        if (m_segment) m_segment->unlink();
         if (m_announcer) m_announcer->retire();
         m_announcer.reset();
         m_slots.reset();
@@ -197,7 +201,7 @@ public:
     std::string m_topic;
     Schema m_schema;
     WriterOptions m_options;
-    std::unique_ptr<Segment> m_segment;
+    std::shared_ptr<Segment> m_segment;  // shared with loans' memory_owner()
     std::optional<SlotWriter> m_slots;
     std::unique_ptr<Announcer> m_announcer;
     std::uint64_t m_published = 0;
@@ -245,6 +249,12 @@ void* Loan::data(std::size_t index) {
 
 std::span<std::byte> Loan::bytes(std::size_t index) {
     return {static_cast<std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+}
+
+std::shared_ptr<const void> Loan::memory_owner() const {
+    if (!m_writer) throw Closed("loan was published or moved from");
+    m_writer->check_open();
+    return m_writer->m_segment;
 }
 
 std::size_t Loan::checked_index(std::string_view name, DType dtype) const {

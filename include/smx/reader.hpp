@@ -53,7 +53,8 @@ struct ReaderStats {
     std::uint64_t delivered = 0;        ///< frames returned by latest/next/copy (new ones)
     std::uint64_t missed = 0;           ///< frames published but skipped because we fell behind
     std::uint64_t torn_views = 0;       ///< Frame::valid() results that were false
-    std::uint64_t notices_ignored = 0;  ///< notices with a stale session or bad slot/seq
+    std::uint64_t torn_copies = 0;      ///< copies found inconsistent (and retried or skipped)
+    std::uint64_t notices_ignored = 0;  ///< notices with a stale session, bad slot/seq or forged frame number
     std::uint64_t attachments = 0;      ///< segments attached (1 + writer restarts seen)
 };
 

@@ -39,7 +39,7 @@ public:
     std::string to_string() const;
     std::vector<std::uint64_t> to_vector() const { return {begin(), end()}; }
 
-    friend bool operator==(const Shape& a, const Shape& b) noexcept;
+    friend SMX_EXPORT bool operator==(const Shape& a, const Shape& b) noexcept;
 
 private:
     std::array<std::uint64_t, MAX_DIMS> m_dims{};

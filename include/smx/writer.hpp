@@ -76,6 +76,11 @@ public:
     std::uint64_t frame_number() const noexcept { return m_frame_number; }
     /// Overrides the timestamp (default: CLOCK_REALTIME when the loan was taken).
     void set_timestamp_ns(std::int64_t t) noexcept { m_timestamp_ns = t; }
+    /// Keeps the loaned slot's memory mapped while the handle lives, even after the writer
+    /// closes (for language bindings whose arrays may outlive the writer: a stray write then
+    /// lands in memory no reader sees instead of faulting). Throws Closed if the loan was
+    /// published or moved from.
+    std::shared_ptr<const void> memory_owner() const;
 
 private:
     friend class Writer;
@@ -97,8 +102,9 @@ private:
 /// `close()` tells readers the writer is gone and removes the segment.
 class SMX_EXPORT Writer {
 public:
-    /// Throws InvalidArgument (bad topic/options), WriterExists, OutOfSpace, PermissionDenied,
-    /// SystemError or DdsError; on failure nothing is left behind.
+    /// Throws InvalidArgument (bad topic/options), WriterExists, SegmentCorrupt (a file that is
+    /// not an smx segment occupies the segment's name; smx never removes it), OutOfSpace,
+    /// PermissionDenied, SystemError or DdsError; on failure nothing is left behind.
     Writer(const Participant& participant, std::string topic, Schema schema,
            WriterOptions options = {});
     ~Writer();

@@ -23,6 +23,9 @@ const char* loopback_configuration() noexcept {
            "<Discovery><ParticipantIndex>auto</ParticipantIndex>"
            "<MaxAutoParticipantIndex>100</MaxAutoParticipantIndex>"
            "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery>"
+           // A closing writer waits at most this long for acknowledgements (of its "gone"
+           // notice) from readers; a reader that was killed never acknowledges.
+           "<Internal><WriterLingerDuration>200ms</WriterLingerDuration></Internal>"
            "</Domain></CycloneDDS>";
 }
 

@@ -75,6 +75,39 @@ void remove_stale_temporaries(const std::string& final_name) {
     ::closedir(dir);
 }
 
+std::string hex64(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// Why the object is not an smx segment, or "" if it starts like one. Only the "SMXSEG" part of
+// the magic is compared so that a stale segment of another layout version still counts as
+// ours (a writer may replace it; a reader then reports the version).
+std::string not_a_segment_reason(const ShmObject& obj) {
+    const std::uint64_t size = obj.size();
+    if (size < sizeof(std::uint64_t))
+        return "it is only " + std::to_string(size) + " bytes, without the smx magic";
+    std::uint64_t magic = 0;
+    if (::pread(obj.fd(), &magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic))
+        return "its first bytes cannot be read";
+    if (std::memcmp(&magic, &SEGMENT_MAGIC, 6) != 0)
+        return "it starts with " + hex64(magic) + " instead of the smx magic " + hex64(SEGMENT_MAGIC);
+    return {};
+}
+
+// A writer only ever replaces (stale) smx segments: anything else at the name was put there by
+// someone else and may be in use.
+void refuse_if_foreign(const ShmObject& existing, const SegmentConfig& config) {
+    const std::string reason = not_a_segment_reason(existing);
+    if (reason.empty()) return;
+    const std::string path = shm_directory() + existing.name();
+    throw SegmentCorrupt("topic '" + config.topic + "' in domain " + std::to_string(config.domain_id) + ": " +
+                         path + " exists but is not an smx segment (" + reason +
+                         "); smx replaces only its own segments: if nothing uses that file, remove it (rm " +
+                         path + "), or use another topic");
+}
+
 [[noreturn]] void corrupt(const std::string& name, std::string_view topic, const std::string& why) {
     throw SegmentCorrupt("segment '" + name + "' of topic '" + std::string(topic) + "' " + why +
                          "; if no writer uses it, remove it (rm " + shm_directory() + name +
@@ -120,17 +153,37 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
     // Cheap early refusal before reserving memory for the new segment.
     {
         ShmObject existing = ShmObject::open_existing(final_name, false);
-        if (existing.valid() && !existing.try_lock_exclusive()) refuse_if_live(existing);
+        if (existing.valid()) {
+            refuse_if_foreign(existing, config);
+            if (!existing.try_lock_exclusive()) refuse_if_live(existing);
+        }
     }
     remove_stale_temporaries(final_name);
 
     std::unique_ptr<Segment> seg(new Segment());
     seg->m_owner = true;
-    ShmObject obj = ShmObject::create_exclusive(temporary_segment_name(final_name, random_u64()), config.mode);
+    ShmObject obj;
+    for (int attempt = 0;; ++attempt) {
+        obj = ShmObject::create_exclusive(temporary_segment_name(final_name, random_u64()), config.mode);
+        // Between shm_open and flock, a writer starting at the same moment may take this for a
+        // crashed creator's temporary and remove it (remove_stale_temporaries): then it is
+        // locked by that writer or already unlinked, and we start again under a new name.
+        if (obj.try_lock_exclusive() && shm_inode_of(obj.name()) == obj.inode()) break;
+        if (attempt >= 100)
+            throw SystemError(EBUSY, "could not build segment '" + final_name + "' for topic '" + config.topic +
+                                         "': its temporary objects keep being removed");
+    }
     try {
-        if (!obj.try_lock_exclusive())
-            throw SystemError(EBUSY, "flock '" + obj.name() + "': a fresh object is already locked");
-        obj.allocate(g.segment_size);
+        try {
+            obj.allocate(g.segment_size);
+        } catch (const OutOfSpace& e) {
+            char mode[8];
+            std::snprintf(mode, sizeof mode, "%04o", config.mode & 07777);
+            throw OutOfSpace("topic '" + config.topic + "' in domain " + std::to_string(config.domain_id) +
+                             ": segment '" + final_name + "' of " + std::to_string(g.segment_size) + " bytes (" +
+                             std::to_string(config.slots) + " slots of " + std::to_string(g.slot_stride) +
+                             " bytes, mode " + mode + ") does not fit: " + e.what());
+        }
         seg->m_slot_table_offset = g.slot_table_offset;
         seg->m_reader_table_offset = g.reader_table_offset;
         seg->m_reader_stride = g.reader_stride;
@@ -187,9 +240,12 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
         if (seg->m_object.rename_noreplace(final_name)) break;
         ShmObject existing = ShmObject::open_existing(final_name, false);
         if (!existing.valid()) continue;  // vanished between rename and open: try again
-        if (!existing.try_lock_exclusive()) {
+        try {
+            refuse_if_foreign(existing, config);
+            if (!existing.try_lock_exclusive()) refuse_if_live(existing);
+        } catch (...) {
             seg->m_object.unlink();
-            refuse_if_live(existing);
+            throw;
         }
         // Stale: its writer died. Remove it unless the name was replaced meanwhile.
         if (shm_inode_of(final_name) == existing.inode()) existing.unlink();
@@ -214,6 +270,8 @@ void Segment::map_parts(bool owner) {
 std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_view topic) {
     ShmObject obj = ShmObject::open_existing(name, true);
     if (!obj.valid()) return nullptr;
+    if (const std::string reason = not_a_segment_reason(obj); !reason.empty())
+        corrupt(name, topic, "is not an smx segment (" + reason + ")");
     const std::uint64_t size = obj.size();
     if (size < sizeof(SegmentHeader))
         corrupt(name, topic, "is truncated: " + std::to_string(size) + " bytes, a header needs " +
@@ -223,17 +281,13 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
     {
         Mapping m = Mapping::map(obj.fd(), 0, sizeof(SegmentHeader), false, false, "segment header");
         const auto* src = reinterpret_cast<const SegmentHeader*>(m.data());
-        if (src->ready.load(std::memory_order_acquire) != READY) {
-            if (src->magic != SEGMENT_MAGIC) {
-                char buf[40];
-                std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(src->magic));
-                corrupt(name, topic, std::string("is not an smx segment (magic ") + buf + ")");
-            }
-            corrupt(name, topic, "was never completed (no ready mark)");
-        }
+        const bool ready = src->ready.load(std::memory_order_acquire) == READY;
         std::memcpy(static_cast<void*>(&h), src, sizeof h);
+        if (h.magic != SEGMENT_MAGIC)
+            corrupt(name, topic, "has magic " + hex64(h.magic) + " instead of " + hex64(SEGMENT_MAGIC) +
+                                     " (another smx layout or overwritten)");
+        if (!ready) corrupt(name, topic, "was never completed (no ready mark)");
     }
-    if (h.magic != SEGMENT_MAGIC) corrupt(name, topic, "is not an smx segment (wrong magic)");
     if (h.layout_version != LAYOUT_VERSION)
         corrupt(name, topic, "has layout version " + std::to_string(h.layout_version) + ", this smx reads " +
                                  std::to_string(LAYOUT_VERSION) + " (upgrade the older side)");
@@ -241,7 +295,10 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
         corrupt(name, topic, "is " + std::to_string(size) + " bytes but its header says " +
                                  std::to_string(h.segment_size) + " (truncated or overwritten)");
     if (!terminated(h.topic) || !terminated(h.host)) corrupt(name, topic, "has unterminated strings");
-    if (topic != h.topic) corrupt(name, topic, "belongs to topic '" + std::string(h.topic) + "'");
+    if (topic != h.topic)
+        throw SegmentCorrupt("segment '" + name + "' was expected to hold topic '" + std::string(topic) +
+                             "' but belongs to topic '" + h.topic +
+                             "' (both names map to this segment name); rename one of the two topics");
     if (h.slot_count < 2 || h.slot_count > MAX_SLOTS)
         corrupt(name, topic, "has a slot count of " + std::to_string(h.slot_count));
     if (h.reader_capacity < 1 || h.reader_capacity > MAX_READERS)
@@ -283,10 +340,17 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
     } catch (const InvalidArgument& e) {
         corrupt(name, topic, std::string("has an impossible layout (") + e.what() + ")");
     }
-    if (h.slot_table_offset != g.slot_table_offset || h.reader_table_offset != g.reader_table_offset ||
-        h.reader_stride != g.reader_stride || h.payload_offset != g.payload_offset ||
-        h.slot_stride != g.slot_stride || h.segment_size != g.segment_size)
-        corrupt(name, topic, "has offsets that do not match its layout (past the end or overlapping)");
+    auto check_layout = [&](const char* what, std::uint64_t stored, std::uint64_t expected) {
+        if (stored != expected)
+            corrupt(name, topic, std::string("has ") + what + " " + std::to_string(stored) + " where its layout needs " +
+                                     std::to_string(expected) + " (past the end or overlapping)");
+    };
+    check_layout("slot_table_offset", h.slot_table_offset, g.slot_table_offset);
+    check_layout("reader_table_offset", h.reader_table_offset, g.reader_table_offset);
+    check_layout("reader_stride", h.reader_stride, g.reader_stride);
+    check_layout("payload_offset", h.payload_offset, g.payload_offset);
+    check_layout("slot_stride", h.slot_stride, g.slot_stride);
+    check_layout("segment_size", h.segment_size, g.segment_size);
 
     std::unique_ptr<Segment> seg(new Segment());
     seg->m_object = std::move(obj);

@@ -36,8 +36,9 @@ class Segment {
 public:
     /// Creates, locks, fills and publishes the segment for `config.topic` (see design.md:
     /// built under a temporary name, renamed into place). Throws WriterExists if a live writer
-    /// holds the topic; OutOfSpace, PermissionDenied, SystemError otherwise. Nothing is left
-    /// behind on failure.
+    /// holds the topic; SegmentCorrupt if something that is not an smx segment occupies the name
+    /// (it is never removed); OutOfSpace, PermissionDenied, SystemError otherwise. Nothing is
+    /// left behind on failure.
     static std::unique_ptr<Segment> create(const SegmentConfig& config, const Schema& schema);
 
     /// Attaches to the segment called `name` for `topic`, validating header and layout before

@@ -1,28 +1,45 @@
 // smx_test_peer: the other process of multi-process tests. One role per invocation; results
 // are printed as "KEY value ..." lines the test reads. Every wait is bounded.
 //
-//   writer  --topic T [--schema rgbd|blob:N|small] [--frames N] [--rate HZ] [--slots N]
+//   writer  --topic T [--schema S] [--frames N | --forever] [--rate HZ] [--slots N]
 //           [--wait-readers K] [--loan] [--linger]
-//       prints "READY <pid> <segment>", then "PUBLISHED <n>" when done; with --linger stays
-//       until stdin closes or reads "quit" (so tests can kill it while it is alive).
-//   reader  --topic T [--schema rgbd|blob:N|small|none] [--mode view|copy|pin|novalidate]
-//           [--until N] [--timeout-ms MS]
+//       prints "READY <pid> <segment> <session>", then "PUBLISHED <n>" when done; with --linger
+//       stays until stdin closes or reads "quit" (so tests can kill it while it is alive).
+//       --forever writes at full speed until stdin reads "quit" (or closes).
+//   reader  --topic T [--schema S|none] [--mode view|copy|pin|novalidate] [--until N]
+//           [--timeout-ms MS] [--print-frames] [--recheck-gap G]
 //       prints "ATTACHED <schema>" then "RESULT accepted=.. torn_detected=.. bad=.. missed=..
-//       delivered=.. last=.. ignored=.."
+//       delivered=.. last=.. ignored=.. attachments=.."; --print-frames adds one
+//       "FRAME <n> ok=<0|1> ignored=<k> missed=<m>" line per frame (and, in view/pin modes,
+//       "IGNORED <k>" whenever the count of ignored notices changes). In novalidate mode,
+//       --recheck-gap G re-checks each frame's content once a second reader in this process
+//       has seen frame n+G (the writer has moved on): a control that must see tears.
+//   follow  --topic T [--attachments K] [--timeout-ms MS]
+//       template-less reader that survives writer restarts: prints "ATTACHED <n> <schema>" for
+//       each new attachment and "FRAME <n> ok=<0|1> schema=<schema>" per frame; after a frame
+//       of attachment K it prints "RESULT ..." and exits.
 //   pinner  --topic T [--pins K]
-//       pins K frames (newest first), prints "PINNED <k>", then waits until killed or stdin closes.
+//       pins K distinct frames (oldest unseen first), printing "PIN <slot>:<frame>" for each,
+//       then "PINNED <k> <slot>:<frame>...". Then obeys stdin: "check" -> "CHECKED ok=.. bad=..
+//       pinned=.." (re-verifies the pinned frames' content), "release" -> "RELEASED", "quit"
+//       or EOF -> exit.
+//
+//   Schemas S: rgbd, rgbd640, small, blob:<bytes>, or spec:<name>:<typestr>:<AxBxC>,... .
 
 #include "pattern.hpp"
 
 #include <smx/smx.hpp>
 
 #include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <poll.h>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -57,6 +74,22 @@ std::optional<smx::Schema> schema_named(const std::string& name) {
     if (name == "rgbd640") return smx::pattern::rgbd_schema(640, 480);
     if (name == "small") return smx::Schema{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
     if (name.rfind("blob:", 0) == 0) return smx::pattern::blob_schema(std::stoull(name.substr(5)));
+    if (name.rfind("spec:", 0) == 0) {
+        // spec:<name>:<typestr>:<AxBxC>,<name>:<typestr>:<dims>,...
+        std::vector<smx::Field> fields;
+        std::istringstream all(name.substr(5));
+        std::string item;
+        while (std::getline(all, item, ',')) {
+            const auto c1 = item.find(':'), c2 = item.rfind(':');
+            if (c1 == std::string::npos || c1 == c2) throw std::runtime_error("bad field spec " + item);
+            std::vector<std::uint64_t> dims;
+            std::istringstream ds(item.substr(c2 + 1));
+            std::string d;
+            while (std::getline(ds, d, 'x')) dims.push_back(std::stoull(d));
+            fields.push_back({item.substr(0, c1), smx::DType::parse(item.substr(c1 + 1, c2 - c1 - 1)), smx::Shape(dims)});
+        }
+        return smx::Schema(fields);
+    }
     throw std::runtime_error("unknown schema " + name);
 }
 
@@ -72,6 +105,22 @@ void linger() {
         if (line == "quit") break;
 }
 
+// Non-blocking: true once stdin holds "quit" or is closed. Only for --forever writers, whose
+// stdin carries nothing else.
+bool quit_requested() {
+    pollfd p{0, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    char buf[64];
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    return n <= 0 || std::string(buf, static_cast<std::size_t>(n)).find("quit") != std::string::npos;
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+    return buf;
+}
+
 int run_writer(const std::map<std::string, std::string>& a) {
     smx::Participant participant;
     smx::WriterOptions opt;
@@ -79,7 +128,7 @@ int run_writer(const std::map<std::string, std::string>& a) {
     opt.when_full = smx::WhenFull::wait;
     opt.full_wait = 2s;
     smx::Writer writer(participant, get(a, "topic", ""), *schema_named(get(a, "schema", "rgbd")), opt);
-    say("READY " + std::to_string(::getpid()) + " " + writer.segment_name());
+    say("READY " + std::to_string(::getpid()) + " " + writer.segment_name() + " " + hex(writer.session()));
     const auto readers = std::stoul(get(a, "wait-readers", "0"));
     const auto start = std::chrono::steady_clock::now();
     while (writer.reader_count() < readers) {
@@ -89,7 +138,8 @@ int run_writer(const std::map<std::string, std::string>& a) {
         }
         std::this_thread::sleep_for(5ms);  // test setup only: readers announce themselves in shm
     }
-    const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
+    const bool forever = a.count("forever") != 0;
+    const std::uint64_t frames = forever ? UINT64_MAX : std::stoull(get(a, "frames", "0"));
     const double rate = std::stod(get(a, "rate", "0"));
     const bool use_loan = a.count("loan") != 0;
     const smx::Schema& schema = writer.schema();
@@ -110,10 +160,32 @@ int run_writer(const std::map<std::string, std::string>& a) {
             if (!writer.write(refs)) { say("FULL " + std::to_string(n)); return 3; }
         }
         if (rate > 0) std::this_thread::sleep_until(start + std::chrono::duration<double>(n / rate));
+        if (forever && quit_requested()) break;
     }
     say("PUBLISHED " + std::to_string(writer.frames_published()));
-    if (a.count("linger")) linger();
+    if (a.count("linger") && !forever) linger();
     return 0;
+}
+
+std::string result_line(const smx::Reader& reader, std::uint64_t accepted, std::uint64_t torn_detected,
+                        std::uint64_t bad, std::uint64_t last) {
+    const auto s = reader.stats();
+    return "RESULT accepted=" + std::to_string(accepted) + " torn_detected=" + std::to_string(torn_detected) +
+           " bad=" + std::to_string(bad) + " missed=" + std::to_string(s.missed) + " delivered=" +
+           std::to_string(s.delivered) + " last=" + std::to_string(last) + " ignored=" +
+           std::to_string(s.notices_ignored) + " attachments=" + std::to_string(s.attachments) +
+           " torn_views=" + std::to_string(s.torn_views);
+}
+
+// Blocks (bounded) until `watcher` has seen a frame numbered at least `frame`: by then the writer
+// has moved on past it. False if that did not happen in time (the writer stopped).
+bool wait_for_frame(smx::Reader& watcher, std::uint64_t frame, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto f = watcher.next(deadline - std::chrono::steady_clock::now());
+        if (f && f->frame_number() >= frame) return true;
+    }
+    return false;
 }
 
 int run_reader(const std::map<std::string, std::string>& a) {
@@ -134,8 +206,41 @@ int run_reader(const std::map<std::string, std::string>& a) {
     say("ATTACHED " + reader.schema().to_string());
     const std::string mode = get(a, "mode", "view");
     const std::uint64_t until = std::stoull(get(a, "until", "1"));
+    const bool print_frames = a.count("print-frames") != 0;
+    const std::uint64_t recheck_gap = std::stoull(get(a, "recheck-gap", "0"));
+    std::optional<smx::Reader> watcher;
+    if (recheck_gap > 0) {
+        watcher.emplace(participant, topic);
+        if (!watcher->wait_for_writer(timeout)) {
+            say("ERROR watcher saw no writer");
+            return 2;
+        }
+    }
+    bool writer_moving = true;  // cleared once the watcher stops seeing new frames
     std::uint64_t accepted = 0, torn_detected = 0, bad = 0, last = 0;
     std::vector<std::byte> copy;
+    auto report = [&](std::uint64_t n, bool ok) {
+        if (!print_frames) return;
+        const auto s = reader.stats();
+        say("FRAME " + std::to_string(n) + " ok=" + (ok ? "1" : "0") + " ignored=" + std::to_string(s.notices_ignored) +
+            " missed=" + std::to_string(s.missed));
+    };
+    // With --print-frames, waits in slices so that ignored notices are reported as they come
+    // ("IGNORED <total>"), not only with the next frame.
+    std::uint64_t ignored_reported = 0;
+    auto next_frame = [&](smx::Hold hold) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            const auto left = deadline - std::chrono::steady_clock::now();
+            auto f = reader.next(print_frames ? std::min<std::chrono::nanoseconds>(left, 100ms) : left, hold);
+            const auto ignored = reader.stats().notices_ignored;
+            if (print_frames && ignored != ignored_reported) {
+                ignored_reported = ignored;
+                say("IGNORED " + std::to_string(ignored));
+            }
+            if (f || std::chrono::steady_clock::now() >= deadline) return f;
+        }
+    };
     while (last < until) {
         if (mode == "copy") {
             copy.resize(reader.schema().frame_size());
@@ -143,28 +248,72 @@ int run_reader(const std::map<std::string, std::string>& a) {
             if (r.status == smx::ReadStatus::no_frame) break;
             if (!r) { ++torn_detected; continue; }
             last = r.info.frame_number;
-            if (smx::pattern::check_copy(reader.schema(), copy, last)) ++accepted; else ++bad;
+            const bool ok = smx::pattern::check_copy(reader.schema(), copy, last);
+            if (ok) ++accepted; else ++bad;
+            report(last, ok);
             continue;
         }
-        auto f = reader.next(timeout, mode == "pin" ? smx::Hold::pin : smx::Hold::view);
+        auto f = next_frame(mode == "pin" ? smx::Hold::pin : smx::Hold::view);
         if (!f) break;
         last = f->frame_number();
-        const bool content_ok = smx::pattern::check_all(*f, last);
+        bool content_ok = smx::pattern::check_all(*f, last);
         if (mode == "novalidate") {
-            // Control: accept without asking valid(); bad counts tears the checker sees.
+            // Control: accept without asking valid(); bad counts tears the checker sees. With a
+            // recheck gap the content is looked at again after the writer has moved on, as a slow
+            // consumer of a view would.
+            if (writer_moving && recheck_gap > 0) {
+                writer_moving = wait_for_frame(*watcher, last + recheck_gap, std::chrono::seconds(2));
+                content_ok = smx::pattern::check_all(*f, last) && content_ok;
+            }
             if (content_ok) ++accepted; else ++bad;
+            report(last, content_ok);
         } else if (f->valid()) {
             if (content_ok) ++accepted; else ++bad;  // bad here = a torn frame accepted
+            report(last, content_ok);
         } else {
             ++torn_detected;
+            report(last, false);
         }
     }
-    const auto s = reader.stats();
-    say("RESULT accepted=" + std::to_string(accepted) + " torn_detected=" + std::to_string(torn_detected) +
-        " bad=" + std::to_string(bad) + " missed=" + std::to_string(s.missed) + " delivered=" +
-        std::to_string(s.delivered) + " last=" + std::to_string(last) + " ignored=" +
-        std::to_string(s.notices_ignored) + " attachments=" + std::to_string(s.attachments));
+    say(result_line(reader, accepted, torn_detected, bad, last));
     return 0;
+}
+
+// A template-less reader that keeps going across writer restarts (possibly with new schemas).
+int run_follower(const std::map<std::string, std::string>& a) {
+    smx::Participant participant;
+    smx::Reader reader(participant, get(a, "topic", ""));
+    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "20000")));
+    const std::uint64_t want = std::stoull(get(a, "attachments", "2"));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::uint64_t seen_attachments = 0, accepted = 0, bad = 0, last = 0;
+    smx::ReaderState state = reader.state();
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto f = reader.next(std::chrono::milliseconds(500));
+        if (reader.state() != state) {
+            state = reader.state();
+            say(std::string("STATE ") + (state == smx::ReaderState::attached ? "attached"
+                                         : state == smx::ReaderState::writer_gone ? "writer_gone"
+                                                                                  : "waiting_for_writer"));
+        }
+        const auto s = reader.stats();
+        if (s.attachments != seen_attachments) {
+            seen_attachments = s.attachments;
+            const auto schema = reader.schema_if_known();
+            say("ATTACHED " + std::to_string(seen_attachments) + " " + (schema ? schema->to_string() : "?"));
+        }
+        if (!f) continue;
+        last = f->frame_number();
+        const bool ok = smx::pattern::check_all(*f, last) && f->valid();
+        if (ok) ++accepted; else ++bad;
+        say("FRAME " + std::to_string(last) + " ok=" + (ok ? "1" : "0") + " schema=" + f->schema().to_string());
+        if (seen_attachments >= want) {
+            say(result_line(reader, accepted, 0, bad, last));
+            return 0;
+        }
+    }
+    say("ERROR timeout after " + std::to_string(seen_attachments) + " attachments");
+    return 2;
 }
 
 int run_pinner(const std::map<std::string, std::string>& a) {
@@ -183,12 +332,28 @@ int run_pinner(const std::map<std::string, std::string>& a) {
         if (!f) continue;
         if (f->frame_number() == last) continue;
         last = f->frame_number();
+        say("PIN " + std::to_string(f->info().slot) + ":" + std::to_string(f->frame_number()));
         held.push_back(std::move(*f));
     }
     std::string slots;
     for (const auto& f : held) slots += " " + std::to_string(f.info().slot) + ":" + std::to_string(f.frame_number());
     say("PINNED " + std::to_string(held.size()) + slots);
-    linger();
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line == "quit") break;
+        if (line == "check") {
+            // The writer must not have touched a pinned slot: content and seq are still ours.
+            std::uint64_t ok = 0, bad = 0, pinned = 0;
+            for (const auto& f : held) {
+                if (f.pinned()) ++pinned;
+                if (f.valid() && smx::pattern::check_all(f, f.frame_number())) ++ok; else ++bad;
+            }
+            say("CHECKED ok=" + std::to_string(ok) + " bad=" + std::to_string(bad) + " pinned=" + std::to_string(pinned));
+        } else if (line == "release") {
+            held.clear();
+            say("RELEASED");
+        }
+    }
     return 0;
 }
 
@@ -196,7 +361,7 @@ int run_pinner(const std::map<std::string, std::string>& a) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: smx_test_peer writer|reader|pinner [options]\n");
+        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner [options]\n");
         return 64;
     }
     try {
@@ -204,6 +369,7 @@ int main(int argc, char** argv) {
         const std::string role = argv[1];
         if (role == "writer") return run_writer(a);
         if (role == "reader") return run_reader(a);
+        if (role == "follow") return run_follower(a);
         if (role == "pinner") return run_pinner(a);
         std::fprintf(stderr, "unknown role %s\n", role.c_str());
         return 64;

@@ -1,1 +1,84 @@
-int main() { return 0; }
+// smx: the command-line tool. Parses the command line with CLI11, runs the chosen subcommand,
+// and turns every failure into one "smx: <message>" line and a documented exit status.
+
+#include "cli.hpp"
+
+#include <smx/error.hpp>
+#include <smx/version.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+namespace {
+
+constexpr const char* FOOTER = R"(
+Examples:
+  smx demo                            10 s: a synthetic 848x480 RGB-D camera at 30 Hz and two
+                                      reader processes that verify every byte of every frame
+  smx demo --readers 4 --rate max     as fast as the writer can fill frames, four readers
+  smx demo --hold pin --seconds 0     readers pin the frames they check; run until Ctrl-C
+  smx --domain 7 demo                 the same on DDS domain 7
+
+Exit status:
+  0  ok
+  1  failure: the command ran but the outcome is wrong (a torn frame was accepted)
+  2  usage error: the command line is wrong
+  3  runtime error: no writer, or DDS or shared memory refused
+
+DDS stays on this host unless CYCLONEDDS_URI names a configuration (Cyclone's convention).)";
+
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+    // Help and version are "errors" to CLI11 only; they print their text and succeed.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::fprintf(stderr, "smx: %s\nRun 'smx --help' (or 'smx <command> --help') for usage.\n", e.what());
+    return smx::cli::STATUS_USAGE;
+}
+
+int run(const smx::cli::Command& command) {
+    using namespace smx::cli;
+    try {
+        return command.run();
+    } catch (const CommandError& e) {
+        std::fprintf(stderr, "smx: %s\n", e.what());
+        return e.status();
+    } catch (const smx::InvalidArgument& e) {
+        std::fprintf(stderr, "smx: %s\n", e.what());
+        return STATUS_USAGE;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "smx: %s\n", e.what());
+        return STATUS_RUNTIME;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace smx::cli;
+    CLI::App app{"smx: move fixed-layout arrays from one writer process to many readers through "
+                 "shared memory, announced over DDS.",
+                 "smx"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", SMX_VERSION_STRING);
+    app.footer(FOOTER);
+
+    GlobalOptions global;
+    app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention)")
+        ->check(CLI::Range(0, 230))
+        ->capture_default_str();
+
+    const std::vector<Command> commands{
+        add_demo_command(app, global),
+        add_demo_writer_command(app, global),
+        add_demo_reader_command(app, global),
+    };
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return usage_error(app, e);
+    }
+    for (const Command& command : commands)
+        if (command.app->parsed()) return run(command);
+    return STATUS_USAGE;  // unreachable: require_subcommand(1)
+}

@@ -1,0 +1,90 @@
+// Notices that do not come from the live writer's session, or that point outside its segment,
+// are ignored and counted, and the reader keeps reading the real frames correctly.
+
+#include "multiprocess.hpp"
+#include "pattern.hpp"
+
+#include <smx/smx.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+using namespace std::chrono_literals;
+using smx::test::Child;
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+    return buf;
+}
+
+smx::PublishResult write_frame(smx::Writer& writer) {
+    auto loan = writer.loan();
+    if (!loan) return {smx::PublishStatus::all_slots_held, 0};
+    smx::pattern::fill_all(*loan, loan->frame_number());
+    return writer.publish(std::move(*loan));
+}
+
+}  // namespace
+
+TEST(Notices, notices_with_a_bad_slot_or_a_stale_session_are_ignored_counted_and_harmless) {
+    const std::string topic = smx::test::unique_topic("notices");
+    smx::test::ShmGuard guard(topic);
+    constexpr std::uint64_t FRAMES = 30;
+    smx::Participant participant;
+    smx::WriterOptions options;
+    options.slots = 3;
+    smx::Writer writer(participant, topic, smx::pattern::rgbd_schema(160, 120), options);
+    const std::uint64_t session = writer.session();
+
+    Child reader({smx::test::peer(), "reader", "--topic", topic, "--mode", "view", "--until", std::to_string(FRAMES),
+                  "--print-frames", "--timeout-ms", "15000"});
+    ASSERT_TRUE(reader.wait_for_line("ATTACHED", 15s)) << reader.transcript();
+    ASSERT_TRUE(write_frame(writer));
+    const auto first = reader.wait_for_line("FRAME 1 ", 10s);
+    ASSERT_TRUE(first) << reader.transcript();
+    EXPECT_EQ(*first, "FRAME 1 ok=1 ignored=0 missed=0");
+
+    Child injector({smx::test::injector(), "--topic", topic, "--matches", "1", "--timeout-ms", "10000"});
+    ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
+    const std::uint64_t stale = session ^ 0x5a5a000000000000ull;
+    const std::vector<std::string> bogus = {
+        "notice " + hex(session) + " 3 2 2",           // slot == slot count: out of range
+        "notice " + hex(session) + " 4000000000 2 2",  // far out of range
+        "notice " + hex(stale) + " 0 2 1000",          // another (stale) session
+        "notice " + hex(0) + " 1 4 5",                 // no session at all
+        "notice " + hex(session) + " 1 3 2",           // odd seq: a slot being written
+    };
+    for (const auto& n : bogus) injector.send_line(n);
+    ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(bogus.size()), 10s)) << injector.transcript();
+    // The reader reports its count as the notices arrive.
+    const auto ignored = reader.wait_for_line("IGNORED " + std::to_string(bogus.size()), 10s);
+    ASSERT_TRUE(ignored) << reader.transcript();
+
+    // The real frames still arrive, one by one, each intact; none is skipped or duplicated.
+    for (std::uint64_t n = 2; n <= FRAMES; ++n) {
+        ASSERT_TRUE(write_frame(writer)) << n;
+        const auto line = reader.wait_for_line("FRAME " + std::to_string(n) + " ", 10s);
+        ASSERT_TRUE(line) << reader.transcript();
+        EXPECT_EQ(*line, "FRAME " + std::to_string(n) + " ok=1 ignored=" + std::to_string(bogus.size()) + " missed=0");
+    }
+    const auto result = reader.wait_for_line("RESULT", 10s);
+    ASSERT_TRUE(result) << reader.transcript();
+    auto r = smx::test::values(*result);
+    EXPECT_EQ(r["ignored"], bogus.size()) << *result;
+    EXPECT_EQ(r["accepted"], FRAMES) << *result;
+    EXPECT_EQ(r["delivered"], FRAMES) << *result;
+    EXPECT_EQ(r["missed"], 0u) << *result;
+    EXPECT_EQ(r["bad"], 0u) << *result;
+    EXPECT_EQ(r["last"], FRAMES) << *result;
+    EXPECT_EQ(reader.exit_code(10s), 0) << reader.transcript();
+
+    injector.send_line("quit");
+    EXPECT_EQ(injector.exit_code(10s), 0) << injector.transcript();
+    writer.close();
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}

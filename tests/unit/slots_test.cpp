@@ -1,0 +1,321 @@
+// Slot protocol (white box, real shared memory): seqlock values, the writer never choosing a
+// pinned or the latest slot, bounded waits, pins released by registrations and reclaimed from
+// dead readers, and the registration table's capacity.
+
+#include "unit_support.hpp"
+
+#include "shm/segment.hpp"
+#include "shm/slots.hpp"
+#include "support.hpp"
+
+#include <smx/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace std::chrono_literals;
+using smx::detail::ReaderRegistration;
+using smx::detail::Segment;
+using smx::detail::SegmentConfig;
+using smx::detail::SlotWriter;
+using smx::test::unique_topic;
+using smx::unit::ForkedChild;
+using smx::unit::message_of;
+using K = smx::DType::Kind;
+
+namespace {
+
+const smx::Schema FRAME{{"n", K::u8, {512}}};  // every word holds the frame number
+
+class Slots : public ::testing::Test {
+protected:
+    void open_segment(std::uint32_t slots, std::uint32_t reader_capacity = 8) {
+        topic = unique_topic("slots");
+        SegmentConfig c;
+        c.topic = topic;
+        c.slots = slots;
+        c.reader_capacity = reader_capacity;
+        c.session = 7;
+        owner = Segment::create(c, FRAME);
+        reader_side = Segment::attach(owner->name(), topic);
+        ASSERT_TRUE(reader_side);
+        writer = std::make_unique<SlotWriter>(*owner);
+    }
+
+    void TearDown() override {
+        writer.reset();
+        reader_side.reset();
+        owner.reset();
+        if (!topic.empty()) EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+    }
+
+    // Writes frame `n` into a free slot and publishes it; returns the slot.
+    std::uint32_t publish(std::uint64_t n) {
+        const auto s = writer->acquire(0ns);
+        EXPECT_TRUE(s) << "no free slot for frame " << n;
+        if (!s) return UINT32_MAX;
+        auto* words = reinterpret_cast<std::uint64_t*>(owner->payload(*s));
+        for (std::size_t i = 0; i < 512; ++i) words[i] = n;
+        writer->commit(*s, n, static_cast<std::int64_t>(n));
+        return *s;
+    }
+
+    std::uint64_t seq(std::uint32_t slot) const { return reader_side->slot(slot).seq.load(); }
+    std::uint64_t frame_in(std::uint32_t slot) const {
+        return reinterpret_cast<const std::uint64_t*>(reader_side->payload(slot))[0];
+    }
+    std::uint32_t pins_of(std::uint32_t registration, std::uint32_t slot) const {
+        return reader_side->reader(registration).pins()[slot].load();
+    }
+
+    std::string topic;
+    std::unique_ptr<Segment> owner, reader_side;
+    std::unique_ptr<SlotWriter> writer;
+};
+
+// A child process that registers in the segment, pins `slots`, reports 'p' and then waits to be
+// killed (at most a minute).
+ForkedChild pinning_child(const std::string& name, const std::string& topic, std::vector<std::uint32_t> slots) {
+    return ForkedChild([=](int report) {
+        auto seg = Segment::attach(name, topic);
+        if (!seg) return 2;
+        ReaderRegistration reg(*seg, topic);
+        for (std::uint32_t s : slots)
+            if (!reg.pin(s, seg->slot(s).seq.load())) return 3;
+        if (::write(report, "p", 1) != 1) return 4;
+        for (int i = 0; i < 600; ++i) ::usleep(100'000);
+        return 0;
+    });
+}
+
+}  // namespace
+
+TEST_F(Slots, acquire_makes_seq_odd_and_commit_makes_it_even_two_higher) {
+    open_segment(3);
+    const auto s = writer->acquire(0ns);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(seq(*s), 1u);
+    EXPECT_EQ(writer->commit(*s, 1, 100), 2u);
+    EXPECT_EQ(seq(*s), 2u);
+    EXPECT_EQ(reader_side->slot(*s).frame_number.load(), 1u);
+    EXPECT_EQ(reader_side->slot(*s).timestamp_ns.load(), 100);
+    EXPECT_TRUE(smx::detail::slot_unchanged(reader_side->slot(*s), 2));
+}
+
+TEST_F(Slots, an_abandoned_slot_gets_a_new_even_seq_so_old_views_see_the_change) {
+    open_segment(2);
+    const std::uint32_t s = publish(1);
+    const std::uint64_t before = seq(s);
+    publish(2);
+    const auto again = writer->acquire(0ns);
+    ASSERT_TRUE(again);
+    ASSERT_EQ(*again, s);
+    writer->abandon(*again);
+    EXPECT_EQ(seq(s) % 2, 0u);
+    EXPECT_FALSE(smx::detail::slot_unchanged(reader_side->slot(s), before));
+}
+
+TEST_F(Slots, the_latest_published_slot_is_never_chosen_for_the_next_frame) {
+    open_segment(2);
+    std::uint32_t latest = publish(1);
+    for (std::uint64_t n = 2; n < 50; ++n) {
+        const std::uint32_t s = publish(n);
+        EXPECT_NE(s, latest) << "frame " << n;
+        latest = s;
+    }
+}
+
+TEST_F(Slots, a_pinned_slot_is_never_chosen_and_its_frame_stays_intact) {
+    open_segment(3);
+    const std::uint32_t pinned = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    const std::uint64_t pinned_seq = seq(pinned);
+    ASSERT_TRUE(reg.pin(pinned, pinned_seq));
+    for (std::uint64_t n = 3; n < 100; ++n) EXPECT_NE(publish(n), pinned) << "frame " << n;
+    EXPECT_EQ(seq(pinned), pinned_seq);
+    EXPECT_EQ(frame_in(pinned), 1u);
+    reg.unpin(pinned);
+    std::set<std::uint32_t> used;
+    for (std::uint64_t n = 100; n < 106; ++n) used.insert(publish(n));
+    EXPECT_TRUE(used.count(pinned)) << "an unpinned slot is used again";
+}
+
+TEST_F(Slots, pin_refuses_a_slot_that_no_longer_holds_the_frame) {
+    open_segment(2);
+    const std::uint32_t s = publish(1);
+    const std::uint64_t old_seq = seq(s);
+    publish(2);
+    publish(3);  // overwrites s
+    ReaderRegistration reg(*reader_side, topic);
+    EXPECT_FALSE(reg.pin(s, old_seq));
+    EXPECT_EQ(pins_of(reg.index(), s), 0u) << "a refused pin leaves no count behind";
+}
+
+TEST_F(Slots, acquire_returns_nothing_and_touches_nothing_when_every_candidate_is_pinned) {
+    open_segment(3);
+    const std::uint32_t a = publish(1), b = publish(2), latest = publish(3);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    ASSERT_TRUE(reg.pin(b, seq(b)));
+    const std::uint64_t seqs[3] = {seq(0), seq(1), seq(2)};
+    EXPECT_EQ(writer->acquire(0ns), std::nullopt);
+    for (std::uint32_t s = 0; s < 3; ++s) EXPECT_EQ(seq(s), seqs[s]) << "slot " << s;
+    EXPECT_EQ(frame_in(latest), 3u);
+    EXPECT_EQ(owner->header().writer_waiting.load(), 0u);
+}
+
+TEST_F(Slots, a_waiting_acquire_gives_up_at_its_deadline_when_no_pin_is_released) {
+    open_segment(2);
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(writer->acquire(200ms), std::nullopt);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+    EXPECT_EQ(owner->header().writer_waiting.load(), 0u) << "the waiting flag is cleared on the way out";
+}
+
+TEST_F(Slots, a_waiting_acquire_takes_the_slot_a_reader_releases) {
+    open_segment(2);
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    std::thread release([&] {
+        std::this_thread::sleep_for(100ms);
+        reg.unpin(a);
+    });
+    const auto s = writer->acquire(60s);
+    release.join();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s, a);
+}
+
+TEST_F(Slots, destroying_a_registration_releases_its_pins_and_its_entry) {
+    open_segment(3);
+    const std::uint32_t a = publish(1), b = publish(2);
+    publish(3);
+    std::uint32_t index;
+    {
+        ReaderRegistration reg(*reader_side, topic);
+        index = reg.index();
+        ASSERT_TRUE(reg.pin(a, seq(a)));
+        ASSERT_TRUE(reg.pin(b, seq(b)));
+        ASSERT_TRUE(reg.pin(b, seq(b)));
+        EXPECT_EQ(pins_of(index, b), 2u);
+        EXPECT_EQ(writer->reader_count(), 1u);
+        EXPECT_EQ(reader_side->reader(index).pid.load(), static_cast<std::uint64_t>(::getpid()));
+        EXPECT_EQ(writer->acquire(0ns), std::nullopt);
+    }
+    for (std::uint32_t s = 0; s < 3; ++s) EXPECT_EQ(pins_of(index, s), 0u);
+    EXPECT_EQ(reader_side->reader(index).pid.load(), 0u);
+    EXPECT_EQ(writer->reader_count(), 0u);
+    EXPECT_TRUE(writer->acquire(0ns));
+}
+
+TEST_F(Slots, pins_of_a_reader_killed_while_holding_them_are_reclaimed) {
+    open_segment(3);
+    const std::uint32_t a = publish(1), b = publish(2);
+    publish(3);
+    ForkedChild child = pinning_child(owner->name(), topic, {a, b});
+    ASSERT_EQ(child.read_report(20s), 'p') << smx::unit::describe_status(child.wait(0ms));
+    EXPECT_EQ(writer->reader_count(), 1u);
+    EXPECT_EQ(writer->acquire(0ns), std::nullopt) << "a live reader's pins are respected";
+
+    child.kill(SIGKILL);
+    const auto status = child.wait(20s);
+    ASSERT_TRUE(status && WIFSIGNALED(*status)) << smx::unit::describe_status(status);
+    const auto s = writer->acquire(0ns);
+    ASSERT_TRUE(s) << "the dead reader's pins were not reclaimed";
+    EXPECT_TRUE(*s == a || *s == b);
+    EXPECT_EQ(writer->reader_count(), 0u);
+}
+
+TEST_F(Slots, a_writer_waiting_on_pins_of_a_reader_that_dies_is_not_stuck_until_its_deadline) {
+    open_segment(2);
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ForkedChild child = pinning_child(owner->name(), topic, {a});
+    ASSERT_EQ(child.read_report(20s), 'p') << smx::unit::describe_status(child.wait(0ms));
+    std::thread killer([&] {
+        std::this_thread::sleep_for(100ms);
+        child.kill(SIGKILL);
+    });
+    const auto s = writer->acquire(60s);
+    killer.join();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s, a);
+    EXPECT_TRUE(child.wait(20s));
+}
+
+TEST_F(Slots, a_full_registration_table_throws_TooManyReaders_naming_topic_segment_and_fix) {
+    open_segment(2, 2);
+    auto r1 = std::make_unique<ReaderRegistration>(*reader_side, topic);
+    ReaderRegistration r2(*reader_side, topic);
+    EXPECT_NE(r1->index(), r2.index());
+    EXPECT_EQ(message_of<smx::TooManyReaders>([&] { ReaderRegistration r3(*reader_side, topic); }),
+              "topic '" + topic + "': all 2 reader registrations of segment '" + owner->name() +
+                  "' are in use; start the writer with a larger reader_capacity");
+    const std::uint32_t freed = r1->index();
+    r1.reset();
+    ReaderRegistration r3(*reader_side, topic);
+    EXPECT_EQ(r3.index(), freed);
+}
+
+TEST_F(Slots, a_dead_readers_registration_makes_room_in_a_full_table) {
+    open_segment(2, 1);
+    publish(1);
+    ForkedChild child = pinning_child(owner->name(), topic, {});
+    ASSERT_EQ(child.read_report(20s), 'p') << smx::unit::describe_status(child.wait(0ms));
+    EXPECT_THROW(ReaderRegistration r(*reader_side, topic), smx::TooManyReaders);
+    child.kill(SIGKILL);
+    ASSERT_TRUE(child.wait(20s));
+    ReaderRegistration r(*reader_side, topic);
+    EXPECT_EQ(r.index(), 0u);
+    EXPECT_EQ(reader_side->reader(0).pid.load(), static_cast<std::uint64_t>(::getpid()));
+}
+
+// Writer and reader race for real: whatever the reader managed to pin must never change while
+// pinned (the Dekker handshake between SlotWriter::acquire and ReaderRegistration::pin).
+TEST_F(Slots, a_pin_won_against_a_concurrent_writer_keeps_its_frame_unchanged) {
+    open_segment(3);
+    publish(1);
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> frames{1};
+    std::thread writing([&] {
+        for (std::uint64_t n = 2; n <= 20000; ++n) {
+            const auto s = writer->acquire(5s);
+            if (!s) break;
+            auto* words = reinterpret_cast<std::uint64_t*>(owner->payload(*s));
+            for (std::size_t i = 0; i < 512; ++i) words[i] = n;
+            writer->commit(*s, n, 0);
+            frames.store(n);
+        }
+        done.store(true);
+    });
+    ReaderRegistration reg(*reader_side, topic);
+    std::uint64_t pins_won = 0, changed_while_pinned = 0;
+    while (!done.load()) {
+        for (std::uint32_t s = 0; s < 3; ++s) {
+            const std::uint64_t q = seq(s);
+            if (q == 0 || q % 2 != 0 || !reg.pin(s, q)) continue;
+            ++pins_won;
+            const auto* words = reinterpret_cast<const volatile std::uint64_t*>(reader_side->payload(s));
+            const std::uint64_t first = words[0];
+            for (int spin = 0; spin < 50; ++spin)
+                for (std::size_t i = 0; i < 512; ++i)
+                    if (words[i] != first) ++changed_while_pinned;
+            if (seq(s) != q) ++changed_while_pinned;
+            reg.unpin(s);
+        }
+    }
+    writing.join();
+    EXPECT_EQ(frames.load(), 20000u) << "the writer was starved by a reader that pins only briefly";
+    EXPECT_GT(pins_won, 0u);
+    EXPECT_EQ(changed_while_pinned, 0u);
+}

@@ -1,0 +1,48 @@
+#pragma once
+// What every `smx` subcommand shares: the exit statuses, the global options, and how a
+// subcommand plugs into main. Each subcommand lives in its own file and offers one
+// `add_*_command` function; main registers them all and runs the one the user chose.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace smx::cli {
+
+/// Exit statuses of `smx`, listed in `smx --help`.
+inline constexpr int STATUS_OK = 0;       ///< the command did what was asked
+inline constexpr int STATUS_FAILED = 1;   ///< it ran, but the outcome is a failure (a torn frame accepted)
+inline constexpr int STATUS_USAGE = 2;    ///< the command line is wrong
+inline constexpr int STATUS_RUNTIME = 3;  ///< the environment stopped it (no writer, DDS or /dev/shm refused)
+
+/// Options given before the subcommand; every subcommand sees them.
+struct GlobalOptions {
+    int domain = 0;  ///< DDS domain id
+};
+
+/// A failure the user can act on: main prints "smx: <message>" and exits with `status()`.
+class CommandError : public std::runtime_error {
+public:
+    CommandError(int status, const std::string& message) : std::runtime_error(message), m_status(status) {}
+    int status() const noexcept { return m_status; }
+
+private:
+    int m_status;
+};
+
+/// A subcommand: its CLI11 node, and what runs when the user chose it (returns the exit status).
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+/// `smx demo`: a synthetic camera writer and reader processes that verify every byte.
+Command add_demo_command(CLI::App& app, const GlobalOptions& global);
+/// Hidden `smx demo-writer`: the demo's writer process.
+Command add_demo_writer_command(CLI::App& app, const GlobalOptions& global);
+/// Hidden `smx demo-reader`: one of the demo's reader processes.
+Command add_demo_reader_command(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace smx::cli
