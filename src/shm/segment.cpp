@@ -184,12 +184,7 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
                              std::to_string(config.slots) + " slots of " + std::to_string(g.slot_stride) +
                              " bytes, mode " + mode + ") does not fit: " + e.what());
         }
-        seg->m_slot_table_offset = g.slot_table_offset;
-        seg->m_reader_table_offset = g.reader_table_offset;
-        seg->m_reader_stride = g.reader_stride;
-        seg->m_payload_offset = g.payload_offset;
-        seg->m_slot_stride = g.slot_stride;
-        seg->m_size = g.segment_size;
+        seg->m_geometry = g;
         seg->m_slot_count = config.slots;
         seg->m_reader_capacity = config.reader_capacity;
         seg->m_session = config.session;
@@ -261,9 +256,10 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
 }
 
 void Segment::map_parts(bool owner) {
-    m_control = Mapping::map(m_object.fd(), 0, m_payload_offset, true, true, "segment control");
+    m_control = Mapping::map(m_object.fd(), 0, m_geometry.payload_offset, true, true, "segment control");
     // The payload is pre-faulted: a first touch of a shm page costs several times its copy.
-    m_payload = Mapping::map(m_object.fd(), m_payload_offset, m_size - m_payload_offset, owner, true,
+    m_payload = Mapping::map(m_object.fd(), m_geometry.payload_offset,
+                             m_geometry.segment_size - m_geometry.payload_offset, owner, true,
                              "segment payload");
 }
 
@@ -358,12 +354,7 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
     seg->m_slot_count = h.slot_count;
     seg->m_reader_capacity = h.reader_capacity;
     seg->m_session = h.session_id;
-    seg->m_slot_table_offset = g.slot_table_offset;
-    seg->m_reader_table_offset = g.reader_table_offset;
-    seg->m_reader_stride = g.reader_stride;
-    seg->m_payload_offset = g.payload_offset;
-    seg->m_slot_stride = g.slot_stride;
-    seg->m_size = g.segment_size;
+    seg->m_geometry = g;
     seg->m_schema = std::move(schema);
     seg->map_parts(false);
     // The file may have been replaced or truncated between the checks and the mapping.

@@ -60,14 +60,14 @@ public:
     const std::shared_ptr<const Schema>& schema() const noexcept { return m_schema; }
 
     SlotRecord& slot(std::uint32_t i) const noexcept {
-        return reinterpret_cast<SlotRecord*>(m_control.data() + m_slot_table_offset)[i];
+        return reinterpret_cast<SlotRecord*>(m_control.data() + m_geometry.slot_table_offset)[i];
     }
     ReaderRecord& reader(std::uint32_t i) const noexcept {
-        return *reinterpret_cast<ReaderRecord*>(m_control.data() + m_reader_table_offset +
-                                                i * m_reader_stride);
+        return *reinterpret_cast<ReaderRecord*>(m_control.data() + m_geometry.reader_table_offset +
+                                                i * m_geometry.reader_stride);
     }
     /// Start of slot i's payload: writable for the owner, read-only pages for readers.
-    std::byte* payload(std::uint32_t i) const noexcept { return m_payload.data() + i * m_slot_stride; }
+    std::byte* payload(std::uint32_t i) const noexcept { return m_payload.data() + i * m_geometry.slot_stride; }
 
     /// Removes the name now (owner only; idempotent).
     void unlink() noexcept;
@@ -86,12 +86,7 @@ private:
     std::uint32_t m_slot_count = 0;
     std::uint32_t m_reader_capacity = 0;
     std::uint64_t m_session = 0;
-    std::uint64_t m_slot_table_offset = 0;
-    std::uint64_t m_reader_table_offset = 0;
-    std::uint64_t m_reader_stride = 0;
-    std::uint64_t m_payload_offset = 0;
-    std::uint64_t m_slot_stride = 0;
-    std::uint64_t m_size = 0;
+    SegmentGeometry m_geometry{};
     std::shared_ptr<const Schema> m_schema;
 };
 
