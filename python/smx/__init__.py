@@ -1,0 +1,72 @@
+"""smx — large numpy frames from one writer process to many readers through shared memory,
+announced over Cyclone DDS.
+
+The seed's API, with only the imports changed::
+
+    from smx import BaseIDL, DomainParticipant, SMReader, SMWriter, WaitingForFirstMessageException
+
+plus what the seed lacked: ``reader.next(timeout=)``, ``for frame in reader``,
+``with reader.pin() as frame``, ``frame.valid``, ``reader.copy()``, template-less readers,
+``writer.loan()``, read-only views and context managers.
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._errors import (
+    Closed,
+    DdsError,
+    Error,
+    ErrorCode,
+    InvalidArgument,
+    NoWriter,
+    OutOfSpace,
+    PermissionDenied,
+    SchemaMismatch,
+    SegmentCorrupt,
+    SystemCallError,
+    TooManyReaders,
+    TornReadError,
+    WaitingForFirstMessageException,
+    WriterExists,
+)
+from ._frame import Frame, frame_info, is_valid, release
+from ._idl import BaseIDL, BaseIdl
+from ._participant import DomainParticipant
+from ._reader import SMReader
+from ._schema import SUPPORTED_TYPESTRS, Field, Schema, typestr
+from ._writer import Loan, SMWriter
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "BaseIDL",
+    "BaseIdl",
+    "Closed",
+    "DdsError",
+    "DomainParticipant",
+    "Error",
+    "ErrorCode",
+    "Field",
+    "Frame",
+    "InvalidArgument",
+    "Loan",
+    "NoWriter",
+    "OutOfSpace",
+    "PermissionDenied",
+    "SMReader",
+    "SMWriter",
+    "SUPPORTED_TYPESTRS",
+    "Schema",
+    "SchemaMismatch",
+    "SegmentCorrupt",
+    "SystemCallError",
+    "TooManyReaders",
+    "TornReadError",
+    "WaitingForFirstMessageException",
+    "WriterExists",
+    "frame_info",
+    "is_valid",
+    "release",
+    "typestr",
+]

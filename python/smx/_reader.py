@@ -1,0 +1,331 @@
+"""``SMReader``: reads one topic — called for the latest frame as in the seed, plus ``next``,
+iteration, ``pin``, ``copy`` and template-less reading."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any, Callable, Dict, Iterator, Optional
+
+import numpy as np
+
+from . import _core, _lifecycle
+from ._errors import Closed, NoWriter, TornReadError, WaitingForFirstMessageException
+from ._frame import Frame, is_valid, release
+from ._participant import DomainParticipant, _participant
+from ._schema import Schema
+from ._writer import _schema_of
+
+log = logging.getLogger("smx")
+
+#: Attempts of a consistent copy into caller arrays before giving up with TornReadError.
+_COPY_ATTEMPTS = 8
+
+
+class _Pin:
+    """``with reader.pin() as frame:`` — the newest frame, unchanged until the block ends."""
+
+    __slots__ = ("_reader", "_core")
+
+    def __init__(self, reader: "SMReader") -> None:
+        self._reader = reader
+        self._core: Any = None
+
+    def __enter__(self) -> Any:
+        self._core = self._reader._core.latest(pin=True)
+        if self._core is None:
+            raise self._reader._nothing_yet()
+        return self._reader._wrap(self._core)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._core is not None:
+            self._core.release()
+            self._core = None
+
+
+class SMReader:
+    """Reads frames of one topic from shared memory, told by DDS what is there.
+
+    Seed form: ``SMReader(domain_participant, topic_name, idl_dataclass, nr_of_buffers=3)``;
+    like the seed it waits in the constructor until the writer is there (``timeout=`` seconds
+    bounds the wait and then raises smx.NoWriter; a warning is logged every ``warn_every``
+    seconds). ``reader()`` returns the newest frame as an instance of the template's class whose
+    arrays are zero-copy **read-only** views; it raises WaitingForFirstMessageException if the
+    writer has published nothing yet.
+
+    Without ``idl_dataclass`` the schema is learnt from the writer (``reader.schema``) and
+    frames are ``smx.Frame`` objects with one attribute per field. With it, a writer whose
+    schema differs raises smx.SchemaMismatch naming every difference.
+
+    ``nr_of_buffers`` is accepted for the seed's sake; the writer decides the slot count.
+    """
+
+    _smx_kind = "reader"
+
+    def __init__(
+        self,
+        domain_participant: Optional[DomainParticipant] = None,
+        topic_name: Optional[str] = None,
+        idl_dataclass: Any = None,
+        nr_of_buffers: int = 3,
+        *,
+        timeout: Optional[float] = None,
+        warn_every: float = 60.0,
+    ) -> None:
+        if topic_name is None:
+            raise TypeError("SMReader needs a topic_name")
+        self.domain_participant = _participant(domain_participant)
+        self.topic_name = str(topic_name)
+        self.buffer_template = idl_dataclass
+        self.nr_of_buffers = int(nr_of_buffers)
+        self._template_schema: Optional[Schema] = None
+        self._make: Optional[Callable[..., Any]] = None
+        if idl_dataclass is not None:
+            self._template_schema = _schema_of(idl_dataclass)
+            cls = idl_dataclass if isinstance(idl_dataclass, type) else type(idl_dataclass)
+            if not isinstance(idl_dataclass, Schema) and dataclasses.is_dataclass(cls):
+                self._make = cls
+        self._schema_cache: Optional[Schema] = None
+        self._schema_core: Any = None
+        core_schema = None if self._template_schema is None else self._template_schema._core
+        self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema)
+        _lifecycle.track(self)
+        try:
+            self._wait_for_writer(timeout, warn_every)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait_for_writer(self, timeout: Optional[float], warn_every: float) -> None:
+        start = time.monotonic()
+        warned = 0
+        while True:
+            elapsed = time.monotonic() - start
+            chunk = warn_every * (warned + 1) - elapsed
+            if timeout is not None:
+                chunk = min(chunk, timeout - elapsed)
+            if self._core.wait_for_writer(max(chunk, 0.0)):
+                return
+            if self._core.closed:
+                raise Closed(f"reader of topic '{self.topic_name}' was closed while waiting for its writer")
+            elapsed = time.monotonic() - start
+            if timeout is not None and elapsed >= timeout:
+                raise NoWriter(
+                    f"topic '{self.topic_name}': no writer appeared within {timeout:g} s; start the writer "
+                    "(or check the domain id and CYCLONEDDS_URI), or pass a larger timeout="
+                )
+            if elapsed >= warn_every * (warned + 1):
+                warned += 1
+                msg = (f"Shared Memory Reader {self.topic_name} has been waiting for Shared Memory Writer "
+                       f"for more than {warned * warn_every:g} seconds. ")
+                msg += ("No timeout defined; will wait indefinitely." if timeout is None else
+                        f"Timeout: {timeout:g} seconds. Will wait for {max(timeout - elapsed, 0):.0f} more seconds.")
+                log.warning(msg)
+
+    # --- building results -------------------------------------------------------------------
+
+    def _schema_for(self, core_schema: Any) -> Schema:
+        # One Schema object per writer session schema, not one per frame.
+        if self._schema_core is not core_schema and not (self._schema_core is not None and self._schema_core == core_schema):
+            self._schema_cache = Schema(core_schema)
+            self._schema_core = core_schema
+        assert self._schema_cache is not None
+        return self._schema_cache
+
+    def _wrap(self, core_frame: Any) -> Any:
+        arrays = core_frame.arrays()
+        if self._make is not None:
+            return _with_info(self._make(**arrays), core_frame.info)
+        return Frame(arrays, self._schema_for(core_frame.schema), core_frame)
+
+    def _wrap_copy(self, arrays: Dict[str, np.ndarray], core_schema: Any, info: Dict[str, int]) -> Any:
+        if self._make is not None:
+            return _with_info(self._make(**arrays), info)
+        return Frame(arrays, self._schema_for(core_schema), None, info)
+
+    def _nothing_yet(self) -> WaitingForFirstMessageException:
+        return WaitingForFirstMessageException(
+            f"topic '{self.topic_name}': the writer has not published a frame yet")
+
+    # --- the seed's reads ---------------------------------------------------------------------
+
+    def __call__(self) -> Any:
+        """The newest frame (zero copy, read-only views). May return the same frame as the
+        previous call. Raises WaitingForFirstMessageException if nothing was published yet."""
+        core_frame = self._core.latest(pin=False)
+        if core_frame is None:
+            raise self._nothing_yet()
+        return self._wrap(core_frame)
+
+    def read_into(self, output_instance: Any, copy: bool = False) -> None:
+        """Puts the newest frame into `output_instance`.
+
+        ``copy=False`` (the seed's behaviour): its attributes become zero-copy read-only views.
+        ``copy=True``: a consistent copy goes into its own arrays (reused when they are
+        writable, C-contiguous and of the right dtype and shape; replaced otherwise); raises
+        smx.TornReadError if the writer kept overwriting the frames tried.
+        Raises WaitingForFirstMessageException if nothing was published yet."""
+        if not copy:
+            core_frame = self._core.latest(pin=False)
+            if core_frame is None:
+                raise self._nothing_yet()
+            for name, array in core_frame.arrays().items():
+                object.__setattr__(output_instance, name, array)
+            _with_info(output_instance, core_frame.info)
+            return
+        for _attempt in range(_COPY_ATTEMPTS):
+            core_frame = self._core.latest(pin=False)
+            if core_frame is None:
+                raise self._nothing_yet()
+            targets = []
+            for name, ts, shape, _offset, _nbytes in core_frame.schema.fields:
+                current = getattr(output_instance, name, None)
+                if not (isinstance(current, np.ndarray) and current.dtype.str == ts and current.shape == tuple(shape)
+                        and current.flags.c_contiguous and current.flags.writeable
+                        and _core_frame_of_array(current) is None):
+                    current = np.empty(tuple(shape), dtype=np.dtype(ts))
+                    object.__setattr__(output_instance, name, current)
+                targets.append(current)
+            if core_frame.copy_into(targets):
+                _with_info(output_instance, core_frame.info)
+                return
+        raise TornReadError(
+            f"topic '{self.topic_name}': the writer overwrote every frame tried ({_COPY_ATTEMPTS}) while it was "
+            "being copied; read with pin(), or give the writer more slots (nr_of_buffers)")
+
+    def stop(self) -> None:
+        """The seed's name for close()."""
+        self.close()
+
+    # --- beyond the seed ----------------------------------------------------------------------
+
+    def next(self, timeout: Optional[float] = None, *, pin: bool = False, copy: bool = False) -> Any:
+        """Blocks up to `timeout` seconds (None = forever) for a frame this reader has not
+        returned yet, oldest first; returns None on timeout. Frames overwritten before they
+        could be read are skipped (counted in ``stats["missed"]``). The GIL is released while
+        waiting and Ctrl-C interrupts it.
+
+        ``pin=True``: the frame stays unchanged until ``release()``d (or used in a ``with``).
+        ``copy=True``: the frame is a consistent copy (smx.TornReadError if none could be made).
+        """
+        if pin and copy:
+            raise ValueError("next(): choose pin=True or copy=True, not both")
+        if copy:
+            result = self._core.copy_next(timeout)
+            return self._copy_result(result)
+        core_frame = self._core.next(timeout, pin=pin)
+        return None if core_frame is None else self._wrap(core_frame)
+
+    def copy(self) -> Any:
+        """A consistent copy of the newest frame, in writable arrays the caller owns.
+        Raises WaitingForFirstMessageException if nothing was published yet, smx.TornReadError
+        if the writer overwrote every frame tried while copying."""
+        result = self._core.copy_latest()
+        if result is None:
+            raise self._nothing_yet()
+        return self._copy_result(result)
+
+    def _copy_result(self, result: Any) -> Any:
+        if result is None:
+            return None
+        status, arrays, core_schema, info = result
+        if status != "ok":
+            raise TornReadError(
+                f"topic '{self.topic_name}': the writer overwrote every frame tried while it was being copied; "
+                "read with pin(), or give the writer more slots (nr_of_buffers)")
+        return self._wrap_copy(arrays, core_schema, info)
+
+    def pin(self) -> _Pin:
+        """``with reader.pin() as frame:`` — the newest frame, guaranteed unchanged (the writer
+        skips its slot) until the block ends. Raises WaitingForFirstMessageException if nothing
+        was published yet."""
+        return _Pin(self)
+
+    def latest(self, *, pin: bool = False) -> Any:
+        """Like ``reader()`` but returns None instead of raising when nothing was published."""
+        core_frame = self._core.latest(pin=pin)
+        return None if core_frame is None else self._wrap(core_frame)
+
+    def is_valid(self, frame: Any) -> bool:
+        """True if `frame` still shows the frame it was read as (see smx.is_valid)."""
+        return is_valid(frame)
+
+    def release(self, frame: Any) -> None:
+        """Gives back the pin of a frame from ``next(pin=True)`` or ``latest(pin=True)``."""
+        release(frame)
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for frame in reader:`` — every new frame (``next()``), until the reader is closed."""
+        while True:
+            try:
+                frame = self.next()
+            except Closed:
+                return
+            if frame is None:
+                if self.closed:
+                    return
+                continue
+            yield frame
+
+    def interrupt(self) -> None:
+        """Makes a ``next()`` blocked in another thread return None."""
+        self._core.interrupt()
+
+    @property
+    def schema(self) -> Optional[Schema]:
+        """The writer's schema (None before a writer was seen)."""
+        core_schema = self._core.schema
+        return None if core_schema is None else self._schema_for(core_schema)
+
+    @property
+    def topic(self) -> str:
+        return self.topic_name
+
+    @property
+    def state(self) -> str:
+        """"waiting_for_writer", "attached" or "writer_gone"."""
+        return str(self._core.state)
+
+    @property
+    def stats(self) -> Dict[str, int]:
+        """delivered, missed, torn_views, notices_ignored, attachments (cumulative)."""
+        return dict(self._core.stats)
+
+    @property
+    def closed(self) -> bool:
+        core = getattr(self, "_core", None)
+        return core is None or bool(core.closed)
+
+    def close(self) -> None:
+        """Releases DDS entities and the segment. Idempotent; arrays already handed out stay
+        readable (they keep their mapping alive)."""
+        core = getattr(self, "_core", None)
+        if core is not None:
+            core.close()
+        _lifecycle.untrack(self)
+
+    def __enter__(self) -> "SMReader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<smx.SMReader topic '{self.topic_name}' ({'closed' if self.closed else self.state})>"
+
+
+def _with_info(instance: Any, info: Dict[str, int]) -> Any:
+    """Remembers where a template instance came from (for smx.frame_info); skipped for
+    classes that take no extra attributes (slots)."""
+    try:
+        object.__setattr__(instance, "_smx_info", info)
+    except (AttributeError, TypeError):
+        pass
+    return instance
+
+
+def _core_frame_of_array(array: np.ndarray) -> Any:
+    from ._idl import _core_frame_of
+
+    return _core_frame_of(array)

@@ -1,0 +1,230 @@
+"""``SMWriter``: the single writer of a topic, called with a frame as in the seed."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Optional, Union
+
+import numpy as np
+
+from . import _core, _lifecycle
+from ._errors import InvalidArgument
+from ._participant import DomainParticipant, _participant
+from ._schema import Schema
+
+
+def _schema_of(template: Any) -> Schema:
+    if isinstance(template, Schema):
+        return template
+    if isinstance(template, type):
+        try:
+            template = template()
+        except TypeError as e:
+            raise TypeError(
+                f"cannot build the template {template.__name__}() without arguments ({e}); pass an instance "
+                "whose arrays have the frame's shapes and dtypes, as the seed did"
+            ) from None
+    if isinstance(template, (list, tuple)):
+        return Schema(template)
+    return Schema.from_template(template)
+
+
+class Loan:
+    """A slot lent for in-place filling: one writable array per field (``loan.color[...] = x``).
+
+    Publish it with ``writer.publish(loan)``, or use it as a context manager, which publishes on
+    normal exit and abandons the slot on an exception. Do not keep the arrays after publishing:
+    they are the published frame's memory.
+    """
+
+    __slots__ = ("_core", "_writer", "_arrays")
+
+    def __init__(self, core: Any, writer: "SMWriter") -> None:
+        object.__setattr__(self, "_core", core)
+        object.__setattr__(self, "_writer", writer)
+        object.__setattr__(self, "_arrays", core.arrays())
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._arrays[name]
+        except KeyError:
+            raise AttributeError(f"loan has no field '{name}' (fields: {', '.join(self._arrays)})") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._arrays:
+            # `loan.depth = arr` means "fill the field with arr", not "rebind the name".
+            self._arrays[name][...] = value
+            return
+        raise AttributeError(f"loan has no field '{name}'")
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def keys(self) -> list:
+        return list(self._arrays)
+
+    @property
+    def frame_number(self) -> int:
+        """The number this frame will be published as."""
+        return int(self._core.frame_number)
+
+    @property
+    def active(self) -> bool:
+        """True until published or abandoned."""
+        return bool(self._core.active)
+
+    def set_timestamp(self, seconds: float) -> None:
+        """Overrides the frame's timestamp (default: when the loan was taken)."""
+        self._core.set_timestamp_ns(int(round(seconds * 1e9)))
+
+    def abandon(self) -> None:
+        """Gives the slot back unpublished (idempotent)."""
+        self._core.abandon()
+
+    def __enter__(self) -> "Loan":
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is None and self.active:
+            self._writer.publish(self)
+        else:
+            self.abandon()
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "done"
+        return f"<smx.Loan frame {self.frame_number} ({state}) fields {', '.join(self._arrays)}>"
+
+
+class SMWriter:
+    """Writes frames of one topic to shared memory and announces them over DDS.
+
+    Seed form: ``SMWriter(domain_participant, topic_name, idl_dataclass, nr_of_buffers=3)``,
+    then ``writer(frame)``. ``idl_dataclass`` is a template instance (a BaseIdl dataclass whose
+    arrays give the shapes and dtypes) or an ``smx.Schema``. ``nr_of_buffers`` is the number of
+    slots. If readers pin every other slot, a write waits up to ``full_wait`` seconds
+    (``when_full="wait"``) or returns None at once (``when_full="fail"``).
+
+    Raises smx.WriterExists if a live writer already owns the topic.
+    """
+
+    _smx_kind = "writer"
+
+    def __init__(
+        self,
+        domain_participant: Optional[DomainParticipant] = None,
+        topic_name: Optional[str] = None,
+        idl_dataclass: Any = None,
+        nr_of_buffers: int = 3,
+        *,
+        reader_capacity: int = 64,
+        mode: int = 0o600,
+        when_full: str = "wait",
+        full_wait: float = 0.1,
+    ) -> None:
+        if topic_name is None:
+            raise TypeError("SMWriter needs a topic_name")
+        if idl_dataclass is None:
+            raise TypeError("SMWriter needs idl_dataclass: a template instance (BaseIdl dataclass) or an smx.Schema")
+        self.domain_participant = _participant(domain_participant)
+        self.topic_name = str(topic_name)
+        self.buffer_template = idl_dataclass
+        self.nr_of_buffers = int(nr_of_buffers)
+        self._schema = _schema_of(idl_dataclass)
+        self._names = self._schema.names
+        self._core = _core.Writer(
+            self.domain_participant._core, self.topic_name, self._schema._core, slots=self.nr_of_buffers,
+            reader_capacity=reader_capacity, mode=mode, when_full=when_full, full_wait=full_wait,
+        )
+        _lifecycle.track(self)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _arrays_of(self, frame: Any) -> list:
+        out = []
+        is_mapping = isinstance(frame, Mapping)
+        for name in self._names:
+            try:
+                out.append(frame[name] if is_mapping else getattr(frame, name))
+            except (KeyError, AttributeError):
+                raise InvalidArgument(
+                    f"write to topic '{self.topic_name}': the frame has no field '{name}' "
+                    f"(schema: {self._schema})"
+                ) from None
+        return out
+
+    def write(self, frame: Union[Any, Mapping[str, np.ndarray]], timestamp: Optional[float] = None) -> Optional[int]:
+        """Copies `frame` (template instance, smx.Frame, or {name: array}) into a slot and
+        announces it. Returns the frame number, or None if readers held every slot.
+
+        Shapes and dtypes must match exactly (no casting): otherwise ValueError
+        (smx.InvalidArgument) names the field, the expected and the given, and nothing is
+        published. Non-contiguous arrays are fine."""
+        ts = None if timestamp is None else int(round(timestamp * 1e9))
+        return self._core.write(self._arrays_of(frame), ts)
+
+    __call__ = write
+
+    def loan(self) -> Optional[Loan]:
+        """A slot to fill in place (zero copy), or None if readers held every slot."""
+        core = self._core.loan()
+        return None if core is None else Loan(core, self)
+
+    def publish(self, loan: Loan) -> Optional[int]:
+        """Publishes a filled loan; returns its frame number (None if it could not be)."""
+        if not isinstance(loan, Loan):
+            raise TypeError(f"publish() takes the Loan from this writer's loan(), not {type(loan).__name__}")
+        return self._core.publish(loan._core)
+
+    # --- state ------------------------------------------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        return self._schema
+
+    @property
+    def topic(self) -> str:
+        return self.topic_name
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._core.closed)
+
+    @property
+    def session(self) -> int:
+        return int(self._core.session)
+
+    @property
+    def segment_name(self) -> str:
+        """The POSIX shared memory object, e.g. "/smx.0.frame_data"."""
+        return str(self._core.segment_name)
+
+    @property
+    def reader_count(self) -> int:
+        """Readers currently registered in the segment."""
+        return int(self._core.reader_count)
+
+    @property
+    def frames_published(self) -> int:
+        return int(self._core.frames_published)
+
+    def close(self) -> None:
+        """Readers see "writer gone", the segment is removed. Idempotent."""
+        core = getattr(self, "_core", None)
+        if core is not None:
+            core.close()
+        _lifecycle.untrack(self)
+
+    #: The seed's name for close().
+    stop = close
+
+    def __enter__(self) -> "SMWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{self.frames_published} frames"
+        return f"<smx.SMWriter topic '{self.topic_name}' ({state}) {self._schema}>"
