@@ -213,7 +213,10 @@ public:
             if (n.frame_number <= m_last_returned) continue;
             const SlotRecord& rec = m_attachment->segment().slot(n.slot);
             const std::uint64_t frame_number = rec.frame_number.load(std::memory_order_relaxed);
-            if (!slot_unchanged(rec, n.seq)) continue;  // overwritten: counted as missed later
+            if (!slot_unchanged(rec, n.seq)) {  // overwritten: counted as missed later
+                m_overtaken = true;
+                continue;
+            }
             if (frame_number != n.frame_number) {
                 ++m_stats.notices_ignored;
                 continue;
@@ -223,11 +226,38 @@ public:
         return std::nullopt;
     }
 
+    // The oldest frame not returned yet that is still in the slots, if the writer has overtaken
+    // this reader (a pending notice pointed at an overwritten slot): its own notice may still be
+    // on its way, and waiting for it would only let the writer overwrite it too.
+    std::optional<SlotSnapshot> overtaken_fallback() {
+        if (!m_overtaken || !m_attachment) return std::nullopt;
+        m_overtaken = false;
+        std::optional<SlotSnapshot> oldest;
+        const Segment& seg = m_attachment->segment();
+        for (std::uint32_t s = 0; s < seg.slot_count(); ++s) {
+            const SlotRecord& rec = seg.slot(s);
+            const std::uint64_t q = rec.seq.load(std::memory_order_acquire);
+            if (q == 0 || (q & 1)) continue;
+            const SlotSnapshot snap{s, q, rec.frame_number.load(std::memory_order_relaxed),
+                                    rec.timestamp_ns.load(std::memory_order_relaxed)};
+            if (!slot_unchanged(rec, q) || snap.frame_number <= m_last_returned) continue;
+            if (!oldest || snap.frame_number < oldest->frame_number) oldest = snap;
+        }
+        return oldest;
+    }
+
     // The oldest pending frame this reader can still hold, skipping overwritten ones.
     std::optional<Frame> pop_next(Hold how) {
+        m_overtaken = false;
         while (const auto n = pop_pending()) {
             if (auto f = hold(SlotSnapshot{n->slot, n->seq, n->frame_number, n->timestamp_ns}, how)) {
                 record_returned(n->frame_number, true);
+                return f;
+            }
+        }
+        if (const auto s = overtaken_fallback()) {
+            if (auto f = hold(*s, how)) {
+                record_returned(s->frame_number, true);
                 return f;
             }
         }
@@ -295,10 +325,19 @@ public:
         };
         const Outcome o = wait_loop(timeout, [&]() -> Outcome {
             if (m_attachment) check_buffer(dst);
+            m_overtaken = false;
             while (const auto n = pop_pending()) {
                 CopyResult r = copy_from(SlotSnapshot{n->slot, n->seq, n->frame_number, n->timestamp_ns}, dst);
                 if (r) {
                     record_returned(n->frame_number, true);
+                    return {r};
+                }
+                ++m_stats.torn_copies;
+            }
+            if (const auto s = overtaken_fallback()) {
+                CopyResult r = copy_from(*s, dst);
+                if (r) {
+                    record_returned(s->frame_number, true);
                     return {r};
                 }
                 ++m_stats.torn_copies;
@@ -334,6 +373,7 @@ public:
     std::vector<Notice> m_scratch;
     std::uint64_t m_last_returned = 0;
     std::uint64_t m_floor = 0;
+    bool m_overtaken = false;  // a pending notice was dropped because its slot was rewritten
     pid_t m_writer_pid = 0;
     std::uint64_t m_writer_start = 0;
     std::chrono::steady_clock::time_point m_last_liveness_check{};

@@ -126,15 +126,16 @@ public:
         for (std::size_t i = 0; i < fields.size(); ++i) {
             const Field& f = m_schema[i];
             const ArrayRef& a = fields[i];
-            const std::string where = "write to topic '" + m_topic + "', field '" + f.name + "': ";
+            // Built only when a check fails: this runs on every write.
+            const auto where = [&] { return "write to topic '" + m_topic + "', field '" + f.name + "': "; };
             if (!a.name.empty() && a.name != f.name)
-                throw InvalidArgument(where + "got an array named '" + std::string(a.name) +
+                throw InvalidArgument(where() + "got an array named '" + std::string(a.name) +
                                       "' in its place; pass arrays in schema order (" + m_schema.to_string() + ")");
             if (!(a.dtype == f.dtype))
-                throw InvalidArgument(where + "expected dtype " + f.dtype.typestr() + ", got " + a.dtype.typestr());
+                throw InvalidArgument(where() + "expected dtype " + f.dtype.typestr() + ", got " + a.dtype.typestr());
             if (!(a.shape == f.shape))
-                throw InvalidArgument(where + "expected shape " + f.shape.to_string() + ", got " + a.shape.to_string());
-            if (a.data == nullptr) throw InvalidArgument(where + "data pointer is null");
+                throw InvalidArgument(where() + "expected shape " + f.shape.to_string() + ", got " + a.shape.to_string());
+            if (a.data == nullptr) throw InvalidArgument(where() + "data pointer is null");
         }
     }
 

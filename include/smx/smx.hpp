@@ -6,6 +6,7 @@
 #include <smx/dtype.hpp>
 #include <smx/error.hpp>
 #include <smx/frame.hpp>
+#include <smx/inspect.hpp>
 #include <smx/participant.hpp>
 #include <smx/reader.hpp>
 #include <smx/schema.hpp>

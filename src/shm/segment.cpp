@@ -109,7 +109,9 @@ void refuse_if_foreign(const ShmObject& existing, const SegmentConfig& config) {
 }
 
 [[noreturn]] void corrupt(const std::string& name, std::string_view topic, const std::string& why) {
-    throw SegmentCorrupt("segment '" + name + "' of topic '" + std::string(topic) + "' " + why +
+    // An inspecting tool does not know the topic before the header is trusted.
+    const std::string of_topic = topic.empty() ? "" : " of topic '" + std::string(topic) + "'";
+    throw SegmentCorrupt("segment '" + name + "'" + of_topic + " " + why +
                          "; if no writer uses it, remove it (rm " + shm_directory() + name +
                          ") and restart the writer");
 }
@@ -264,13 +266,21 @@ void Segment::map_parts(bool owner) {
 }
 
 std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_view topic) {
-    ShmObject obj = ShmObject::open_existing(name, true);
+    return open_checked(name, topic, false);
+}
+
+std::unique_ptr<Segment> Segment::inspect(const std::string& name) { return open_checked(name, {}, true); }
+
+std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::string_view topic, bool inspecting) {
+    // What the messages call the segment: the caller's topic, or (inspecting) the header's once readable.
+    std::string subject(topic);
+    ShmObject obj = ShmObject::open_existing(name, !inspecting);
     if (!obj.valid()) return nullptr;
     if (const std::string reason = not_a_segment_reason(obj); !reason.empty())
-        corrupt(name, topic, "is not an smx segment (" + reason + ")");
+        corrupt(name, subject, "is not an smx segment (" + reason + ")");
     const std::uint64_t size = obj.size();
     if (size < sizeof(SegmentHeader))
-        corrupt(name, topic, "is truncated: " + std::to_string(size) + " bytes, a header needs " +
+        corrupt(name, subject, "is truncated: " + std::to_string(size) + " bytes, a header needs " +
                                  std::to_string(sizeof(SegmentHeader)));
 
     SegmentHeader h;  // a private snapshot: the checks below must not race with the file
@@ -280,40 +290,53 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
         const bool ready = src->ready.load(std::memory_order_acquire) == READY;
         std::memcpy(static_cast<void*>(&h), src, sizeof h);
         if (h.magic != SEGMENT_MAGIC)
-            corrupt(name, topic, "has magic " + hex64(h.magic) + " instead of " + hex64(SEGMENT_MAGIC) +
+            corrupt(name, subject, "has magic " + hex64(h.magic) + " instead of " + hex64(SEGMENT_MAGIC) +
                                      " (another smx layout or overwritten)");
-        if (!ready) corrupt(name, topic, "was never completed (no ready mark)");
+        if (!ready) corrupt(name, subject, "was never completed (no ready mark)");
     }
     if (h.layout_version != LAYOUT_VERSION)
-        corrupt(name, topic, "has layout version " + std::to_string(h.layout_version) + ", this smx reads " +
+        corrupt(name, subject, "has layout version " + std::to_string(h.layout_version) + ", this smx reads " +
                                  std::to_string(LAYOUT_VERSION) + " (upgrade the older side)");
     if (h.segment_size != size)
-        corrupt(name, topic, "is " + std::to_string(size) + " bytes but its header says " +
+        corrupt(name, subject, "is " + std::to_string(size) + " bytes but its header says " +
                                  std::to_string(h.segment_size) + " (truncated or overwritten)");
-    if (!terminated(h.topic) || !terminated(h.host)) corrupt(name, topic, "has unterminated strings");
-    if (topic != h.topic)
+    if (!terminated(h.topic) || !terminated(h.host)) corrupt(name, subject, "has unterminated strings");
+    if (inspecting) {
+        subject = h.topic;
+        // The name must be the one the header's domain and topic give: an object renamed or
+        // copied to another name is not what it claims to be.
+        std::string expected;
+        try {
+            expected = segment_name(static_cast<int>(h.domain_id), h.topic);
+        } catch (const InvalidArgument&) {
+            corrupt(name, subject, "holds an invalid topic name");
+        }
+        if (expected != name)
+            corrupt(name, subject, "claims domain " + std::to_string(h.domain_id) + ", whose segment for this topic is '" +
+                                       expected + "'");
+    } else if (topic != h.topic)
         throw SegmentCorrupt("segment '" + name + "' was expected to hold topic '" + std::string(topic) +
                              "' but belongs to topic '" + h.topic +
                              "' (both names map to this segment name); rename one of the two topics");
     if (h.slot_count < 2 || h.slot_count > MAX_SLOTS)
-        corrupt(name, topic, "has a slot count of " + std::to_string(h.slot_count));
+        corrupt(name, subject, "has a slot count of " + std::to_string(h.slot_count));
     if (h.reader_capacity < 1 || h.reader_capacity > MAX_READERS)
-        corrupt(name, topic, "has a reader capacity of " + std::to_string(h.reader_capacity));
+        corrupt(name, subject, "has a reader capacity of " + std::to_string(h.reader_capacity));
     if (h.field_count < 1 || h.field_count > MAX_FIELDS)
-        corrupt(name, topic, "has " + std::to_string(h.field_count) + " fields");
+        corrupt(name, subject, "has " + std::to_string(h.field_count) + " fields");
 
     std::vector<Field> fields;
     for (std::uint32_t i = 0; i < h.field_count; ++i) {
         const FieldRecord& r = h.fields[i];
         if (!terminated(r.name) || !terminated(r.dtype) || r.ndim > MAX_DIMS)
-            corrupt(name, topic, "has a malformed record for field " + std::to_string(i));
+            corrupt(name, subject, "has a malformed record for field " + std::to_string(i));
         if (!DType::is_valid(r.dtype))
-            corrupt(name, topic, "has field '" + std::string(r.name) + "' of unknown dtype '" + r.dtype + "'");
+            corrupt(name, subject, "has field '" + std::string(r.name) + "' of unknown dtype '" + r.dtype + "'");
         bool of = false;
         std::uint64_t elements = 1;
         for (std::uint32_t d = 0; d < r.ndim; ++d) elements = checked_mul(elements, r.shape[d], of);
         checked_mul(elements, DType::parse(r.dtype).itemsize(), of);
-        if (of) corrupt(name, topic, "has field '" + std::string(r.name) + "' whose shape product overflows");
+        if (of) corrupt(name, subject, "has field '" + std::string(r.name) + "' whose shape product overflows");
         fields.push_back(Field{r.name, DType::parse(r.dtype),
                                Shape(std::vector<std::uint64_t>(r.shape, r.shape + r.ndim))});
     }
@@ -321,24 +344,24 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
     try {
         schema = std::make_shared<const Schema>(std::move(fields));
     } catch (const InvalidArgument& e) {
-        corrupt(name, topic, std::string("holds an invalid schema (") + e.what() + ")");
+        corrupt(name, subject, std::string("holds an invalid schema (") + e.what() + ")");
     }
     for (std::uint32_t i = 0; i < h.field_count; ++i)
         if (h.fields[i].offset != schema->offset(i) || h.fields[i].nbytes != (*schema)[i].nbytes())
-            corrupt(name, topic, "has a wrong offset or size for field '" + std::string(h.fields[i].name) + "'");
+            corrupt(name, subject, "has a wrong offset or size for field '" + std::string(h.fields[i].name) + "'");
     if (h.frame_size != schema->frame_size() || h.schema_hash != schema->hash())
-        corrupt(name, topic, "has a frame size or schema hash that does not match its fields");
+        corrupt(name, subject, "has a frame size or schema hash that does not match its fields");
 
     // Every offset of the layout, recomputed and compared: nothing is trusted as stored.
     SegmentGeometry g{};
     try {
         g = SegmentGeometry::compute(*schema, h.slot_count, h.reader_capacity);
     } catch (const InvalidArgument& e) {
-        corrupt(name, topic, std::string("has an impossible layout (") + e.what() + ")");
+        corrupt(name, subject, std::string("has an impossible layout (") + e.what() + ")");
     }
     auto check_layout = [&](const char* what, std::uint64_t stored, std::uint64_t expected) {
         if (stored != expected)
-            corrupt(name, topic, std::string("has ") + what + " " + std::to_string(stored) + " where its layout needs " +
+            corrupt(name, subject, std::string("has ") + what + " " + std::to_string(stored) + " where its layout needs " +
                                      std::to_string(expected) + " (past the end or overlapping)");
     };
     check_layout("slot_table_offset", h.slot_table_offset, g.slot_table_offset);
@@ -356,9 +379,12 @@ std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_vi
     seg->m_session = h.session_id;
     seg->m_geometry = g;
     seg->m_schema = std::move(schema);
-    seg->map_parts(false);
+    if (inspecting)
+        seg->m_control = Mapping::map(seg->m_object.fd(), 0, g.payload_offset, false, false, "segment control");
+    else
+        seg->map_parts(false);
     // The file may have been replaced or truncated between the checks and the mapping.
-    if (seg->m_object.size() != size) corrupt(name, topic, "changed size while being attached");
+    if (seg->m_object.size() != size) corrupt(name, subject, "changed size while being attached");
     return seg;
 }
 

@@ -46,12 +46,21 @@ public:
     /// PermissionDenied or SystemError.
     static std::unique_ptr<Segment> attach(const std::string& name, std::string_view topic);
 
+    /// Opens the segment called `name` for inspection by tools: the same validation as attach(),
+    /// with the topic taken from the header (which must map to `name` in its domain); nothing
+    /// is registered and only the control part (header, slot and reader tables) is mapped, read
+    /// only. Returns nullptr if no such object exists. Throws SegmentCorrupt, PermissionDenied
+    /// or SystemError.
+    static std::unique_ptr<Segment> inspect(const std::string& name);
+
     /// The owner unlinks the name (if it still refers to this object).
     ~Segment();
     Segment(const Segment&) = delete;
     Segment& operator=(const Segment&) = delete;
 
     const std::string& name() const noexcept { return m_name; }
+    /// The shm object (for fstat: owner, mode).
+    const ShmObject& object() const noexcept { return m_object; }
     bool is_owner() const noexcept { return m_owner; }
     SegmentHeader& header() const noexcept { return *reinterpret_cast<SegmentHeader*>(m_control.data()); }
     std::uint32_t slot_count() const noexcept { return m_slot_count; }
@@ -75,6 +84,8 @@ public:
 private:
     Segment() = default;
     void map_parts(bool owner);
+    // attach() and inspect(): validate, then map (inspecting: control part only, read-only).
+    static std::unique_ptr<Segment> open_checked(const std::string& name, std::string_view topic, bool inspecting);
 
     ShmObject m_object;
     Mapping m_control;  // header + slot table + reader table, read-write
