@@ -14,6 +14,8 @@ PACKAGES := g++ make cmake pkg-config \
             python3 python3-dev python3-numpy python3-pytest pybind11-dev \
             python3-setuptools python3-wheel python3-pip \
             util-linux procps
+# `smx bench --plot` draws with gnuplot (run as a child process).
+PACKAGES += gnuplot-nox
 
 # As root (CI, containers) apt-get runs directly; otherwise through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -50,3 +52,8 @@ install: build
 
 clean:
 	rm -rf $(BUILD)
+
+# The full benchmark of docs/performance.md (about 6 minutes; run it on a quiet machine).
+.PHONY: bench
+bench: build
+	$(BUILD)/bin/smx bench --plot $(BUILD)/bench.png

@@ -44,5 +44,23 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global);
 Command add_demo_writer_command(CLI::App& app, const GlobalOptions& global);
 /// Hidden `smx demo-reader`: one of the demo's reader processes.
 Command add_demo_reader_command(CLI::App& app, const GlobalOptions& global);
+/// `smx list`: the live topics of a domain, read from their shared segments.
+Command add_list_command(CLI::App& app, const GlobalOptions& global);
+/// `smx info TOPIC`: everything a topic's shared segment says.
+Command add_info_command(CLI::App& app, const GlobalOptions& global);
+/// `smx echo TOPIC`: one line per frame.
+Command add_echo_command(CLI::App& app, const GlobalOptions& global);
+/// `smx hz TOPIC`: the rate, period and jitter of a topic.
+Command add_hz_command(CLI::App& app, const GlobalOptions& global);
+/// `smx snapshot TOPIC FIELD -o out.png`: an image field as a PNG.
+Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
+/// `smx bench`: latency, throughput, writer cost and idle CPU against plain DDS and memcpy.
+Command add_bench_command(CLI::App& app, const GlobalOptions& global);
+/// Hidden `smx bench-writer`: the writer process of one bench scenario.
+Command add_bench_writer_command(CLI::App& app, const GlobalOptions& global);
+/// Hidden `smx bench-reader`: a reader process of one bench scenario.
+Command add_bench_reader_command(CLI::App& app, const GlobalOptions& global);
+/// Hidden `smx bench-calls`: per-call cost of write() and latest() (for bench/python_bench.py).
+Command add_bench_calls_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace smx::cli

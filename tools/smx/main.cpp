@@ -19,6 +19,13 @@ Examples:
   smx demo --readers 4 --rate max     as fast as the writer can fill frames, four readers
   smx demo --hold pin --seconds 0     readers pin the frames they check; run until Ctrl-C
   smx --domain 7 demo                 the same on DDS domain 7
+  smx list                            the live topics: writer, schema, slots, readers, rate
+  smx info camera                     schema, segment, permissions, session, writer, readers
+  smx echo camera --count 3           three frames, one line each (min/max/mean per field)
+  smx hz camera                       frames per second, period, jitter
+  smx snapshot camera depth -o d.png --colormap depth
+                                      the newest depth map as a PNG
+  smx bench --plot bench.png          latency, throughput, writer cost, idle CPU vs plain DDS
 
 Exit status:
   0  ok
@@ -71,6 +78,15 @@ int main(int argc, char** argv) {
         add_demo_command(app, global),
         add_demo_writer_command(app, global),
         add_demo_reader_command(app, global),
+        add_list_command(app, global),
+        add_info_command(app, global),
+        add_echo_command(app, global),
+        add_hz_command(app, global),
+        add_snapshot_command(app, global),
+        add_bench_command(app, global),
+        add_bench_writer_command(app, global),
+        add_bench_reader_command(app, global),
+        add_bench_calls_command(app, global),
     };
 
     try {

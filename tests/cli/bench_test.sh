@@ -1,0 +1,73 @@
+#!/bin/sh
+# `smx bench --quick` end to end: it runs (writer and reader processes for every path), exits 0,
+# and its outputs are well formed — the JSON parses and holds every run, a target list and no
+# broken frame; the text table has its sections; the plot is a PNG (when gnuplot is installed).
+# No timing is asserted: figures on a shared test machine mean nothing.
+#
+# usage: bench_test.sh <path of the smx executable> <python3>
+set -u
+smx="$1"
+python="${2:-python3}"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+plot_args=""
+if command -v gnuplot >/dev/null 2>&1; then plot_args="--plot $dir/bench.png"; fi
+
+# shellcheck disable=SC2086
+"$smx" bench --quick --json $plot_args >"$dir/bench.json" 2>"$dir/progress.txt" &
+pid=$!
+wait "$pid"
+status=$?
+cat "$dir/progress.txt"
+[ "$status" -eq 0 ] || fail "smx bench --quick --json exited with status $status, expected 0"
+
+"$python" - "$dir/bench.json" <<'EOF' || fail "the JSON output is not what it should be"
+import json, sys
+report = json.load(open(sys.argv[1]))
+for key in ("machine", "software", "memcpy_floor", "runs", "targets", "notes"):
+    assert key in report, f"no '{key}' in the JSON"
+assert report["quick"] is True
+modes = {r["mode"] for r in report["runs"]}
+assert {"latency", "throughput", "cost", "idle"} <= modes, f"modes run: {sorted(modes)}"
+paths = {r["path"] for r in report["runs"]}
+assert {"smx-zero-copy", "smx-copy", "plain-dds", "dds-floor"} <= paths, f"paths run: {sorted(paths)}"
+for r in report["runs"]:
+    where = f"{r['mode']} {r['path']} {r['payload']} x{r['readers']}"
+    if r["path"].startswith("smx"):
+        assert r["ok"], f"{where} failed: {r.get('error')}"
+    assert r["broken"] == 0, f"{where}: {r['broken']} frames with another frame's bytes"
+    if r["ok"] and r["mode"] == "latency":
+        lat = r["latency"]
+        assert lat["count"] > 0 and lat["p50_ns"] <= lat["p90_ns"] <= lat["p99_ns"] <= lat["max_ns"], where
+assert report["targets"], "no targets evaluated"
+for t in report["targets"]:
+    assert t["met"] in (True, False, None) and t["target"] and "figure" in t, t
+print(f"JSON ok: {len(report['runs'])} runs, {len(report['targets'])} targets")
+EOF
+
+if [ -n "$plot_args" ]; then
+    [ "$(head -c 8 "$dir/bench.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
+        fail "--plot did not write a PNG"
+fi
+
+# The text table, from the shortest scenario.
+"$smx" bench --quick --only idle --idle-seconds 0.2 >"$dir/table.txt" 2>/dev/null ||
+    fail "smx bench --quick --only idle exited with status $?"
+cat "$dir/table.txt"
+grep -q "^IDLE: " "$dir/table.txt" || fail "no IDLE section in the table"
+grep -q "^TARGETS" "$dir/table.txt" || fail "no TARGETS section in the table"
+grep -Eq "^  \[(met    |NOT MET|n/a    )\] idle waiting reader" "$dir/table.txt" || fail "the idle target is not marked"
+
+# No control block or segment of the run is left behind (names carry the bench's pid).
+leftover=$(ls /dev/shm | grep -E "^smx-bench\.${pid}\.|^smx\.[0-9]+\.smx_bench_${pid}_" || true)
+[ -z "$leftover" ] || fail "left in /dev/shm: $leftover"
+if pgrep -f -- "--topic smx_bench_${pid}_" >/dev/null; then
+    fail "processes of the run still live: $(pgrep -af -- "--topic smx_bench_${pid}_")"
+fi
+echo "PASS: smx bench --quick ran every path and wrote well-formed JSON, table and plot"

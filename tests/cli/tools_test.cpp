@@ -1,0 +1,714 @@
+// The topic tools of `smx` — list, info, echo, hz, snapshot — run as the real executable
+// against real writer processes (smx_test_peer). Every process is ended by pid, every wait is
+// bounded, every topic is unique, and no test leaves anything in /dev/shm.
+
+#include "multiprocess.hpp"
+#include "pattern.hpp"
+
+#include <smx/smx.hpp>
+
+#include <gtest/gtest.h>
+#include <png.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csetjmp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <poll.h>
+#include <regex>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+using smx::test::Child;
+using smx::test::ShmGuard;
+
+namespace {
+
+const std::string SMX = SMX_CLI_PATH;
+
+// Asking a writer that was killed to quit writes to a closed pipe: an error, not a signal.
+const bool SIGPIPE_IGNORED = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+}();
+
+// ---- running the tool ------------------------------------------------------------------------
+
+struct ToolRun {
+    int status = -1000;  // exit code, -signal if killed, -1000 if it had to be killed (timeout)
+    std::string out, err;
+};
+
+// Runs `smx args...` to completion (killed by pid after `timeout`), capturing stdout and stderr.
+ToolRun run_smx(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    std::vector<std::string> argv{SMX};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, SMX.c_str(), &fa, nullptr, cargs.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    ::close(err[1]);
+    ToolRun r;
+    if (rc != 0) {
+        ::close(out[0]);
+        ::close(err[0]);
+        throw std::runtime_error("posix_spawn " + SMX + ": " + std::strerror(rc));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    std::string* sinks[2] = {&r.out, &r.err};
+    int open_fds = 2;
+    bool timed_out = false;
+    while (open_fds > 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        const int n = ::poll(fds, 2, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) continue;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                sinks[i]->append(buf, static_cast<std::size_t>(got));
+            } else {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    if (timed_out) ::kill(pid, SIGKILL);
+    for (auto& f : fds)
+        if (f.fd >= 0) ::close(f.fd);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    if (timed_out)
+        r.status = -1000;
+    else if (WIFEXITED(st))
+        r.status = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st))
+        r.status = -WTERMSIG(st);
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
+    return out;
+}
+
+std::string describe(const ToolRun& r) { return "status " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
+
+// ---- a writer process --------------------------------------------------------------------
+
+// An smx_test_peer writer: started with `args`, READY parsed. Destruction asks it to quit and
+// waits (bounded) for it; its Child kills it by pid if it did not.
+class PeerWriter {
+public:
+    PeerWriter(const std::string& topic, std::vector<std::string> args) {
+        std::vector<std::string> argv{smx::test::peer(), "writer", "--topic", topic};
+        argv.insert(argv.end(), args.begin(), args.end());
+        m_child = std::make_unique<Child>(argv);
+        const auto ready = m_child->wait_for_line("READY", 30s);
+        if (!ready) throw std::runtime_error("writer of " + topic + " did not start: " + m_child->transcript());
+        const auto w = smx::test::words(*ready);  // READY <pid> <segment> <session>
+        m_pid = std::stol(w.at(1));
+        m_segment = w.at(2);
+        m_session = w.at(3);
+    }
+    ~PeerWriter() { stop(); }
+
+    /// Asks the writer to quit and returns its exit code (nullopt if it had to be killed).
+    std::optional<int> stop() {
+        if (!m_child) return m_code;
+        m_child->send_line("quit");
+        m_code = m_child->exit_code(15s);
+        m_child.reset();
+        return m_code;
+    }
+    bool wait_published(std::chrono::milliseconds timeout = 30s) { return m_child->wait_for_line("PUBLISHED", timeout).has_value(); }
+    Child& child() { return *m_child; }
+    long pid() const { return m_pid; }
+    const std::string& segment() const { return m_segment; }
+    const std::string& session() const { return m_session; }
+
+private:
+    std::unique_ptr<Child> m_child;
+    std::optional<int> m_code;
+    long m_pid = 0;
+    std::string m_segment, m_session;
+};
+
+// ---- PNG decoding (libpng, as the tool encodes) ---------------------------------------------
+
+struct Png {
+    std::uint32_t width = 0, height = 0;
+    int channels = 0, bit_depth = 0;
+    std::vector<std::uint8_t> pixels;  // 16-bit samples in native byte order
+    std::map<std::string, std::string> text;
+    std::string error;
+};
+
+Png read_png(const std::string& path) {
+    Png result;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        result.error = "cannot open " + path;
+        return result;
+    }
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    std::vector<png_bytep> rows;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, nullptr);
+        std::fclose(f);
+        result.error = "libpng could not decode " + path;
+        return result;
+    }
+    png_init_io(png, f);
+    png_read_info(png, info);
+    result.width = png_get_image_width(png, info);
+    result.height = png_get_image_height(png, info);
+    result.bit_depth = png_get_bit_depth(png, info);
+    result.channels = png_get_channels(png, info);
+    if (result.bit_depth == 16) png_set_swap(png);
+    png_read_update_info(png, info);
+    const std::size_t row_bytes = png_get_rowbytes(png, info);
+    result.pixels.resize(row_bytes * result.height);
+    rows.resize(result.height);
+    for (std::uint32_t y = 0; y < result.height; ++y) rows[y] = result.pixels.data() + y * row_bytes;
+    png_read_image(png, rows.data());
+    png_read_end(png, nullptr);
+    png_textp text = nullptr;
+    int count = 0;
+    png_get_text(png, info, &text, &count);
+    for (int i = 0; i < count; ++i) result.text[text[i].key] = text[i].text;
+    png_destroy_read_struct(&png, &info, nullptr);
+    std::fclose(f);
+    return result;
+}
+
+// A file name in the test's temporary directory, removed by the guard.
+struct TempFile {
+    std::string path;
+    explicit TempFile(const std::string& name) {
+        const char* dir = std::getenv("TMPDIR");
+        path = std::string(dir && *dir ? dir : "/tmp") + "/" + name + ".png";
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+};
+
+// The bytes of field `field` of pattern frame `frame` (what the peer writer wrote).
+std::vector<std::byte> pattern_bytes(const smx::Schema& schema, std::size_t field, std::uint64_t frame) {
+    std::vector<std::byte> bytes(schema[field].nbytes());
+    smx::pattern::fill(bytes, frame, field);
+    return bytes;
+}
+
+// The frame number in "wrote <path>: field '<f>' of topic '<t>', frame <n>, ...".
+std::uint64_t snapshot_frame(const std::string& out) {
+    std::smatch m;
+    if (!std::regex_search(out, m, std::regex(", frame ([0-9]+),"))) return 0;
+    return std::stoull(m[1]);
+}
+
+// The rgbd schema of the peer (848x480): field indices.
+constexpr std::size_t COLOR = 1, DEPTH = 2;
+
+}  // namespace
+
+// ---- list ------------------------------------------------------------------------------------
+
+TEST(CliList, shows_the_writers_topic_schema_pid_and_rate) {
+    const std::string topic = smx::test::unique_topic("cli_list");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--forever", "--rate", "50"});
+        const ToolRun r = run_smx({"list"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        std::string row;
+        for (const auto& line : lines_of(r.out))
+            if (line.rfind(topic + " ", 0) == 0) row = line;
+        ASSERT_FALSE(row.empty()) << "no row for " << topic << "\n" << r.out;
+        EXPECT_NE(row.find("pid " + std::to_string(writer.pid()) + " on "), std::string::npos) << row;
+        EXPECT_NE(row.find(smx::pattern::rgbd_schema().to_string()), std::string::npos) << row;
+        EXPECT_NE(row.find("0/64"), std::string::npos) << "no readers of 64 registrations: " << row;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(row, m, std::regex(" ([0-9.]+) Hz "))) << row;
+        EXPECT_NEAR(std::stod(m[1]), 50.0, 10.0) << row;
+
+        const ToolRun j = run_smx({"list", "--json", "--rate-window", "0"});
+        ASSERT_EQ(j.status, 0) << describe(j);
+        EXPECT_NE(j.out.find("\"topic\": \"" + topic + "\""), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"pid\": " + std::to_string(writer.pid()) + ", \"host\""), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("{\"name\": \"color\", \"dtype\": \"|u1\", \"shape\": [480, 848, 3]"), std::string::npos)
+            << j.out;
+        EXPECT_NE(j.out.find("\"session\": \"0x" + writer.session() + "\""), std::string::npos) << j.out;
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST(CliList, hides_a_dead_writers_segment_unless_all_is_given) {
+    const std::string topic = smx::test::unique_topic("cli_dead");
+    ShmGuard guard(topic);  // the killed writer cannot remove its segment: the guard does
+    PeerWriter writer(topic, {"--frames", "2", "--linger"});
+    ASSERT_TRUE(writer.wait_published());
+    writer.child().signal(SIGKILL);
+    ASSERT_TRUE(writer.child().exit_code(10s).has_value());
+    ASSERT_FALSE(smx::test::shm_entries_containing(topic).empty()) << "a killed writer leaves its segment";
+
+    const ToolRun r = run_smx({"list", "--rate-window", "0"});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    EXPECT_EQ(r.out.find(topic + " "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("of dead writers not shown"), std::string::npos) << r.out;
+
+    const ToolRun all = run_smx({"list", "--all", "--rate-window", "0"});
+    ASSERT_EQ(all.status, 0) << describe(all);
+    EXPECT_TRUE(std::regex_search(all.out, std::regex("\n" + topic + " +pid " + std::to_string(writer.pid()) + " on [^ ]+ \\(dead\\) ")))
+        << all.out;
+
+    const ToolRun info = run_smx({"info", topic});
+    ASSERT_EQ(info.status, 0) << describe(info);
+    EXPECT_NE(info.out.find("dead: this segment is stale"), std::string::npos) << info.out;
+    EXPECT_NE(info.out.find("newest frame  2,"), std::string::npos) << info.out;
+
+    // Waiting readers are told what is there instead of only "not found".
+    const ToolRun echo = run_smx({"echo", topic, "--timeout", "0.5"});
+    EXPECT_EQ(echo.status, 3) << describe(echo);
+    EXPECT_NE(echo.err.find("is left over from a writer (pid " + std::to_string(writer.pid()) + ") that died"),
+              std::string::npos)
+        << echo.err;
+    ::shm_unlink(writer.segment().c_str());
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// ---- info ------------------------------------------------------------------------------------
+
+TEST(CliInfo, shows_schema_segment_permissions_session_writer_and_reader_pids) {
+    const std::string topic = smx::test::unique_topic("cli_info");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--frames", "3", "--linger"});
+        ASSERT_TRUE(writer.wait_published());
+        Child pinner({smx::test::peer(), "pinner", "--topic", topic, "--pins", "1"});
+        ASSERT_TRUE(pinner.wait_for_line("PINNED 1", 30s)) << pinner.transcript();
+
+        const ToolRun r = run_smx({"info", topic});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        const std::string& out = r.out;
+        EXPECT_NE(out.find("topic         " + topic + "\n"), std::string::npos) << out;
+        EXPECT_NE(out.find("segment       " + writer.segment() + "  (/dev/shm" + writer.segment() + ")"), std::string::npos) << out;
+        EXPECT_NE(out.find("permissions   0600, owner "), std::string::npos) << out;
+        EXPECT_NE(out.find("session       0x" + writer.session() + "\n"), std::string::npos) << out;
+        EXPECT_NE(out.find("writer        pid " + std::to_string(writer.pid()) + " on "), std::string::npos) << out;
+        EXPECT_NE(out.find(", alive, started "), std::string::npos) << out;
+        EXPECT_TRUE(std::regex_search(out, std::regex(R"(\n  color +\|u1 +\(480, 848, 3\) +64 +1221120\n)"))) << out;
+        EXPECT_TRUE(std::regex_search(out, std::regex(R"(\n  depth +<u2 +\(480, 848\) +[0-9]+ +814080\n)"))) << out;
+        EXPECT_NE(out.find("newest frame  3, written "), std::string::npos) << out;
+        EXPECT_NE(out.find("readers       1 of 64 registrations in use, 1 alive"), std::string::npos) << out;
+        EXPECT_TRUE(std::regex_search(out, std::regex("\n  pid " + std::to_string(pinner.pid()) + " +alive +pins 1\n"))) << out;
+
+        const ToolRun j = run_smx({"info", topic, "--json"});
+        ASSERT_EQ(j.status, 0) << describe(j);
+        EXPECT_NE(j.out.find("\"readers\": [{\"pid\": " + std::to_string(pinner.pid())), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"pins\": 1}"), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"mode\": \"0600\""), std::string::npos) << j.out;
+
+        pinner.send_line("quit");
+        EXPECT_EQ(pinner.exit_code(15s), 0);
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST(CliInfo, waits_for_a_segment_with_timeout) {
+    const std::string topic = smx::test::unique_topic("cli_info_wait");
+    ShmGuard guard(topic);
+    // The writer starts after info began waiting: inotify sees its segment arrive.
+    Child info({"/bin/sh", "-c", "exec \"$0\" info \"$1\" --timeout 30", SMX, topic});
+    std::this_thread::sleep_for(300ms);
+    {
+        PeerWriter writer(topic, {"--frames", "1", "--linger"});
+        ASSERT_TRUE(info.wait_for_line("topic ", 30s)) << info.transcript();
+        EXPECT_EQ(info.exit_code(15s), 0);
+        EXPECT_NE(info.transcript().find("writer        pid " + std::to_string(writer.pid())), std::string::npos)
+            << info.transcript();
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// ---- echo ------------------------------------------------------------------------------------
+
+TEST(CliEcho, count_3_prints_three_increasing_frame_numbers) {
+    const std::string topic = smx::test::unique_topic("cli_echo");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--forever", "--rate", "50"});
+        const ToolRun r = run_smx({"echo", topic, "--count", "3"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        const auto lines = lines_of(r.out);
+        ASSERT_EQ(lines.size(), 3u) << r.out;
+        std::uint64_t previous = 0;
+        for (const auto& line : lines) {
+            std::smatch m;
+            ASSERT_TRUE(std::regex_search(line, m, std::regex("^frame ([0-9]+)(?: \\([0-9]+ skipped\\))?  (age|torn: the writer reused its slot)")))
+                << line;
+            const std::uint64_t n = std::stoull(m[1]);
+            EXPECT_GT(n, previous) << r.out;
+            previous = n;
+            if (m[2] != "age") continue;  // a machine busy enough to stall the copy: said, not shown
+            EXPECT_NE(line.find("; color |u1 (480, 848, 3) min 0 max 255 mean "), std::string::npos) << line;
+            EXPECT_NE(line.find("; depth <u2 (480, 848) min "), std::string::npos) << line;
+        }
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST(CliEcho, field_option_prints_small_fields_value_by_value) {
+    const std::string topic = smx::test::unique_topic("cli_echo_small");
+    ShmGuard guard(topic);
+    {
+        // "small": a <i4 (4), b <f4 (2, 3); frames 1..2, so the newest (first shown) is 2.
+        PeerWriter writer(topic, {"--schema", "small", "--frames", "2", "--linger"});
+        ASSERT_TRUE(writer.wait_published());
+        const ToolRun r = run_smx({"echo", topic, "--count", "1", "--field", "a"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        const smx::Schema schema{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
+        const auto bytes = pattern_bytes(schema, 0, 2);
+        std::string values;
+        for (std::size_t i = 0; i < 4; ++i) {
+            std::int32_t v;
+            std::memcpy(&v, bytes.data() + 4 * i, 4);
+            values += (i ? ", " : "") + std::to_string(v);
+        }
+        EXPECT_TRUE(std::regex_search(r.out, std::regex("^frame 2  age [^ ]+ [a-z]+  a <i4 \\(4,\\) \\[" + values + "\\]\n$")))
+            << r.out << "expected values " << values;
+        EXPECT_EQ(r.out.find(" b <f4"), std::string::npos) << r.out;
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// ---- hz --------------------------------------------------------------------------------------
+
+TEST(CliHz, reports_the_rate_of_a_50_hz_writer_within_20_percent) {
+    const std::string topic = smx::test::unique_topic("cli_hz");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--forever", "--rate", "50", "--schema", "blob:65536"});
+        const ToolRun r = run_smx({"hz", topic, "--seconds", "3", "--window", "100"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        const auto lines = lines_of(r.out);
+        ASSERT_FALSE(lines.empty());
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(lines.back(), m, std::regex("^final rate ([0-9.]+) Hz  period min "))) << r.out;
+        const double hz = std::stod(m[1]);
+        EXPECT_GT(hz, 40.0) << r.out;
+        EXPECT_LT(hz, 60.0) << r.out;
+        EXPECT_NE(lines.back().find(" std dev "), std::string::npos) << r.out;
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST(CliHz, ends_on_ctrl_c_with_a_final_line_and_releases_its_registration) {
+    const std::string topic = smx::test::unique_topic("cli_hz_int");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--forever", "--rate", "50", "--schema", "blob:4096"});
+        Child hz({SMX, "hz", topic});
+        ASSERT_TRUE(hz.wait_for_line("rate ", 30s)) << hz.transcript();
+        hz.signal(SIGINT);
+        ASSERT_TRUE(hz.wait_for_line("final rate ", 15s)) << hz.transcript();
+        EXPECT_EQ(hz.exit_code(15s), 0);
+        const ToolRun info = run_smx({"info", topic});
+        EXPECT_NE(info.out.find("readers       0 of 64"), std::string::npos) << info.out;
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// ---- snapshot --------------------------------------------------------------------------------
+
+class CliSnapshot : public ::testing::Test {
+protected:
+    // A writer of `schema_name` that published frames 1..3 and stays.
+    void start(const std::string& schema_name = "rgbd") {
+        writer = std::make_unique<PeerWriter>(topic, std::vector<std::string>{"--schema", schema_name, "--frames", "3", "--linger"});
+        ASSERT_TRUE(writer->wait_published());
+    }
+    void TearDown() override {
+        if (writer) EXPECT_EQ(writer->stop(), 0);
+        writer.reset();
+        EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+    }
+
+    std::string topic = smx::test::unique_topic("cli_snap");
+    ShmGuard guard{topic};
+    std::unique_ptr<PeerWriter> writer;
+    TempFile png{topic};
+};
+
+TEST_F(CliSnapshot, color_png_pixels_equal_the_frames_bytes) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "color", "-o", png.path});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    EXPECT_NE(r.out.find("848x480 RGB 8-bit, as written"), std::string::npos) << r.out;
+    const std::uint64_t frame = snapshot_frame(r.out);
+    EXPECT_EQ(frame, 3u) << r.out;
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    EXPECT_EQ(p.width, 848u);
+    EXPECT_EQ(p.height, 480u);
+    EXPECT_EQ(p.channels, 3);
+    EXPECT_EQ(p.bit_depth, 8);
+    const auto expected = pattern_bytes(smx::pattern::rgbd_schema(), COLOR, frame);
+    ASSERT_EQ(p.pixels.size(), expected.size());
+    EXPECT_EQ(std::memcmp(p.pixels.data(), expected.data(), expected.size()), 0) << "decoded pixels differ from frame " << frame;
+    EXPECT_EQ(p.text.at("smx.topic"), topic);
+    EXPECT_EQ(p.text.at("smx.frame"), std::to_string(frame));
+}
+
+TEST_F(CliSnapshot, depth_raw_png_keeps_every_16_bit_value) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "depth", "-o", png.path, "--colormap", "raw"});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    const std::uint64_t frame = snapshot_frame(r.out);
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    EXPECT_EQ(p.channels, 1);
+    EXPECT_EQ(p.bit_depth, 16);
+    const auto expected = pattern_bytes(smx::pattern::rgbd_schema(), DEPTH, frame);
+    ASSERT_EQ(p.pixels.size(), expected.size());
+    EXPECT_EQ(std::memcmp(p.pixels.data(), expected.data(), expected.size()), 0);
+}
+
+TEST_F(CliSnapshot, depth_gray_png_follows_the_documented_normalisation) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "depth", "-o", png.path});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    const std::uint64_t frame = snapshot_frame(r.out);
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    EXPECT_EQ(p.channels, 1);
+    EXPECT_EQ(p.bit_depth, 8);
+    const auto bytes = pattern_bytes(smx::pattern::rgbd_schema(), DEPTH, frame);
+    std::vector<std::uint16_t> depth(bytes.size() / 2);
+    std::memcpy(depth.data(), bytes.data(), bytes.size());
+    const double lo = *std::min_element(depth.begin(), depth.end()), hi = *std::max_element(depth.begin(), depth.end());
+    ASSERT_EQ(p.pixels.size(), depth.size());
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < depth.size(); ++i) {
+        const auto want = static_cast<std::uint8_t>(std::clamp(std::round(255.0 * (depth[i] - lo) / (hi - lo)), 0.0, 255.0));
+        wrong += p.pixels[i] != want;
+    }
+    EXPECT_EQ(wrong, 0u) << "pixels not round(255 * (v - min) / (max - min))";
+    EXPECT_NE(r.out.find("values " + std::to_string(static_cast<int>(lo)) + ".." + std::to_string(static_cast<int>(hi)) +
+                         " -> 0..255"),
+              std::string::npos)
+        << r.out;
+}
+
+TEST_F(CliSnapshot, range_option_fixes_the_normalisation_and_clamps_outside_values) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "depth", "-o", png.path, "--colormap", "gray", "--range", "1000:30000.5"});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    EXPECT_NE(r.out.find("values 1000..30000.5 -> 0..255"), std::string::npos) << r.out;
+    const std::uint64_t frame = snapshot_frame(r.out);
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    const auto bytes = pattern_bytes(smx::pattern::rgbd_schema(), DEPTH, frame);
+    std::vector<std::uint16_t> depth(bytes.size() / 2);
+    std::memcpy(depth.data(), bytes.data(), bytes.size());
+    ASSERT_EQ(p.pixels.size(), depth.size());
+    std::size_t wrong = 0, clamped = 0;
+    for (std::size_t i = 0; i < depth.size(); ++i) {
+        const double want = std::clamp(std::round(255.0 * (depth[i] - 1000.0) / (30000.5 - 1000.0)), 0.0, 255.0);
+        wrong += p.pixels[i] != static_cast<std::uint8_t>(want);
+        clamped += depth[i] < 1000 || depth[i] > 30000.5;
+    }
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_GT(clamped, 0u) << "the pattern has values outside the range";
+    EXPECT_EQ(p.text.at("smx.range"), "1000:30000.5");
+}
+
+TEST_F(CliSnapshot, depth_colormap_paints_missing_depth_black_near_red_and_far_blue) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "depth", "-o", png.path, "--colormap", "depth"});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    const std::uint64_t frame = snapshot_frame(r.out);
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    ASSERT_EQ(p.channels, 3);
+    const auto bytes = pattern_bytes(smx::pattern::rgbd_schema(), DEPTH, frame);
+    std::vector<std::uint16_t> depth(bytes.size() / 2);
+    std::memcpy(depth.data(), bytes.data(), bytes.size());
+    std::uint16_t near = UINT16_MAX, far = 0;
+    for (auto d : depth)
+        if (d) near = std::min(near, d), far = std::max(far, d);
+    // Colors summed over the nearest and the farthest tenth of the range.
+    const double tenth = (far - near) / 10.0;
+    double near_red = 0, near_blue = 0, far_red = 0, far_blue = 0;
+    std::size_t zero = 0, bad_black = 0;
+    for (std::size_t i = 0; i < depth.size(); ++i) {
+        const std::uint8_t* px = &p.pixels[i * 3];
+        const bool black = px[0] == 0 && px[1] == 0 && px[2] == 0;
+        if (depth[i] == 0) ++zero;
+        if (black != (depth[i] == 0)) ++bad_black;
+        if (depth[i] == 0) continue;
+        if (depth[i] <= near + tenth) near_red += px[0], near_blue += px[2];
+        if (depth[i] >= far - tenth) far_red += px[0], far_blue += px[2];
+    }
+    EXPECT_GT(zero, 0u) << "the pattern has pixels without depth";
+    EXPECT_EQ(bad_black, 0u) << "black exactly where the depth is 0";
+    EXPECT_GT(near_red, 2 * near_blue) << "near should be red";
+    EXPECT_GT(far_blue, 2 * far_red) << "far should be blue";
+}
+
+TEST_F(CliSnapshot, float_field_is_normalised_over_its_finite_values) {
+    start("spec:img:<f4:24x32");
+    const ToolRun r = run_smx({"snapshot", topic, "img", "-o", png.path});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    const std::uint64_t frame = snapshot_frame(r.out);
+    const Png p = read_png(png.path);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    ASSERT_EQ(p.width, 32u);
+    ASSERT_EQ(p.height, 24u);
+    const smx::Schema schema{{"img", smx::DType::Kind::f4, {24, 32}}};
+    const auto bytes = pattern_bytes(schema, 0, frame);
+    std::vector<float> v(24 * 32);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    double lo = INFINITY, hi = -INFINITY;
+    for (float x : v)
+        if (std::isfinite(x)) lo = std::min<double>(lo, x), hi = std::max<double>(hi, x);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::uint8_t want = std::isfinite(v[i])
+            ? static_cast<std::uint8_t>(std::clamp(std::round(255.0 * (v[i] - lo) / (hi - lo)), 0.0, 255.0))
+            : 0;
+        wrong += p.pixels[i] != want;
+    }
+    EXPECT_EQ(wrong, 0u) << r.out;
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+TEST(CliErrors, unknown_topic_times_out_with_a_clear_message) {
+    const std::string topic = smx::test::unique_topic("cli_nobody");
+    const std::string message = "smx: no writer on topic '" + topic + "' in domain 0 after 0.5 s; `smx list` shows the live topics\n";
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"echo", topic, "--timeout", "0.5"},
+             {"hz", topic, "--timeout", "0.5"},
+             {"snapshot", topic, "color", "-o", "/tmp/never-written.png", "--timeout", "0.5"}}) {
+        const auto start = std::chrono::steady_clock::now();
+        const ToolRun r = run_smx(args);
+        EXPECT_EQ(r.status, 3) << args[0] << ": " << describe(r);
+        EXPECT_EQ(r.err, message) << args[0];
+        EXPECT_GE(std::chrono::steady_clock::now() - start, 500ms) << args[0] << " did not wait";
+    }
+    const ToolRun info = run_smx({"info", topic});
+    EXPECT_EQ(info.status, 3) << describe(info);
+    EXPECT_EQ(info.err, "smx: no writer on topic '" + topic + "' in domain 0 (no segment /smx.0." + topic +
+                            "); `smx list` shows the live topics\n");
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST_F(CliSnapshot, non_image_field_is_refused_with_what_an_image_is) {
+    start();
+    const ToolRun r = run_smx({"snapshot", topic, "timestamp", "-o", png.path});
+    EXPECT_EQ(r.status, 2) << describe(r);
+    EXPECT_EQ(r.err, "smx: topic '" + topic + "': field 'timestamp' (<f8 (1,)) is not an image: snapshot takes fields of "
+                     "shape (H, W) or (H, W, 1) as gray, (H, W, 3) as RGB and (H, W, 4) as RGBA\n");
+    const ToolRun c = run_smx({"snapshot", topic, "color", "-o", png.path, "--colormap", "depth"});
+    EXPECT_EQ(c.status, 2) << describe(c);
+    EXPECT_NE(c.err.find("--colormap depth applies to single-channel fields"), std::string::npos) << c.err;
+    const ToolRun g = run_smx({"snapshot", topic, "color", "-o", png.path, "--range", "0:100"});
+    EXPECT_EQ(g.status, 2) << describe(g);
+    EXPECT_EQ(g.err, "smx: --range applies when values are normalised (--colormap gray, turbo or depth); field 'color' "
+                     "is written as it is\n");
+    EXPECT_NE(::access(png.path.c_str(), F_OK), 0) << "no file is written on an error";
+}
+
+TEST_F(CliSnapshot, unknown_field_lists_the_topics_fields) {
+    start();
+    const std::string fields = "its fields are: timestamp, color, depth, extrinsics, intrinsics\n";
+    const ToolRun s = run_smx({"snapshot", topic, "colour", "-o", png.path});
+    EXPECT_EQ(s.status, 2) << describe(s);
+    EXPECT_EQ(s.err, "smx: topic '" + topic + "' has no field 'colour'; " + fields);
+    const ToolRun e = run_smx({"echo", topic, "--field", "colour", "--count", "1"});
+    EXPECT_EQ(e.status, 2) << describe(e);
+    EXPECT_EQ(e.err, "smx: topic '" + topic + "' has no field 'colour'; " + fields);
+}
+
+TEST(CliErrors, bad_arguments_exit_2_with_their_message) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {{"echo"}, "smx: topic is required"},
+        {{"info"}, "smx: topic is required"},
+        {{"snapshot", "t", "color"}, "smx: --output is required"},
+        {{"snapshot", "t", "color", "-o", "x.png", "--colormap", "jet"},
+         "smx: --colormap: colormap 'jet' is not one of auto, gray, turbo, depth, raw"},
+        {{"snapshot", "t", "depth", "-o", "x.png", "--range", "9:1"},
+         "smx: --range: range '9:1' is not LO:HI with finite numbers LO < HI (e.g. 0:4000)"},
+        {{"hz", "t", "--window", "1"}, "smx: --window: Value 1 not in range"},
+        {{"echo", "t", "--count", "-3"}, "smx: --count: '-3' is not a whole number >= 0"},
+        {{"list", "--rate-window", "-1"}, "smx: --rate-window: '-1' is not a number of seconds from 0 to 60"},
+        {{"list", "--domain", "231"}, "smx: --domain: Value 231 not in range"},
+        {{"echo", "t", "--timeout", "soon"}, "smx: --timeout: 'soon' is not a number of seconds from 0 to 86400"},
+        {{"list", "extra"}, "smx: The following argument was not expected: extra"},
+    };
+    for (const Case& c : cases) {
+        const ToolRun r = run_smx(c.args);
+        std::string joined;
+        for (const auto& a : c.args) joined += a + " ";
+        EXPECT_EQ(r.status, 2) << joined << describe(r);
+        EXPECT_EQ(r.err.rfind(c.message, 0), 0u) << joined << "\nwanted: " << c.message << "\ngot: " << r.err;
+    }
+}
+
+TEST(CliErrors, every_topic_command_documents_examples_and_exit_statuses_in_its_help) {
+    for (const std::string command : {"list", "info", "echo", "hz", "snapshot"}) {
+        const ToolRun r = run_smx({command, "--help"});
+        EXPECT_EQ(r.status, 0) << command << describe(r);
+        EXPECT_NE(r.out.find("Examples:\n  smx " + command), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("Exit status:\n  0  ok"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("--domain"), std::string::npos) << r.out;
+        if (command != "list") EXPECT_NE(r.out.find("--timeout"), std::string::npos) << r.out;
+    }
+}

@@ -1,0 +1,167 @@
+// `smx echo TOPIC`: one line per frame — frame number, age, and per field its dtype and shape
+// with min, max and mean (or the values themselves for fields of at most 8 elements). A
+// template-less reader learns the schema from the writer. The fields are copied out and the
+// copies checked (Frame::copy_field_into): a line never mixes two frames, and echo never holds
+// up the writer.
+
+#include "cli.hpp"
+#include "elements.hpp"
+#include "process.hpp"
+#include "topic_common.hpp"
+
+#include <smx/smx.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace smx::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Fields with at most this many elements are printed in full.
+constexpr std::uint64_t SMALL_FIELD = 8;
+
+constexpr const char* ECHO_FOOTER = R"TEXT(
+One line per frame, in order, as the writer publishes them:
+  frame 42  age 1.20 ms  timestamp <f8 (1,) [1717171717.5]; color |u1 (480, 848, 3) min 0 max 255 mean 127.5; ...
+Fields of at most 8 elements show their values, larger ones min, max and mean over their
+finite values (with a count of NaN/inf if any; complex fields: of the magnitudes). The age is
+now minus the frame's timestamp. Frames this reader could not keep up with are skipped and
+counted on the next line ("(3 skipped)"). The fields are copied out of shared memory, without
+holding up the writer, and the copies checked: a frame whose slot the writer reused during the
+copy is reported as "torn ... not shown" instead of mixing two frames. Runs until Ctrl-C or --count
+frames; a writer that restarts is followed.
+
+Examples:
+  smx echo camera                      every frame of topic 'camera'
+  smx echo camera --count 3            three frames, then exit
+  smx echo camera --field depth        only the field 'depth' (repeat --field for more)
+  smx echo camera --timeout 0          wait for the writer as long as it takes
+)TEXT";
+
+struct EchoOptions {
+    DomainOption domain;
+    std::string topic;
+    std::vector<std::string> fields;
+    std::uint64_t count = 0;
+    double timeout = DEFAULT_TIMEOUT_S;
+};
+
+std::string summarise(const Field& field, const std::byte* data) {
+    const std::uint64_t n = field.shape.element_count();
+    std::string text = field.name + " " + field.dtype.typestr() + " " + field.shape.to_string();
+    if (n <= SMALL_FIELD) {
+        text += " [";
+        for (std::uint64_t i = 0; i < n; ++i) text += (i ? ", " : "") + element_text(field.dtype, data, i);
+        return text + "]";
+    }
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    long double sum = 0;  // x86 long double: no overflow even for the extreme doubles
+    std::uint64_t finite = 0;
+    for_each_value(field.dtype, data, n, [&](double v) {
+        if (!std::isfinite(v)) return;
+        ++finite;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+        sum += v;
+    });
+    if (is_complex(field.dtype)) text += " |z|";
+    if (finite == 0) return text + " no finite values (" + std::to_string(n) + " NaN/inf)";
+    text += " min " + format_number(lo) + " max " + format_number(hi) + " mean " +
+            format_number(static_cast<double>(sum / static_cast<long double>(finite)));
+    if (finite != n) text += " NaN/inf " + std::to_string(n - finite);
+    return text;
+}
+
+// The line of one frame. The chosen fields are copied out first and the copies checked: the
+// slow part (the statistics) then works on bytes the writer cannot change, and the window in
+// which the writer could reuse the slot is only as long as a memcpy.
+std::string frame_line(const Frame& frame, const std::vector<std::size_t>& fields, std::uint64_t skipped,
+                       std::vector<std::vector<std::byte>>& copies) {
+    std::string line = "frame " + std::to_string(frame.frame_number());
+    if (skipped) line += " (" + std::to_string(skipped) + " skipped)";
+    copies.resize(fields.size());
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+        copies[k].resize(frame.schema()[fields[k]].nbytes());
+        if (!frame.copy_field_into(fields[k], copies[k]))
+            return line + "  torn: the writer reused its slot while it was read; not shown";
+    }
+    line += "  age " + format_duration(static_cast<double>(realtime_now_ns() - frame.timestamp_ns()) / 1e9) + "  ";
+    for (std::size_t k = 0; k < fields.size(); ++k)
+        line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], copies[k].data());
+    return line;
+}
+
+int run_echo(const GlobalOptions& global, const EchoOptions& o) {
+    const int domain = o.domain.resolve(global);
+    block_stop_signals();  // before Cyclone starts its threads: they inherit the mask
+    // A closed stdout ends the loop (fflush fails with EPIPE) and the reader closes cleanly,
+    // instead of SIGPIPE killing the process with its registration still in the segment.
+    std::signal(SIGPIPE, SIG_IGN);
+    TopicReader topic(domain, o.topic);
+    StopSignal stop([&topic] { topic.reader.interrupt(); });
+    if (!wait_for_writer_or_fail(topic, domain, o.topic, o.timeout, stop)) return STATUS_OK;
+
+    std::uint64_t printed = 0, missed_seen = topic.reader.stats().missed, attachments = 0;
+    std::vector<std::size_t> fields;
+    bool first = true;
+    std::vector<std::vector<std::byte>> copies;  // reused: no allocation per frame
+    const auto first_deadline = std::chrono::steady_clock::now() + to_ns(o.timeout);
+    ReaderState state = topic.reader.state();
+    while (!stop.requested() && (o.count == 0 || printed < o.count)) {
+        std::optional<Frame> frame = topic.reader.next(1s);
+        if (topic.reader.state() != state) {
+            state = topic.reader.state();
+            if (state == ReaderState::writer_gone)
+                std::fprintf(stderr, "smx: the writer of topic '%s' is gone; waiting for a new one (Ctrl-C stops)\n",
+                             o.topic.c_str());
+        }
+        if (!frame) {
+            if (first && o.timeout > 0 && std::chrono::steady_clock::now() >= first_deadline && !stop.requested())
+                throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "' in domain " + std::to_string(domain) +
+                                                       " has a writer, but it published no frame within " +
+                                                       format_seconds(o.timeout));
+            continue;
+        }
+        // The schema may change when a writer restarts: pick the fields again then.
+        if (topic.reader.stats().attachments != attachments) {
+            attachments = topic.reader.stats().attachments;
+            fields.clear();
+            if (o.fields.empty())
+                for (std::size_t i = 0; i < frame->schema().size(); ++i) fields.push_back(i);
+            for (const std::string& name : o.fields) fields.push_back(field_index_or_fail(frame->schema(), o.topic, name));
+        }
+        const std::uint64_t missed = topic.reader.stats().missed;
+        std::printf("%s\n", frame_line(*frame, fields, first ? 0 : missed - missed_seen, copies).c_str());
+        if (std::fflush(stdout) != 0) break;  // the reading end closed (`smx echo t | head -3`)
+        missed_seen = missed;
+        first = false;
+        ++printed;
+    }
+    return STATUS_OK;
+}
+
+}  // namespace
+
+Command add_echo_command(CLI::App& app, const GlobalOptions& global) {
+    auto options = std::make_shared<EchoOptions>();
+    CLI::App* sub = app.add_subcommand("echo", "one line per frame: frame number, age, per field min/max/mean or values");
+    sub->add_option("topic", options->topic, "the topic")->required();
+    sub->add_option("--field", options->fields, "show only this field (repeat for more)");
+    sub->add_option("--count", options->count, "exit after this many frames (0: until Ctrl-C)")
+        ->check(count_check())
+        ->capture_default_str();
+    add_timeout_option(sub, options->timeout, "seconds to wait for the writer and for its first frame (0: forever)");
+    add_domain_option(sub, options->domain);
+    sub->footer(std::string(ECHO_FOOTER) + "\n" + TOPIC_EXIT_STATUS);
+    return {sub, [&global, options] { return run_echo(global, *options); }};
+}
+
+}  // namespace smx::cli
