@@ -95,9 +95,13 @@ def test_a_writer_restart_is_picked_up_by_a_running_reader(topic, spawn):
 
 @pytest.mark.parametrize("mode", ["pin", "copy", "view"])
 def test_torn_read_stress_accepts_no_inconsistent_frame(topic, spawn, mode):
-    # A fast C++ writer with two 1 MiB slots laps a Python reader that checks every byte.
+    # A fast C++ writer with 1 MiB slots laps a Python reader that checks every byte. Views and
+    # copies race with two slots. A pin holds one slot, and with only two the writer would
+    # have to wait for every release (never lapping the reader): pins get three, so the
+    # writer runs on in the other two and the race is real.
     frames = 3000
-    writer = spawn.cpp("writer", "--topic", topic, "--schema", "blob:1048576", "--slots", "2",
+    slots = "3" if mode == "pin" else "2"
+    writer = spawn.cpp("writer", "--topic", topic, "--schema", "blob:1048576", "--slots", slots,
                        "--frames", str(frames), "--wait-readers", "1", "--linger")
     writer.wait_for("READY")
     schema = pattern.schema("blob:1048576")
