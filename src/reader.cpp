@@ -154,7 +154,10 @@ public:
 
     // ---- picking frames ---------------------------------------------------------------------
 
-    std::optional<SlotSnapshot> newest_in_slots() const {
+    // The published frame in the slots that `better` prefers, from seqlock-consistent
+    // snapshots of each slot's metadata (frames being written are skipped).
+    template <class Better>
+    std::optional<SlotSnapshot> pick_from_slots(Better&& better) const {
         std::optional<SlotSnapshot> best;
         const Segment& seg = m_attachment->segment();
         for (std::uint32_t s = 0; s < seg.slot_count(); ++s) {
@@ -164,9 +167,13 @@ public:
             SlotSnapshot snap{s, q, rec.frame_number.load(std::memory_order_relaxed),
                               rec.timestamp_ns.load(std::memory_order_relaxed)};
             if (!slot_unchanged(rec, q) || snap.frame_number == 0) continue;
-            if (!best || snap.frame_number > best->frame_number) best = snap;
+            if (!best || better(snap, *best)) best = snap;
         }
         return best;
+    }
+
+    std::optional<SlotSnapshot> newest_in_slots() const {
+        return pick_from_slots([](const SlotSnapshot& a, const SlotSnapshot& b) { return a.frame_number > b.frame_number; });
     }
 
     // Tries to hold the frame described; on success it is recorded as returned.
@@ -232,17 +239,11 @@ public:
     std::optional<SlotSnapshot> overtaken_fallback() {
         if (!m_overtaken || !m_attachment) return std::nullopt;
         m_overtaken = false;
-        std::optional<SlotSnapshot> oldest;
-        const Segment& seg = m_attachment->segment();
-        for (std::uint32_t s = 0; s < seg.slot_count(); ++s) {
-            const SlotRecord& rec = seg.slot(s);
-            const std::uint64_t q = rec.seq.load(std::memory_order_acquire);
-            if (q == 0 || (q & 1)) continue;
-            const SlotSnapshot snap{s, q, rec.frame_number.load(std::memory_order_relaxed),
-                                    rec.timestamp_ns.load(std::memory_order_relaxed)};
-            if (!slot_unchanged(rec, q) || snap.frame_number <= m_last_returned) continue;
-            if (!oldest || snap.frame_number < oldest->frame_number) oldest = snap;
-        }
+        const std::uint64_t last = m_last_returned;
+        auto oldest = pick_from_slots([last](const SlotSnapshot& a, const SlotSnapshot& b) {
+            return a.frame_number > last && (b.frame_number <= last || a.frame_number < b.frame_number);
+        });
+        if (oldest && oldest->frame_number <= last) return std::nullopt;
         return oldest;
     }
 
