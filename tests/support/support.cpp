@@ -132,10 +132,9 @@ void Child::signal(int sig) {
     if (m_pid > 0 && !m_reaped) ::kill(m_pid, sig);
 }
 
-std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
-    if (m_reaped) return m_status;
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
     // waitpid has no timeout: wait for the pidfd to become readable (the child exited).
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd >= 0) {
         pollfd p{pidfd, POLLIN, 0};
         int r;
@@ -145,7 +144,16 @@ std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
         ::close(pidfd);
         if (r == 0) return std::nullopt;
     }
-    if (::waitpid(m_pid, &m_status, pidfd >= 0 ? 0 : WNOHANG) != m_pid) return std::nullopt;
+    int status = 0;
+    if (::waitpid(pid, &status, pidfd >= 0 ? 0 : WNOHANG) != pid) return std::nullopt;
+    return status;
+}
+
+std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
+    if (m_reaped) return m_status;
+    const auto status = wait_for_exit(m_pid, timeout);
+    if (!status) return std::nullopt;
+    m_status = *status;
     m_reaped = true;
     return m_status;
 }

@@ -18,6 +18,10 @@ std::vector<std::string> shm_entries_containing(const std::string& needle);
 /// Path of a helper binary built next to the tests (e.g. "smx_test_peer").
 std::string helper_path(const std::string& name);
 
+/// Waits up to `timeout` for child `pid` to exit and reaps it: its wait status, or nullopt if it
+/// is still running (waitpid has no timeout; this polls a pidfd).
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
+
 /// A child process started with posix_spawn, its stdout readable line by line.
 /// Destruction kills it (SIGKILL, by pid) and reaps it: a test never leaves a process behind.
 class Child {

@@ -4,6 +4,7 @@
 
 #include "shm/layout.hpp"
 #include "shm/segment.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -163,15 +164,9 @@ public:
     /// Waits up to `timeout` for the child to end; its wait status, or nullopt if still running.
     std::optional<int> wait(std::chrono::milliseconds timeout) {
         if (m_reaped) return m_status;
-        const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
-        if (pidfd < 0) return std::nullopt;
-        pollfd p{pidfd, POLLIN, 0};
-        int r;
-        do {
-            r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-        } while (r < 0 && errno == EINTR);
-        ::close(pidfd);
-        if (r <= 0 || ::waitpid(m_pid, &m_status, 0) != m_pid) return std::nullopt;
+        const auto status = smx::test::wait_for_exit(m_pid, timeout);
+        if (!status) return std::nullopt;
+        m_status = *status;
         m_reaped = true;
         return m_status;
     }

@@ -124,23 +124,6 @@ std::vector<Scenario> plan(const BenchOptions& o) {
 
 // ---- the memcpy floor -----------------------------------------------------------------------
 
-// Anonymous memory, pre-faulted (MAP_POPULATE) like smx's slots.
-class Prefaulted {
-public:
-    explicit Prefaulted(std::size_t bytes) : m_size(std::max<std::size_t>(bytes, 1)) {
-        m_p = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (m_p == MAP_FAILED) throw SystemError(errno, std::string("mmap for the memcpy floor: ") + std::strerror(errno));
-    }
-    ~Prefaulted() { ::munmap(m_p, m_size); }
-    Prefaulted(const Prefaulted&) = delete;
-    Prefaulted& operator=(const Prefaulted&) = delete;
-    std::byte* data() const noexcept { return static_cast<std::byte*>(m_p); }
-
-private:
-    std::size_t m_size;
-    void* m_p;
-};
-
 // The frame's bytes copied once from one caller buffer into one of `SLOTS` destinations in turn
 // (as write() copies into the slots round-robin), timed per copy.
 MemcpyFloor measure_memcpy(const Payload& payload) {

@@ -4,6 +4,7 @@
 
 #include <smx/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -260,5 +261,12 @@ void sleep_until(std::chrono::steady_clock::time_point deadline) noexcept {
     while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
 }
+
+Prefaulted::Prefaulted(std::size_t bytes) : m_size(std::max<std::size_t>(bytes, 1)) {
+    m_p = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (m_p == MAP_FAILED) throw SystemError(errno, std::string("mmap for the memcpy floor: ") + std::strerror(errno));
+}
+
+Prefaulted::~Prefaulted() { ::munmap(m_p, m_size); }
 
 }  // namespace smx::cli::bench

@@ -175,4 +175,19 @@ std::int64_t process_cpu_ns() noexcept;
 /// Sleeps until `deadline` on CLOCK_MONOTONIC (the steady clock), absolute: no drift.
 void sleep_until(std::chrono::steady_clock::time_point deadline) noexcept;
 
+/// Anonymous memory, pre-faulted (MAP_POPULATE) like smx's slots: the memcpy floor's
+/// destinations and the writer's source buffers. Throws SystemError if it cannot be mapped.
+class Prefaulted {
+public:
+    explicit Prefaulted(std::size_t bytes);
+    ~Prefaulted();
+    Prefaulted(const Prefaulted&) = delete;
+    Prefaulted& operator=(const Prefaulted&) = delete;
+    std::byte* data() const noexcept { return static_cast<std::byte*>(m_p); }
+
+private:
+    std::size_t m_size;
+    void* m_p;
+};
+
 }  // namespace smx::cli::bench

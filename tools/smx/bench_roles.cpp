@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 using bench::Control;
 using bench::Mode;
 using bench::Path;
+using bench::Prefaulted;
 
 // Bounds on the set-up, never on the measured work: a process, a DDS participant and a
 // matched endpoint take well under a second; these only turn a hang into a clear error.
@@ -137,23 +138,6 @@ public:
     /// The memcpy floor beside the writer's own calls: the same bytes copied once into this
     /// process's pre-faulted memory; its time in ns, or -1 if this source has no such copy.
     virtual std::int64_t floor_copy() { return -1; }
-};
-
-// Anonymous memory, pre-faulted (MAP_POPULATE), as the slots are.
-class Prefaulted {
-public:
-    explicit Prefaulted(std::size_t bytes) : m_size(std::max<std::size_t>(bytes, 1)) {
-        m_p = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (m_p == MAP_FAILED) throw SystemError(errno, std::string("mmap for the memcpy floor: ") + std::strerror(errno));
-    }
-    ~Prefaulted() { ::munmap(m_p, m_size); }
-    Prefaulted(const Prefaulted&) = delete;
-    Prefaulted& operator=(const Prefaulted&) = delete;
-    std::byte* data() const noexcept { return static_cast<std::byte*>(m_p); }
-
-private:
-    std::size_t m_size;
-    void* m_p;
 };
 
 WriterOptions smx_writer_options() {
