@@ -289,7 +289,7 @@ class SMReader:
 
     @property
     def stats(self) -> Dict[str, int]:
-        """delivered, missed, torn_views, notices_ignored, attachments (cumulative)."""
+        """delivered, missed, torn_views, torn_copies, notices_ignored, attachments (cumulative)."""
         return dict(self._core.stats)
 
     @property

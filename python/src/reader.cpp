@@ -282,6 +282,7 @@ void register_reader(py::module_& m) {
             d["delivered"] = s.delivered;
             d["missed"] = s.missed;
             d["torn_views"] = s.torn_views;
+            d["torn_copies"] = s.torn_copies;
             d["notices_ignored"] = s.notices_ignored;
             d["attachments"] = s.attachments;
             return d;
