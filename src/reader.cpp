@@ -106,6 +106,7 @@ public:
         m_writer_pid = static_cast<pid_t>(segment->header().writer_pid);
         m_writer_start = segment->header().writer_start_time;
         m_attachment = std::make_shared<Attachment>(std::move(segment), m_topic, m_counters);
+        m_schema = m_attachment->segment().schema();
         m_pending_info.reset();
         m_state = ReaderState::attached;
         ++m_stats.attachments;
@@ -366,7 +367,7 @@ public:
     std::unique_ptr<NoticeSource> m_source;
     std::shared_ptr<FrameCounters> m_counters = std::make_shared<FrameCounters>();
     std::shared_ptr<Attachment> m_attachment;
-    std::shared_ptr<const Schema> m_last_schema;
+    std::shared_ptr<const Schema> m_schema;  // of the last writer attached (kept when it goes)
     std::optional<SessionInfo> m_pending_info;
     std::string m_mismatch;
     ReaderState m_state = ReaderState::waiting_for_writer;
@@ -403,8 +404,7 @@ CopyResult Reader::copy_next(std::span<std::byte> dst, std::chrono::nanoseconds 
 ReaderState Reader::state() const noexcept { return m_impl->m_state; }
 
 std::shared_ptr<const Schema> Reader::schema_if_known() const noexcept {
-    if (m_impl->m_attachment) m_impl->m_last_schema = m_impl->m_attachment->segment().schema();
-    return m_impl->m_last_schema;
+    return m_impl->m_schema;
 }
 
 const Schema& Reader::schema() const {

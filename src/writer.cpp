@@ -81,6 +81,7 @@ public:
         } catch (const InvalidArgument& e) {
             throw InvalidArgument("writer of topic '" + m_topic + "': " + e.what());
         }
+        m_segment_name = m_segment->name();
         m_slots.emplace(*m_segment);
 
         SessionInfo info;
@@ -207,7 +208,7 @@ public:
     std::unique_ptr<Announcer> m_announcer;
     std::uint64_t m_published = 0;
     bool m_loan_out = false;
-    std::string m_segment_name_cache;
+    std::string m_segment_name;  // kept after close(), for messages and tools
 };
 
 }  // namespace smx::detail
@@ -296,10 +297,7 @@ void Writer::close() noexcept {
 const std::string& Writer::topic() const noexcept { return m_impl->m_topic; }
 const Schema& Writer::schema() const noexcept { return m_impl->m_schema; }
 std::uint64_t Writer::session() const noexcept { return m_impl->m_segment ? m_impl->m_segment->session() : 0; }
-const std::string& Writer::segment_name() const noexcept {
-    if (m_impl->m_segment) m_impl->m_segment_name_cache = m_impl->m_segment->name();
-    return m_impl->m_segment_name_cache;
-}
+const std::string& Writer::segment_name() const noexcept { return m_impl->m_segment_name; }
 std::uint32_t Writer::reader_count() const noexcept { return m_impl->m_slots ? m_impl->m_slots->reader_count() : 0; }
 std::uint64_t Writer::frames_published() const noexcept { return m_impl->m_published; }
 

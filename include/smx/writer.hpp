@@ -134,7 +134,7 @@ public:
     const std::string& topic() const noexcept;
     const Schema& schema() const noexcept;
     std::uint64_t session() const noexcept;
-    /// Name of the POSIX shared memory object ("/smx.0.frame_data").
+    /// Name of the POSIX shared memory object ("/smx.0.frame_data"); still set after close().
     const std::string& segment_name() const noexcept;
     /// Readers currently registered in the segment.
     std::uint32_t reader_count() const noexcept;

@@ -16,20 +16,25 @@ from conftest import parse_result, shm_entries
 RGBD = pattern.schema("rgbd")
 
 
+def assert_all_frames_byte_exact(writer, readers, frames):
+    """Every reader saw frame `frames` last, accepted no bad frame, and accounted for each one."""
+    writer.wait_for("PUBLISHED", timeout=60)
+    for r in readers:
+        res = parse_result(r.wait_for("RESULT"))
+        assert res["bad"] == 0, r.describe()
+        assert res["last"] == frames and res["accepted"] > 0, r.describe()
+        assert res["accepted"] + res["torn_detected"] + res["missed"] == frames, r.describe()
+        assert r.wait() == 0
+    assert writer.quit() == 0
+
+
 def test_python_writer_is_read_byte_exact_by_a_cpp_reader(topic, spawn):
     readers = [spawn.cpp("reader", "--topic", topic, "--schema", schema, "--mode", mode, "--until", "40",
                          "--timeout-ms", "20000")
                for schema, mode in (("rgbd", "view"), ("none", "copy"), ("rgbd", "pin"))]
     writer = spawn.py("writer", "--topic", topic, "--schema", "framebuffer", "--frames", "40", "--rate", "100",
                       "--wait-readers", "3", "--linger")
-    writer.wait_for("PUBLISHED", timeout=60)
-    for r in readers:
-        res = parse_result(r.wait_for("RESULT"))
-        assert res["bad"] == 0, r.describe()
-        assert res["last"] == 40 and res["accepted"] > 0, r.describe()
-        assert res["accepted"] + res["torn_detected"] + res["missed"] == 40, r.describe()
-        assert r.wait() == 0
-    assert writer.quit() == 0
+    assert_all_frames_byte_exact(writer, readers, frames=40)
 
 
 def test_cpp_writer_is_read_byte_exact_by_python_readers(topic, spawn):
@@ -37,15 +42,7 @@ def test_cpp_writer_is_read_byte_exact_by_python_readers(topic, spawn):
                for schema, mode in (("framebuffer", "view"), ("none", "copy"), ("rgbd", "pin"))]
     writer = spawn.cpp("writer", "--topic", topic, "--schema", "rgbd", "--frames", "40", "--rate", "100",
                        "--wait-readers", "3", "--linger")
-    writer.wait_for("PUBLISHED", timeout=60)
-    for r in readers:
-        res = parse_result(r.wait_for("RESULT"))
-        assert res["bad"] == 0, r.describe()
-        assert res["last"] == 40 and res["accepted"] > 0, r.describe()
-        assert res["accepted"] + res["torn_detected"] + res["missed"] == 40, r.describe()
-        assert r.wait() == 0
-    writer.send("quit")
-    assert writer.wait() == 0
+    assert_all_frames_byte_exact(writer, readers, frames=40)
 
 
 def test_pattern_word_matches_the_cpp_definition():
