@@ -62,6 +62,14 @@ std::string pin_frames(smx::Writer& writer, Child& pinner, int pins) {
     return pinned ? *pinned : std::string();
 }
 
+// Has the pinner re-verify the content of every frame it pins and expects `line` back.
+void expect_pinned_frames_intact(Child& pinner, const std::string& line) {
+    pinner.send_line("check");
+    const auto checked = pinner.wait_for_line("CHECKED", 10s);
+    ASSERT_TRUE(checked) << pinner.transcript();
+    EXPECT_EQ(*checked, line);
+}
+
 }  // namespace
 
 TEST(Pins, the_writer_reclaims_the_pins_of_a_reader_killed_while_pinning_and_keeps_writing) {
@@ -121,10 +129,7 @@ TEST(Pins, with_every_slot_pinned_a_fail_fast_writer_reports_all_slots_held_and_
     }
     EXPECT_EQ(writer.frames_published(), 3u);
     // The pinning process finds every pinned frame exactly as it was written.
-    pinner.send_line("check");
-    const auto checked = pinner.wait_for_line("CHECKED", 10s);
-    ASSERT_TRUE(checked) << pinner.transcript();
-    EXPECT_EQ(*checked, "CHECKED ok=3 bad=0 pinned=3");
+    expect_pinned_frames_intact(pinner, "CHECKED ok=3 bad=0 pinned=3");
 
     // Once the pins are released the writer proceeds.
     pinner.send_line("release");
@@ -150,10 +155,7 @@ TEST(Pins, with_every_slot_pinned_a_waiting_writer_reports_all_slots_held_after_
     EXPECT_EQ(r.status, smx::PublishStatus::all_slots_held);
     EXPECT_FALSE(writer.loan());
     EXPECT_EQ(writer.frames_published(), 3u);
-    pinner.send_line("check");
-    const auto checked = pinner.wait_for_line("CHECKED", 10s);
-    ASSERT_TRUE(checked) << pinner.transcript();
-    EXPECT_EQ(*checked, "CHECKED ok=3 bad=0 pinned=3");
+    expect_pinned_frames_intact(pinner, "CHECKED ok=3 bad=0 pinned=3");
     pinner.send_line("quit");
     EXPECT_EQ(pinner.exit_code(10s), 0) << pinner.transcript();
     writer.close();
