@@ -1,6 +1,6 @@
 #pragma once
-// The narrow interface between the core (writer/reader over shared memory) and the transport
-// that carries session info and frame notices (DDS in production, see src/dds/).
+// The narrow interface between the core (writer/reader) and the transport that carries
+// session info and, for readers that ask for them, frame notices (DDS, see src/dds/).
 
 #include <chrono>
 #include <cstdint>
@@ -42,30 +42,29 @@ struct Notice {
     std::int64_t timestamp_ns = 0;
 };
 
-/// Writer side: announce a session once, then one notice per frame.
+/// Writer side: announce a session once, then offer each frame to the transport's readers.
 class Announcer {
 public:
     virtual ~Announcer() = default;
+    /// Called per frame; costs nothing (no system call) while no reader needs notices.
     virtual void announce(const Notice& notice) = 0;
     /// Tells readers the session ended (clean close).
     virtual void retire() noexcept = 0;
 };
 
 /// What a wait returned.
-enum class ChannelEvent { notice, info, interrupted, timeout };
+enum class ChannelEvent { info, interrupted, timeout };
 
-/// Reader side: the latest session info and the notices, in order, with a blocking wait.
-class NoticeSource {
+/// Reader side: the latest session info, with a blocking wait for the next.
+class SessionSource {
 public:
-    virtual ~NoticeSource() = default;
-    /// Blocks until a notice or info change is pending, interrupt() is called, or the timeout.
+    virtual ~SessionSource() = default;
+    /// Blocks until session info changed, interrupt() is called, or the timeout.
     virtual ChannelEvent wait(std::chrono::nanoseconds timeout) = 0;
     /// The newest session info received since the last call, if any.
     virtual std::optional<SessionInfo> take_info() = 0;
-    /// True once the session's writer disposed its info or lost liveliness.
-    virtual bool writer_gone() = 0;
-    /// Appends pending notices, oldest first, to `out`; returns how many.
-    virtual std::size_t take_notices(std::vector<Notice>& out) = 0;
+    /// Wakes wait() from another thread; the next wait() returns `interrupted` at once if none
+    /// is running. Thread-safe.
     virtual void interrupt() noexcept = 0;
 };
 

@@ -1,23 +1,23 @@
 #include <smx/frame.hpp>
 
-#include "attachment.hpp"
+#include "frame_store.hpp"
 
 #include <cstring>
 
 namespace smx {
 
-Frame::Frame(std::shared_ptr<detail::Attachment> attachment, const FrameInfo& info, bool pinned) noexcept
-    : m_attachment(std::move(attachment)), m_info(info), m_pinned(pinned) {}
+Frame::Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned) noexcept
+    : m_store(std::move(store)), m_info(info), m_pinned(pinned) {}
 
 Frame::Frame(Frame&& o) noexcept
-    : m_attachment(std::move(o.m_attachment)), m_info(o.m_info), m_pinned(o.m_pinned) {
+    : m_store(std::move(o.m_store)), m_info(o.m_info), m_pinned(o.m_pinned) {
     o.m_pinned = false;
 }
 
 Frame& Frame::operator=(Frame&& o) noexcept {
     if (this != &o) {
         release();
-        m_attachment = std::move(o.m_attachment);
+        m_store = std::move(o.m_store);
         m_info = o.m_info;
         m_pinned = o.m_pinned;
         o.m_pinned = false;
@@ -27,28 +27,28 @@ Frame& Frame::operator=(Frame&& o) noexcept {
 
 Frame::~Frame() { release(); }
 
-const Schema& Frame::schema() const noexcept { return m_attachment->schema(); }
+const Schema& Frame::schema() const noexcept { return m_store->schema(); }
 
 bool Frame::valid() const noexcept {
     if (m_pinned) return true;
-    if (!m_attachment) return false;
-    const bool ok = detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
-    if (!ok) m_attachment->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
+    if (!m_store) return false;
+    const bool ok = m_store->unchanged(m_info.slot, m_info.seq);
+    if (!ok) m_store->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
     return ok;
 }
 
 void Frame::release() noexcept {
-    if (m_pinned && m_attachment) m_attachment->registration().unpin(m_info.slot);
+    if (m_pinned && m_store) m_store->unpin(m_info.slot);
     m_pinned = false;
 }
 
 const void* Frame::data(std::size_t index) const {
-    if (!m_attachment) throw Closed("frame was moved from");
+    if (!m_store) throw Closed("frame was moved from");
     const Schema& s = schema();
     if (index >= s.size())
         throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
                               std::to_string(s.size()) + " fields)");
-    return m_attachment->segment().payload(m_info.slot) + s.offset(index);
+    return m_store->data(m_info.slot) + s.offset(index);
 }
 
 std::span<const std::byte> Frame::bytes(std::size_t index) const {
@@ -68,8 +68,8 @@ bool Frame::copy_into(std::span<std::byte> dst) const {
     if (dst.size() < size)
         throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
-    std::memcpy(dst.data(), m_attachment->segment().payload(m_info.slot), size);
-    return m_pinned || detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
+    std::memcpy(dst.data(), m_store->data(m_info.slot), size);
+    return m_pinned || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
@@ -78,7 +78,7 @@ bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
                               " bytes, the buffer " + std::to_string(dst.size()));
     std::memcpy(dst.data(), src.data(), src.size());
-    return m_pinned || detail::slot_unchanged(m_attachment->segment().slot(m_info.slot), m_info.seq);
+    return m_pinned || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 }  // namespace smx

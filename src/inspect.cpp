@@ -83,30 +83,17 @@ void fill_from_segment(SegmentInfo& info, const detail::Segment& seg) {
     info.slot_stride = h.slot_stride;
     info.reader_capacity = seg.reader_capacity();
 
-    for (std::uint32_t s = 0; s < seg.slot_count(); ++s) {
-        const detail::SlotRecord& rec = seg.slot(s);
-        const std::uint64_t seq = rec.seq.load(std::memory_order_acquire);
-        if (seq == 0 || (seq & 1) != 0) continue;
-        const std::uint64_t frame = rec.frame_number.load(std::memory_order_relaxed);
-        const std::int64_t timestamp = rec.timestamp_ns.load(std::memory_order_relaxed);
-        if (!detail::slot_unchanged(rec, seq) || frame == 0) continue;
-        if (frame > info.newest_frame) {
-            info.newest_frame = frame;
-            info.newest_timestamp_ns = timestamp;
-        }
+    if (const auto newest = detail::SlotReader(seg).newest()) {
+        info.newest_frame = newest->frame_number;
+        info.newest_timestamp_ns = newest->timestamp_ns;
     }
-
-    for (std::uint32_t r = 0; r < seg.reader_capacity(); ++r) {
-        detail::ReaderRecord& rec = seg.reader(r);
-        const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
-        if (pid == 0) continue;
+    for (const detail::RegistrationSnapshot& r : detail::registrations(seg)) {
         RegisteredReader reader;
-        reader.process.pid = static_cast<std::int64_t>(pid);
-        reader.process.start_ticks = rec.start_time.load(std::memory_order_acquire);
+        reader.process.pid = static_cast<std::int64_t>(r.pid);
+        reader.process.start_ticks = r.start_time;
         // Start time 0: the reader is registering right now (it claimed the pid word first).
-        reader.process.alive = detail::process_alive(static_cast<pid_t>(pid), reader.process.start_ticks);
-        for (std::uint32_t s = 0; s < seg.slot_count(); ++s)
-            reader.pins += rec.pins()[s].load(std::memory_order_relaxed);
+        reader.process.alive = detail::process_alive(static_cast<pid_t>(r.pid), r.start_time);
+        reader.pins = r.pins;
         info.readers.push_back(reader);
     }
 }

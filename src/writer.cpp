@@ -109,6 +109,7 @@ public:
         // for acknowledgements below, and a loan's memory_owner() may keep the mapping (and
         // the lock) a while longer.
         if (m_segment) m_segment->unlink();
+        if (m_slots) m_slots->close();  // wakes local readers: they see the writer gone at once
         if (m_announcer) m_announcer->retire();
         m_announcer.reset();
         m_slots.reset();

@@ -17,7 +17,7 @@
 namespace smx {
 
 namespace detail {
-class Attachment;
+class FrameStore;
 }
 
 /// Where and when a frame was written.
@@ -76,12 +76,12 @@ public:
     [[nodiscard]] bool copy_field_into(std::size_t index, std::span<std::byte> dst) const;
 
     /// Internal: built by Reader.
-    Frame(std::shared_ptr<detail::Attachment> attachment, const FrameInfo& info, bool pinned) noexcept;
+    Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned) noexcept;
 
 private:
     std::size_t checked_index(std::string_view name, DType dtype) const;
 
-    std::shared_ptr<detail::Attachment> m_attachment;
+    std::shared_ptr<detail::FrameStore> m_store;
     FrameInfo m_info;
     bool m_pinned = false;
 };

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,24 +49,38 @@ struct CopyResult {
     explicit operator bool() const noexcept { return status == ReadStatus::ok; }
 };
 
+/// Where a copy goes: called with the schema of the frame about to be copied (it may change
+/// when the writer restarts), returns at least `schema->frame_size()` bytes.
+using CopyBuffer = std::function<std::span<std::byte>(const std::shared_ptr<const Schema>& schema)>;
+
 /// Counters of one reader, cumulative over sessions.
 struct ReaderStats {
     std::uint64_t delivered = 0;        ///< frames returned by latest/next/copy (new ones)
     std::uint64_t missed = 0;           ///< frames published but skipped because we fell behind
     std::uint64_t torn_views = 0;       ///< Frame::valid() results that were false
     std::uint64_t torn_copies = 0;      ///< copies found inconsistent (and retried or skipped)
-    std::uint64_t notices_ignored = 0;  ///< notices with a stale session, bad slot/seq or forged frame number
+    std::uint64_t notices_ignored = 0;  ///< transport samples ignored (stale session, out of range, forged); local reads take none
     std::uint64_t attachments = 0;      ///< segments attached (1 + writer restarts seen)
 };
 
-/// Reads one topic. Not thread-safe; use one Reader per thread.
+/// How a reader waits for frames.
+struct ReaderOptions {
+    /// Before sleeping in next()/copy_next(), busy-poll this long for a new frame. 0 (the
+    /// default) sleeps at once; a few tens of µs cut the wake-up latency to the cache's, at the
+    /// price of a core while spinning. At most `MAX_SPIN`; negative values are refused.
+    std::chrono::nanoseconds spin{0};
+    static constexpr std::chrono::nanoseconds MAX_SPIN = std::chrono::seconds(1);
+};
+
+/// Reads one topic. Not thread-safe (but see interrupt()); use one Reader per thread.
 class SMX_EXPORT Reader {
 public:
-    /// Template-less: the schema is learnt from the writer (see `schema()`).
-    Reader(const Participant& participant, std::string topic);
+    /// Template-less: the schema is learnt from the writer (see `schema()`). Throws
+    /// InvalidArgument for a bad topic name or options.
+    Reader(const Participant& participant, std::string topic, ReaderOptions options = {});
     /// With a template: attaching to a writer whose schema differs throws SchemaMismatch
     /// naming every difference.
-    Reader(const Participant& participant, std::string topic, Schema expected);
+    Reader(const Participant& participant, std::string topic, Schema expected, ReaderOptions options = {});
     ~Reader();
     Reader(Reader&&) noexcept;
     Reader& operator=(Reader&&) noexcept;
@@ -86,16 +101,23 @@ public:
     CopyResult copy_latest(std::span<std::byte> dst);
     /// Consistent copy of the next unseen frame, waiting up to `timeout`.
     CopyResult copy_next(std::span<std::byte> dst, std::chrono::nanoseconds timeout);
+    /// As above, into a buffer chosen once the frame's schema is known (for callers that do
+    /// not know the writer's frame size in advance). Throws InvalidArgument if it is too small.
+    CopyResult copy_latest(const CopyBuffer& buffer);
+    CopyResult copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout);
 
     ReaderState state() const noexcept;
-    /// The writer's schema. Throws NoWriter if no writer was attached yet.
-    const Schema& schema() const;
-    /// The schema, or nullptr if no writer was attached yet.
+    /// The schema of the writer attached last (a copy: a restart with a new schema does not
+    /// change what an earlier call returned). Throws NoWriter if no writer was attached yet.
+    Schema schema() const;
+    /// The schema, or nullptr if no writer was attached yet. Shared and immutable.
     std::shared_ptr<const Schema> schema_if_known() const noexcept;
     const std::string& topic() const noexcept;
     ReaderStats stats() const noexcept;
 
-    /// Wakes a `next()`/`wait_for_writer()` blocked in another thread (it returns nullopt/false).
+    /// Wakes a `next()`/`copy_next()`/`wait_for_writer()` blocked in another thread (it returns
+    /// nullopt/no_frame/false); if none is blocked, the next such call returns at once. The one
+    /// call that is safe from another thread.
     void interrupt() noexcept;
     /// Releases the segment and DDS entities. Idempotent; pinned frames stay valid until freed.
     void close() noexcept;

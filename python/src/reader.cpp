@@ -127,36 +127,21 @@ public:
         return wrap(std::move(f));
     }
 
-    // Copies under one hold of the lock, retrying if a writer restart changed the schema
-    // between sizing the buffer and copying.
+    // One consistent copy into a buffer sized for the schema of the frame actually copied (the
+    // reader asks for it once it has the frame), so a writer restart cannot mismatch them.
     CopyOutcome copy_once(Reader& rd, std::optional<std::chrono::nanoseconds> wait) {
-        for (int attempt = 0; attempt < 4; ++attempt) {
-            CopyOutcome out;
-            out.schema = rd.schema_if_known();
-            if (!out.schema && wait) {
-                if (!rd.wait_for_writer(*wait)) return out;
-                out.schema = rd.schema_if_known();
+        CopyOutcome out;
+        const CopyBuffer buffer = [&](const std::shared_ptr<const Schema>& schema) {
+            if (out.schema != schema) {
+                out.schema = schema;
+                out.bytes = std::make_unique<std::vector<std::byte>>(schema->frame_size());
             }
-            if (!out.schema) {
-                // Not attached yet: latest() pumps DDS once, so an arriving writer is seen.
-                (void)rd.latest();
-                out.schema = rd.schema_if_known();
-                if (!out.schema) return out;
-            }
-            out.bytes = std::make_unique<std::vector<std::byte>>(out.schema->frame_size());
-            CopyResult r;
-            try {
-                r = wait ? rd.copy_next(*out.bytes, *wait) : rd.copy_latest(*out.bytes);
-            } catch (const InvalidArgument&) {
-                if (rd.schema_if_known() != out.schema) continue;  // buffer sized for the old schema
-                throw;
-            }
-            if (rd.schema_if_known() != out.schema) continue;
-            out.status = r.status;
-            out.info = r.info;
-            return out;
-        }
-        return {};
+            return std::span<std::byte>(*out.bytes);
+        };
+        const CopyResult r = wait ? rd.copy_next(buffer, *wait) : rd.copy_latest(buffer);
+        out.status = r.status;
+        out.info = r.info;
+        return out;
     }
 
     py::object copy_latest() {

@@ -5,13 +5,13 @@
 
 #include <smx/error.hpp>
 
+#include <atomic>
 #include <cstring>
 
 namespace smx::detail {
 
 namespace {
 
-constexpr std::int32_t READER_NOTICE_DEPTH = 64;  // bounds memory of a reader that falls behind
 
 // Owns a DDS entity handle.
 class Entity {
@@ -80,16 +80,24 @@ public:
             Qos q;
             set_common_qos(q, static_cast<std::int32_t>(info.slot_count));
             dds_qset_writer_data_lifecycle(q.get(), false);
-            m_notice_writer = Entity(dds_check(dds_create_writer(pp, m_notice_topic.get(), q.get(), nullptr),
+            m_listener = dds_create_listener(this);
+            dds_lset_publication_matched(m_listener, &DdsAnnouncer::on_publication_matched);
+            m_notice_writer = Entity(dds_check(dds_create_writer(pp, m_notice_topic.get(), q.get(), m_listener),
                                                "creating the notice writer of topic '" + m_topic + "'"));
         }
         fill_info_sample();
         dds_check(dds_write(m_info_writer.get(), &m_info_sample), "announcing topic '" + m_topic + "'");
     }
 
-    ~DdsAnnouncer() override { retire(); }
+    ~DdsAnnouncer() override {
+        retire();
+        if (m_listener) dds_delete_listener(m_listener);
+    }
 
     void announce(const Notice& n) override {
+        // Kept current by Cyclone's listener thread: one relaxed load per frame, and no
+        // serialisation, no sendmsg and no wake-up of anyone while nobody reads notices.
+        if (m_notice_readers.load(std::memory_order_relaxed) <= 0) return;
         smx_wire_Notice s{};
         s.session = n.session;
         s.slot = n.slot;
@@ -110,6 +118,10 @@ public:
     }
 
 private:
+    static void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t status, void* self) {
+        static_cast<DdsAnnouncer*>(self)->m_notice_readers.store(status.current_count, std::memory_order_relaxed);
+    }
+
     void fill_info_sample() {
         m_fields.resize(m_info.fields.size());
         for (std::size_t i = 0; i < m_info.fields.size(); ++i) {
@@ -143,50 +155,44 @@ private:
     SessionInfo m_info;
     std::vector<smx_wire_FieldInfo> m_fields;
     smx_wire_Info m_info_sample{};
+    std::atomic<std::int32_t> m_notice_readers{0};
+    dds_listener_t* m_listener = nullptr;  // outlives the notice writer (deleted after it)
     Entity m_info_topic, m_notice_topic, m_info_writer, m_notice_writer;
     bool m_retired = false;
 };
 
-class DdsNoticeSource final : public NoticeSource {
+// Session info only: local readers learn of frames from the segment's doorbell, so they
+// create no notice reader (and the writer, seeing none matched, sends no notices).
+class DdsSessionSource final : public SessionSource {
 public:
-    DdsNoticeSource(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+    DdsSessionSource(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
         : m_participant(std::move(participant)), m_topic(topic) {
         const dds_entity_t pp = m_participant->entity();
         m_info_topic = make_topic(pp, &smx_wire_Info_desc, dds_topic_name("info", topic), topic);
-        m_notice_topic = make_topic(pp, &smx_wire_Notice_desc, dds_topic_name("notice", topic), topic);
         {
             Qos q;
             set_common_qos(q, 1);
             m_info_reader = Entity(dds_check(dds_create_reader(pp, m_info_topic.get(), q.get(), nullptr),
                                              "creating the info reader of topic '" + topic + "'"));
         }
-        {
-            Qos q;
-            set_common_qos(q, READER_NOTICE_DEPTH);
-            m_notice_reader = Entity(dds_check(dds_create_reader(pp, m_notice_topic.get(), q.get(), nullptr),
-                                               "creating the notice reader of topic '" + topic + "'"));
-        }
         m_info_cond = Entity(dds_check(dds_create_readcondition(m_info_reader.get(), DDS_ANY_STATE),
                                        "creating a read condition for topic '" + topic + "'"));
-        m_notice_cond = Entity(dds_check(dds_create_readcondition(m_notice_reader.get(), DDS_ANY_STATE),
-                                         "creating a read condition for topic '" + topic + "'"));
         m_guard = Entity(dds_check(dds_create_guardcondition(pp), "creating a guard condition"));
         m_waitset = Entity(dds_check(dds_create_waitset(pp), "creating a waitset"));
         dds_check(dds_waitset_attach(m_waitset.get(), m_info_cond.get(), INFO_TOKEN), "attaching to a waitset");
-        dds_check(dds_waitset_attach(m_waitset.get(), m_notice_cond.get(), NOTICE_TOKEN), "attaching to a waitset");
         dds_check(dds_waitset_attach(m_waitset.get(), m_guard.get(), GUARD_TOKEN), "attaching to a waitset");
     }
 
-    ~DdsNoticeSource() override {
+    ~DdsSessionSource() override {
         // The waitset must go before the conditions attached to it.
         m_waitset = Entity();
     }
 
     ChannelEvent wait(std::chrono::nanoseconds timeout) override {
-        dds_attach_t triggered[3];
+        dds_attach_t triggered[2];
         const dds_duration_t t = timeout.count() < 0 ? 0 : static_cast<dds_duration_t>(timeout.count());
-        const dds_return_t n = dds_check(dds_waitset_wait(m_waitset.get(), triggered, 3, t),
-                                         "waiting for frames of topic '" + m_topic + "'");
+        const dds_return_t n = dds_check(dds_waitset_wait(m_waitset.get(), triggered, 2, t),
+                                         "waiting for the writer of topic '" + m_topic + "'");
         ChannelEvent ev = ChannelEvent::timeout;
         for (dds_return_t i = 0; i < n; ++i) {
             if (triggered[i] == GUARD_TOKEN) {
@@ -194,8 +200,7 @@ public:
                 dds_take_guardcondition(m_guard.get(), &was);
                 return ChannelEvent::interrupted;
             }
-            if (triggered[i] == INFO_TOKEN) ev = ChannelEvent::info;
-            else if (ev == ChannelEvent::timeout) ev = ChannelEvent::notice;
+            ev = ChannelEvent::info;
         }
         return ev;
     }
@@ -207,44 +212,17 @@ public:
             dds_sample_info_t infos[4];
             const dds_return_t n = dds_take(m_info_reader.get(), samples, infos, 4, 4);
             if (n <= 0) break;
-            for (dds_return_t i = 0; i < n; ++i) {
-                if (!infos[i].valid_data) {
-                    if (infos[i].instance_state != DDS_IST_ALIVE) m_gone = true;
-                    continue;
-                }
-                newest = convert(*static_cast<const smx_wire_Info*>(samples[i]));
-                m_gone = false;
-            }
+            for (dds_return_t i = 0; i < n; ++i)
+                if (infos[i].valid_data) newest = convert(*static_cast<const smx_wire_Info*>(samples[i]));
             dds_return_loan(m_info_reader.get(), samples, n);
         }
         return newest;
     }
 
-    bool writer_gone() override { return m_gone; }
-
-    std::size_t take_notices(std::vector<Notice>& out) override {
-        std::size_t count = 0;
-        for (;;) {
-            void* samples[16] = {};
-            dds_sample_info_t infos[16];
-            const dds_return_t n = dds_take(m_notice_reader.get(), samples, infos, 16, 16);
-            if (n <= 0) break;
-            for (dds_return_t i = 0; i < n; ++i) {
-                if (!infos[i].valid_data) continue;
-                const auto& s = *static_cast<const smx_wire_Notice*>(samples[i]);
-                out.push_back(Notice{s.session, s.slot, s.seq, s.frame_number, s.timestamp_ns});
-                ++count;
-            }
-            dds_return_loan(m_notice_reader.get(), samples, n);
-            if (n < 16) break;
-        }
-        return count;
-    }
-
     void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
 
 private:
-    static constexpr dds_attach_t INFO_TOKEN = 1, NOTICE_TOKEN = 2, GUARD_TOKEN = 3;
+    static constexpr dds_attach_t INFO_TOKEN = 1, GUARD_TOKEN = 2;
 
     static SessionInfo convert(const smx_wire_Info& s) {
         SessionInfo info;
@@ -273,9 +251,7 @@ private:
     std::shared_ptr<ParticipantImpl> m_participant;
     std::string m_topic;
     // Declaration order is destruction order reversed: waitset last declared, first destroyed.
-    Entity m_info_topic, m_notice_topic, m_info_reader, m_notice_reader, m_info_cond, m_notice_cond, m_guard,
-        m_waitset;
-    bool m_gone = false;
+    Entity m_info_topic, m_info_reader, m_info_cond, m_guard, m_waitset;
 };
 
 }  // namespace
@@ -288,9 +264,9 @@ std::unique_ptr<Announcer> make_dds_announcer(std::shared_ptr<ParticipantImpl> p
     return std::make_unique<DdsAnnouncer>(std::move(participant), info);
 }
 
-std::unique_ptr<NoticeSource> make_dds_notice_source(std::shared_ptr<ParticipantImpl> participant,
-                                                     const std::string& topic) {
-    return std::make_unique<DdsNoticeSource>(std::move(participant), topic);
+std::unique_ptr<SessionSource> make_dds_session_source(std::shared_ptr<ParticipantImpl> participant,
+                                                      const std::string& topic) {
+    return std::make_unique<DdsSessionSource>(std::move(participant), topic);
 }
 
 }  // namespace smx::detail

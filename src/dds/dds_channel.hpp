@@ -1,6 +1,7 @@
 #pragma once
 // Cyclone DDS implementation of the channel: per smx topic an "info" topic (the session) and a
-// "notice" topic (frames), with the QoS of docs/design.md §5. Knows nothing of slots' bytes.
+// "notice" topic (frames, sent only while someone reads it), with the QoS of docs/design.md.
+// Knows nothing of slots' bytes.
 
 #include "channel.hpp"
 #include "dds/domain.hpp"
@@ -15,7 +16,8 @@ std::string dds_topic_name(const char* kind, const std::string& topic);
 
 std::unique_ptr<Announcer> make_dds_announcer(std::shared_ptr<ParticipantImpl> participant,
                                               const SessionInfo& info);
-std::unique_ptr<NoticeSource> make_dds_notice_source(std::shared_ptr<ParticipantImpl> participant,
-                                                     const std::string& topic);
+/// Session info of `topic` (its notices are for other consumers: local readers use the doorbell).
+std::unique_ptr<SessionSource> make_dds_session_source(std::shared_ptr<ParticipantImpl> participant,
+                                                      const std::string& topic);
 
 }  // namespace smx::detail

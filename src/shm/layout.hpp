@@ -12,7 +12,8 @@
 namespace smx::detail {
 
 inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSEG01" little-endian
-inline constexpr std::uint32_t LAYOUT_VERSION = 1;
+// 2: the doorbell (bell, writer_closed, sleeping mask) in the header.
+inline constexpr std::uint32_t LAYOUT_VERSION = 2;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
 inline constexpr std::uint32_t MAX_SLOTS = 1024;
@@ -55,6 +56,13 @@ struct SegmentHeader {
     // bump and wake it when they unpin while `writer_waiting` is set.
     alignas(CACHE_LINE) std::atomic<std::uint32_t> pin_release_epoch;
     std::atomic<std::uint32_t> writer_waiting;
+    // The doorbell (shm/doorbell.hpp): `bell` changes whenever a frame may have been published
+    // or the writer closed; readers sleep on it (futex). Bit r of `sleeping` is set while
+    // registration r sleeps, so the writer makes a system call only when someone sleeps, and
+    // a reader that dies asleep is cleared with its registration (a count would leak).
+    alignas(CACHE_LINE) std::atomic<std::uint32_t> bell;
+    std::atomic<std::uint32_t> writer_closed;  // 1 once the writer closed (set before the last ring)
+    alignas(CACHE_LINE) std::atomic<std::uint64_t> sleeping[MAX_READERS / 64];
 };
 
 struct alignas(CACHE_LINE) SlotRecord {

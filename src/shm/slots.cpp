@@ -1,15 +1,12 @@
 #include "shm/slots.hpp"
 
+#include "shm/futex.hpp"
 #include "shm/process.hpp"
 
 #include <smx/error.hpp>
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
-#include <ctime>
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace smx::detail {
@@ -20,17 +17,9 @@ constexpr std::uint64_t RECLAIMING = UINT64_MAX;
 // A waiting writer also re-checks for dead readers this often: they never wake it.
 constexpr auto DEAD_READER_CHECK = std::chrono::milliseconds(20);
 
-// Shared (not FUTEX_PRIVATE): the word lives in memory mapped by several processes.
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) {
-    timespec ts{};
-    ts.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(timeout.count() % 1'000'000'000);
-    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
-}
-
-void futex_wake_all(std::atomic<std::uint32_t>& word) {
-    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
-}
+// A writer whose rings find sleeping marks but wake nobody looks for readers that died asleep
+// this often (their marks would cost it a system call per frame until then).
+constexpr auto DEAD_SLEEPER_SWEEP = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -94,7 +83,16 @@ std::uint64_t SlotWriter::commit(std::uint32_t slot, std::uint64_t frame_number,
     const std::uint64_t seq = rec.seq.load(std::memory_order_relaxed) + 1;
     rec.seq.store(seq, std::memory_order_release);
     m_latest = slot;
+    ring();
     return seq;
+}
+
+void SlotWriter::ring() noexcept {
+    if (m_doorbell.ring()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_last_sweep < DEAD_SLEEPER_SWEEP) return;
+    m_last_sweep = now;
+    reclaim_dead_readers(m_segment);
 }
 
 void SlotWriter::abandon(std::uint32_t slot) noexcept {
@@ -124,6 +122,7 @@ std::uint32_t reclaim_dead_readers(Segment& segment) noexcept {
         if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) continue;
         for (std::uint32_t s = 0; s < segment.slot_count(); ++s)
             rec.pins()[s].store(0, std::memory_order_seq_cst);
+        Doorbell(segment).clear_sleeper(r);
         rec.start_time.store(0, std::memory_order_relaxed);
         rec.pid.store(0, std::memory_order_release);
         ++freed;
@@ -136,9 +135,48 @@ std::uint32_t reclaim_dead_readers(Segment& segment) noexcept {
     return freed;
 }
 
-bool slot_unchanged(const SlotRecord& slot, std::uint64_t seq) noexcept {
+std::optional<SlotSnapshot> SlotReader::snapshot(std::uint32_t slot) const noexcept {
+    const SlotRecord& rec = m_segment.slot(slot);
+    const std::uint64_t seq = rec.seq.load(std::memory_order_acquire);
+    if (seq == 0 || (seq & 1) != 0) return std::nullopt;
+    SlotSnapshot snap{slot, seq, rec.frame_number.load(std::memory_order_relaxed),
+                      rec.timestamp_ns.load(std::memory_order_relaxed)};
+    if (!unchanged(slot, seq) || snap.frame_number == 0) return std::nullopt;
+    return snap;
+}
+
+std::optional<SlotSnapshot> SlotReader::newest() const noexcept {
+    std::optional<SlotSnapshot> best;
+    for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
+        if (auto snap = snapshot(s); snap && (!best || snap->frame_number > best->frame_number)) best = snap;
+    return best;
+}
+
+std::optional<SlotSnapshot> SlotReader::oldest_after(std::uint64_t frame_number) const noexcept {
+    std::optional<SlotSnapshot> best;
+    for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
+        if (auto snap = snapshot(s);
+            snap && snap->frame_number > frame_number && (!best || snap->frame_number < best->frame_number))
+            best = snap;
+    return best;
+}
+
+bool SlotReader::unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept {
     std::atomic_thread_fence(std::memory_order_acquire);
-    return slot.seq.load(std::memory_order_relaxed) == seq;
+    return m_segment.slot(slot).seq.load(std::memory_order_relaxed) == seq;
+}
+
+std::vector<RegistrationSnapshot> registrations(const Segment& segment) {
+    std::vector<RegistrationSnapshot> out;
+    for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
+        ReaderRecord& rec = segment.reader(r);
+        const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
+        if (pid == 0 || pid == RECLAIMING) continue;
+        RegistrationSnapshot snap{pid, rec.start_time.load(std::memory_order_acquire), 0};
+        for (std::uint32_t s = 0; s < segment.slot_count(); ++s) snap.pins += rec.pins()[s].load(std::memory_order_relaxed);
+        out.push_back(snap);
+    }
+    return out;
 }
 
 ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic) : m_segment(segment) {
@@ -167,6 +205,7 @@ ReaderRegistration::~ReaderRegistration() {
     bool released = false;
     for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
         if (rec.pins()[s].exchange(0, std::memory_order_seq_cst) != 0) released = true;
+    Doorbell(m_segment).clear_sleeper(m_index);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
     SegmentHeader& h = m_segment.header();

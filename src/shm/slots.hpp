@@ -2,26 +2,59 @@
 // The consistency protocol on a segment's slots: seqlock + pins held in reader registrations.
 // See docs/design.md §4. Knows nothing of DDS.
 
+#include "shm/doorbell.hpp"
 #include "shm/segment.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace smx::detail {
 
+/// A published frame as the slot table describes it, read seqlock-consistently.
+struct SlotSnapshot {
+    std::uint32_t slot = 0;
+    std::uint64_t seq = 0;  // even, non-zero
+    std::uint64_t frame_number = 0;
+    std::int64_t timestamp_ns = 0;
+};
+
+/// The readers' side of the slot table: consistent snapshots, and the check that a slot still
+/// holds what was read from it. Every reader-side load of a slot record lives here.
+class SlotReader {
+public:
+    explicit SlotReader(const Segment& segment) noexcept : m_segment(segment) {}
+
+    /// Slot `slot`'s frame, if it holds a published one (not being written, not empty).
+    std::optional<SlotSnapshot> snapshot(std::uint32_t slot) const noexcept;
+    /// The published frame with the highest frame number.
+    std::optional<SlotSnapshot> newest() const noexcept;
+    /// The published frame with the lowest frame number above `frame_number`.
+    std::optional<SlotSnapshot> oldest_after(std::uint64_t frame_number) const noexcept;
+    /// True if the slot still holds the write whose stable sequence was `seq`. Call after
+    /// reading the data: an acquire fence orders those reads before this check.
+    bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept;
+
+private:
+    const Segment& m_segment;
+};
+
 /// The writer's side: picks a slot that no live reader pins, marks it odd while writing,
-/// and publishes it even again.
+/// publishes it even again and rings the doorbell.
 class SlotWriter {
 public:
-    explicit SlotWriter(Segment& segment) noexcept : m_segment(segment) {}
+    explicit SlotWriter(Segment& segment) noexcept : m_segment(segment), m_doorbell(segment) {}
 
     /// Reserves a slot and marks it being-written (odd seq). When every candidate is pinned it
     /// reclaims dead readers' pins; then, if `max_wait` > 0, waits for a release up to that
     /// long (futex, no polling). nullopt if still none: nothing was touched.
     std::optional<std::uint32_t> acquire(std::chrono::nanoseconds max_wait);
-    /// Stores frame number and timestamp and makes the slot stable; returns its new seq.
+    /// Stores frame number and timestamp, makes the slot stable and rings the doorbell;
+    /// returns its new seq.
     std::uint64_t commit(std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
+    /// Tells readers the writer is gone (they stop waiting at once).
+    void close() noexcept { m_doorbell.close(); }
     /// Gives back an acquired slot without publishing it (contents are no longer trusted).
     void abandon(std::uint32_t slot) noexcept;
 
@@ -32,18 +65,28 @@ private:
     std::optional<std::uint32_t> try_acquire() noexcept;
     bool pinned(std::uint32_t slot) const noexcept;
 
+    void ring() noexcept;
+
     Segment& m_segment;
+    Doorbell m_doorbell;
     std::uint32_t m_latest = UINT32_MAX;
     std::uint32_t m_next = 0;
+    std::chrono::steady_clock::time_point m_last_sweep{};
 };
 
 /// Frees registrations whose process died (pid gone or start time changed), dropping their
 /// pins. Returns how many were freed. Safe to call from writer and readers concurrently.
 std::uint32_t reclaim_dead_readers(Segment& segment) noexcept;
 
-/// True if `slot` still holds the write whose stable sequence was `seq`. Call after reading
-/// the data: the acquire fence orders those reads before this check.
-bool slot_unchanged(const SlotRecord& slot, std::uint64_t seq) noexcept;
+/// One reader registration as seen from outside (tools): read word by word, not atomically.
+struct RegistrationSnapshot {
+    std::uint64_t pid = 0;
+    std::uint64_t start_time = 0;  // 0 while registering
+    std::uint32_t pins = 0;        // over all slots
+};
+
+/// The registrations in use.
+std::vector<RegistrationSnapshot> registrations(const Segment& segment);
 
 /// A reader's registration in the segment: where its pins live. Released on destruction.
 class ReaderRegistration {
@@ -58,6 +101,10 @@ public:
     bool pin(std::uint32_t slot, std::uint64_t seq) noexcept;
     void unpin(std::uint32_t slot) noexcept;
     std::uint32_t index() const noexcept { return m_index; }
+    /// Sleeps on the segment's doorbell as this registration (see Doorbell::wait).
+    void wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept {
+        Doorbell(m_segment).wait(m_index, seen, timeout, spin);
+    }
 
 private:
     Segment& m_segment;

@@ -7,6 +7,10 @@
 //       waits until its DDS writer matches K notice readers (default 1), prints "READY"; then for
 //       each stdin line "notice <session hex> <slot> <seq> <frame>" writes one Notice and prints
 //       "SENT <count>"; exits on "quit" or EOF.
+//   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
+//       reads the notice topic as a plain DDS reader would (a tool, another language): prints
+//       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
+//       prints "QUIET" and exits after MS without a sample.
 
 #include "dds/dds_channel.hpp"
 #include "dds/domain.hpp"
@@ -28,6 +32,80 @@ void say(const std::string& line) {
     std::fflush(stdout);
 }
 
+// The QoS a reader of notices requests: reliable and transient-local, like the writer's.
+dds_qos_t* notice_qos() {
+    dds_qos_t* q = dds_create_qos();
+    dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+    dds_qset_durability(q, DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 64);
+    dds_qset_destination_order(q, DDS_DESTINATIONORDER_BY_RECEPTION_TIMESTAMP);
+    return q;
+}
+
+// Waits (bounded, on a waitset) until `entity`'s matched count reaches `matches`.
+bool wait_matched(dds_entity_t pp, dds_entity_t entity, bool writer, std::uint32_t matches,
+                  std::chrono::milliseconds timeout) {
+    using smx::detail::dds_check;
+    dds_check(dds_set_status_mask(entity, writer ? DDS_PUBLICATION_MATCHED_STATUS : DDS_SUBSCRIPTION_MATCHED_STATUS),
+              "status mask");
+    const dds_entity_t ws = dds_check(dds_create_waitset(pp), "waitset");
+    dds_check(dds_waitset_attach(ws, entity, 0), "attach");
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        std::uint32_t count = 0;
+        if (writer) {
+            dds_publication_matched_status_t st{};
+            dds_check(dds_get_publication_matched_status(entity, &st), "matched status");
+            count = st.current_count;
+        } else {
+            dds_subscription_matched_status_t st{};
+            dds_check(dds_get_subscription_matched_status(entity, &st), "matched status");
+            count = st.current_count;
+        }
+        if (count >= matches) break;
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::nanoseconds::zero()) {
+            say("ERROR matched " + std::to_string(count) + " of " + std::to_string(matches));
+            dds_delete(ws);
+            return false;
+        }
+        dds_waitset_wait(ws, nullptr, 0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+    }
+    dds_delete(ws);
+    return true;
+}
+
+int listen(const std::string& topic, std::chrono::milliseconds timeout) {
+    using smx::detail::dds_check;
+    smx::Participant participant;
+    const dds_entity_t pp = participant.impl()->entity();
+    const std::string name = smx::detail::dds_topic_name("notice", topic);
+    const dds_entity_t t = dds_check(dds_create_topic(pp, &smx_wire_Notice_desc, name.c_str(), nullptr, nullptr),
+                                     "creating topic " + name);
+    dds_qos_t* q = notice_qos();
+    const dds_entity_t r = dds_create_reader(pp, t, q, nullptr);
+    dds_delete_qos(q);
+    dds_check(r, "creating the notice reader");
+    if (!wait_matched(pp, r, false, 1, timeout)) return 2;
+    say("READY");
+    const dds_entity_t ws = dds_check(dds_create_waitset(pp), "waitset");
+    const dds_entity_t cond = dds_check(dds_create_readcondition(r, DDS_ANY_STATE), "read condition");
+    dds_check(dds_waitset_attach(ws, cond, 0), "attach");
+    for (;;) {
+        if (dds_waitset_wait(ws, nullptr, 0, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count()) <= 0)
+            break;
+        void* samples[16] = {};
+        dds_sample_info_t infos[16];
+        const dds_return_t n = dds_take(r, samples, infos, 16, 16);
+        for (dds_return_t i = 0; i < n; ++i)
+            if (infos[i].valid_data)
+                say("NOTICE " + std::to_string(static_cast<const smx_wire_Notice*>(samples[i])->frame_number));
+        if (n > 0) dds_return_loan(r, samples, n);
+    }
+    say("QUIET");
+    return 0;
+}
+
 int run(const std::string& topic, std::uint32_t matches, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
     smx::Participant participant;
@@ -35,34 +113,12 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     const std::string name = smx::detail::dds_topic_name("notice", topic);
     const dds_entity_t t = dds_check(dds_create_topic(pp, &smx_wire_Notice_desc, name.c_str(), nullptr, nullptr),
                                      "creating topic " + name);
-    // The QoS a reader of notices requests (see dds_channel.cpp): reliable and transient-local.
-    dds_qos_t* q = dds_create_qos();
-    dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
-    dds_qset_durability(q, DDS_DURABILITY_TRANSIENT_LOCAL);
-    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 64);
-    dds_qset_destination_order(q, DDS_DESTINATIONORDER_BY_RECEPTION_TIMESTAMP);
+    dds_qos_t* q = notice_qos();
     dds_qset_writer_data_lifecycle(q, false);
     const dds_entity_t w = dds_create_writer(pp, t, q, nullptr);
     dds_delete_qos(q);
     dds_check(w, "creating the notice writer");
-
-    // Wait (bounded, on a waitset) until the readers under test have matched.
-    dds_check(dds_set_status_mask(w, DDS_PUBLICATION_MATCHED_STATUS), "status mask");
-    const dds_entity_t ws = dds_check(dds_create_waitset(pp), "waitset");
-    dds_check(dds_waitset_attach(ws, w, 0), "attach");
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        dds_publication_matched_status_t st{};
-        dds_check(dds_get_publication_matched_status(w, &st), "matched status");
-        if (st.current_count >= matches) break;
-        const auto left = deadline - std::chrono::steady_clock::now();
-        if (left <= std::chrono::nanoseconds::zero()) {
-            say("ERROR matched " + std::to_string(st.current_count) + " of " + std::to_string(matches) + " readers");
-            return 2;
-        }
-        dds_waitset_wait(ws, nullptr, 0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
-    }
-    dds_delete(ws);
+    if (!wait_matched(pp, w, true, matches, timeout)) return 2;
     say("READY");
 
     std::uint64_t sent = 0;
@@ -90,17 +146,20 @@ int main(int argc, char** argv) {
     std::string topic;
     std::uint32_t matches = 1;
     long long timeout_ms = 10000;
+    bool listening = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
         if (k == "--topic") topic = argv[i + 1];
         else if (k == "--matches") matches = static_cast<std::uint32_t>(std::stoul(argv[i + 1]));
         else if (k == "--timeout-ms") timeout_ms = std::stoll(argv[i + 1]);
+        else if (k == "--listen") listening = std::string(argv[i + 1]) == "1";
     }
     if (topic.empty()) {
-        std::fprintf(stderr, "usage: smx_test_injector --topic T [--matches K] [--timeout-ms MS]\n");
+        std::fprintf(stderr, "usage: smx_test_injector --topic T [--matches K | --listen 1] [--timeout-ms MS]\n");
         return 64;
     }
     try {
+        if (listening) return listen(topic, std::chrono::milliseconds(timeout_ms));
         return run(topic, matches, std::chrono::milliseconds(timeout_ms));
     } catch (const std::exception& e) {
         say(std::string("EXCEPTION ") + e.what());

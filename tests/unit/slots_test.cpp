@@ -102,7 +102,7 @@ TEST_F(Slots, acquire_makes_seq_odd_and_commit_makes_it_even_two_higher) {
     EXPECT_EQ(seq(*s), 2u);
     EXPECT_EQ(reader_side->slot(*s).frame_number.load(), 1u);
     EXPECT_EQ(reader_side->slot(*s).timestamp_ns.load(), 100);
-    EXPECT_TRUE(smx::detail::slot_unchanged(reader_side->slot(*s), 2));
+    EXPECT_TRUE(smx::detail::SlotReader(*reader_side).unchanged(*s, 2));
 }
 
 TEST_F(Slots, an_abandoned_slot_gets_a_new_even_seq_so_old_views_see_the_change) {
@@ -115,7 +115,7 @@ TEST_F(Slots, an_abandoned_slot_gets_a_new_even_seq_so_old_views_see_the_change)
     ASSERT_EQ(*again, s);
     writer->abandon(*again);
     EXPECT_EQ(seq(s) % 2, 0u);
-    EXPECT_FALSE(smx::detail::slot_unchanged(reader_side->slot(s), before));
+    EXPECT_FALSE(smx::detail::SlotReader(*reader_side).unchanged(s, before));
 }
 
 TEST_F(Slots, the_latest_published_slot_is_never_chosen_for_the_next_frame) {

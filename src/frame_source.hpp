@@ -1,0 +1,66 @@
+#pragma once
+// The reader core's view of where frames come from (see reader_core.hpp): a FrameSource offers
+// one writer session's frames, a Connector turns session info into a FrameSource. The local
+// path implements both over the shared segment and its doorbell (local_source.hpp); tests bring
+// fakes. Nothing here knows shared memory or DDS.
+
+#include "channel.hpp"
+#include "frame_store.hpp"
+
+#include <smx/reader.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace smx::detail {
+
+/// A published frame a source offers: where it is and which write it was.
+struct FrameRef {
+    std::uint32_t slot = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t frame_number = 0;
+    std::int64_t timestamp_ns = 0;
+};
+
+/// One writer session's frames.
+class FrameSource {
+public:
+    virtual ~FrameSource() = default;
+    virtual std::uint64_t session() const noexcept = 0;
+    virtual std::shared_ptr<const Schema> schema() const noexcept = 0;
+    /// What frames' views point into; shared with every Frame handed out.
+    virtual std::shared_ptr<FrameStore> store() const noexcept = 0;
+    /// Changes whenever a frame may have been published (or the writer left). Read it before
+    /// newest()/oldest_after(), then wait() on it: nothing published in between is missed.
+    virtual std::uint32_t generation() const noexcept = 0;
+    /// The newest frame, if any.
+    virtual std::optional<FrameRef> newest() const noexcept = 0;
+    /// The oldest frame with a frame number above `frame_number`, if any.
+    virtual std::optional<FrameRef> oldest_after(std::uint64_t frame_number) const noexcept = 0;
+    /// Blocks until generation() != seen, nudge(), or `timeout`; busy-polls first for up to
+    /// `spin`. May return early: the caller re-checks.
+    virtual void wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) = 0;
+    /// False once the writer closed or died. Cheap: the core calls it on every read.
+    virtual bool writer_alive() noexcept = 0;
+    /// Wakes a wait() in another thread. Thread-safe.
+    virtual void nudge() noexcept = 0;
+};
+
+/// The outcome of connecting to an announced session.
+struct Connection {
+    std::unique_ptr<FrameSource> source;  ///< null: not readable (yet), see `state`
+    ReaderState state = ReaderState::waiting_for_writer;
+    bool retry = false;  ///< keep the info and try again on the next pump (segment not there yet)
+};
+
+/// Turns session info into a frame source. Throws (SegmentCorrupt, PermissionDenied, ...) for
+/// what the user must fix.
+class Connector {
+public:
+    virtual ~Connector() = default;
+    virtual Connection connect(const SessionInfo& info) = 0;
+};
+
+}  // namespace smx::detail

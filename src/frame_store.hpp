@@ -1,0 +1,34 @@
+#pragma once
+// What a Frame's views point into: one writer session's frames as a reader holds them. The
+// local path's store is the shared segment (attachment.hpp); tests and other transports bring
+// their own. Frames share their store, so views never outlive the memory behind them.
+
+#include <smx/schema.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace smx::detail {
+
+/// Counters a Frame updates after the Reader handed it out.
+struct FrameCounters {
+    std::atomic<std::uint64_t> torn_views{0};
+};
+
+class FrameStore {
+public:
+    virtual ~FrameStore() = default;
+    virtual const Schema& schema() const noexcept = 0;
+    /// Start of slot `slot`'s frame (the slot layout of Schema::offset).
+    virtual const std::byte* data(std::uint32_t slot) const noexcept = 0;
+    /// True if the slot still holds the frame written with stable sequence `seq`; call after
+    /// reading the data.
+    virtual bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept = 0;
+    /// Pins the slot if it still holds `seq` (the frame then stays unchanged until unpin).
+    virtual bool pin(std::uint32_t slot, std::uint64_t seq) noexcept = 0;
+    virtual void unpin(std::uint32_t slot) noexcept = 0;
+    virtual FrameCounters& counters() const noexcept = 0;
+};
+
+}  // namespace smx::detail

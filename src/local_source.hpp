@@ -1,0 +1,15 @@
+#pragma once
+// The local path: frames straight from the writer's shared segment, a reader woken by the
+// segment's doorbell. The only part of the reader that joins the reader core to src/shm.
+
+#include "frame_source.hpp"
+
+#include <memory>
+#include <string>
+
+namespace smx::detail {
+
+/// Connects to sessions whose segment this process can map.
+std::unique_ptr<Connector> make_local_connector(std::string topic, std::shared_ptr<FrameCounters> counters);
+
+}  // namespace smx::detail

@@ -1,0 +1,262 @@
+#include "reader_core.hpp"
+
+#include <cstring>
+
+namespace smx::detail {
+
+namespace {
+// The longest a blocked reader sleeps before it re-checks that the writer still exists: a
+// crashed writer rings no bell. Sources check liveness at this period too, so a crash is seen
+// within two slices.
+constexpr auto WAKE_SLICE = std::chrono::milliseconds(100);
+// A frame that is overwritten while being held is retried with the next one this many times
+// before the reader waits again (each failure means the writer moved on).
+constexpr int HOLD_ATTEMPTS = 8;
+
+std::string format_ns(std::chrono::nanoseconds ns) { return std::to_string(ns.count()) + " ns"; }
+}  // namespace
+
+ReaderCore::ReaderCore(std::string topic, std::optional<Schema> expected, ReaderOptions options,
+                       std::unique_ptr<SessionSource> sessions, std::unique_ptr<Connector> connector,
+                       std::shared_ptr<FrameCounters> counters)
+    : m_topic(std::move(topic)), m_expected(std::move(expected)), m_options(options),
+      m_sessions(std::move(sessions)), m_connector(std::move(connector)), m_counters(std::move(counters)) {
+    if (options.spin.count() < 0 || options.spin > ReaderOptions::MAX_SPIN)
+        throw InvalidArgument("reader of topic '" + m_topic + "': spin of " + format_ns(options.spin) +
+                              " is out of range 0.." + format_ns(ReaderOptions::MAX_SPIN));
+}
+
+ReaderCore::~ReaderCore() { close(); }
+
+// ---- session tracking -----------------------------------------------------------------------
+
+void ReaderCore::check_open() const {
+    if (m_closed) throw Closed("reader of topic '" + m_topic + "' is closed");
+}
+
+// Brings the session up to date without blocking. While attached to a live writer no other
+// session can be valid (a second live writer is refused), so session info is only taken when
+// not attached: an attached reader pays nothing for it per frame, and a forged info cannot
+// make it let go of a live writer.
+void ReaderCore::pump() {
+    check_open();
+    if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
+    if (!m_source) {
+        if (auto info = m_sessions->take_info()) on_info(*info);
+        if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
+        try_connect();
+    }
+}
+
+void ReaderCore::on_info(const SessionInfo& info) {
+    m_mismatch.clear();
+    m_pending_info = info;
+}
+
+void ReaderCore::try_connect() {
+    if (!m_pending_info) return;
+    Connection c = m_connector->connect(*m_pending_info);
+    if (!c.source) {
+        m_state = c.state;
+        if (!c.retry) m_pending_info.reset();
+        return;
+    }
+    check_template(*c.source, *m_pending_info);
+    m_pending_info.reset();
+    attach(std::move(c.source));
+}
+
+void ReaderCore::check_template(const FrameSource& source, const SessionInfo& info) {
+    if (!m_expected) return;
+    const auto diffs = m_expected->differences(*source.schema());
+    if (diffs.empty()) return;
+    std::string msg = "topic '" + m_topic + "': the reader's template differs from the writer's schema "
+                      "(template vs writer, writer pid " + std::to_string(info.pid) + "): ";
+    for (std::size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
+    m_mismatch = msg;
+    m_pending_info.reset();
+    throw SchemaMismatch(m_mismatch);
+}
+
+void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
+    m_schema = source->schema();
+    // Frames already there when we arrive are history, not "missed"; the newest of them is
+    // still new to us (a late joiner gets it at once).
+    const auto newest = source->newest();
+    m_last_returned = newest ? newest->frame_number - 1 : 0;
+    m_state = ReaderState::attached;
+    ++m_stats.attachments;
+    std::lock_guard<std::mutex> lock(m_source_mutex);
+    m_source = std::move(source);
+}
+
+void ReaderCore::detach(ReaderState state) {
+    std::shared_ptr<FrameSource> doomed;  // destroyed outside the lock
+    {
+        std::lock_guard<std::mutex> lock(m_source_mutex);
+        doomed = std::move(m_source);
+    }
+    m_state = state;
+}
+
+// ---- which frame, how held ------------------------------------------------------------------
+
+std::optional<Frame> ReaderCore::hold(const FrameRef& ref, Hold how) {
+    std::shared_ptr<FrameStore> store = m_source->store();
+    if (how == Hold::pin) {
+        if (!store->pin(ref.slot, ref.seq)) return std::nullopt;
+    } else if (!store->unchanged(ref.slot, ref.seq)) {
+        return std::nullopt;
+    }
+    return Frame(std::move(store), FrameInfo{m_source->session(), ref.frame_number, ref.timestamp_ns, ref.slot, ref.seq},
+                 how == Hold::pin);
+}
+
+CopyResult ReaderCore::copy(const FrameRef& ref, const CopyBuffer& buffer) {
+    const std::shared_ptr<FrameStore> store = m_source->store();
+    const std::uint64_t need = m_schema->frame_size();
+    const std::span<std::byte> dst = buffer(m_schema);
+    if (dst.size() < need)
+        throw InvalidArgument("topic '" + m_topic + "': copy buffer of " + std::to_string(dst.size()) +
+                              " bytes is smaller than a frame (" + std::to_string(need) + " bytes)");
+    std::memcpy(dst.data(), store->data(ref.slot), need);
+    if (!store->unchanged(ref.slot, ref.seq)) {
+        ++m_stats.torn_copies;
+        return {ReadStatus::torn, {}};
+    }
+    return {ReadStatus::ok, FrameInfo{m_source->session(), ref.frame_number, ref.timestamp_ns, ref.slot, ref.seq}};
+}
+
+void ReaderCore::record_returned(std::uint64_t frame_number, bool count_missed) {
+    if (frame_number <= m_last_returned) return;
+    if (count_missed) m_stats.missed += frame_number - m_last_returned - 1;
+    m_last_returned = frame_number;
+    ++m_stats.delivered;
+}
+
+std::optional<Frame> ReaderCore::latest(Hold how) {
+    pump();
+    for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
+        const auto newest = m_source->newest();
+        if (!newest) return std::nullopt;
+        if (auto f = hold(*newest, how)) {
+            record_returned(newest->frame_number, false);
+            return f;
+        }
+    }
+    return std::nullopt;
+}
+
+// The oldest frame not returned yet that is still there; frames overwritten before we got to
+// them are counted as missed when a later one is returned.
+std::optional<Frame> ReaderCore::take_next(Hold how) {
+    for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
+        const auto ref = m_source->oldest_after(m_last_returned);
+        if (!ref) return std::nullopt;
+        if (auto f = hold(*ref, how)) {
+            record_returned(ref->frame_number, true);
+            return f;
+        }
+    }
+    return std::nullopt;
+}
+
+CopyResult ReaderCore::copy_latest(const CopyBuffer& buffer) {
+    pump();
+    for (int attempt = 0; attempt < HOLD_ATTEMPTS; ++attempt) {
+        if (!m_source) return {};
+        const auto newest = m_source->newest();
+        if (!newest) return {};
+        if (CopyResult r = copy(*newest, buffer)) {
+            record_returned(newest->frame_number, false);
+            return r;
+        }
+    }
+    return {ReadStatus::torn, {}};
+}
+
+CopyResult ReaderCore::copy_next_now(const CopyBuffer& buffer) {
+    for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
+        const auto ref = m_source->oldest_after(m_last_returned);
+        if (!ref) return {};
+        if (CopyResult r = copy(*ref, buffer)) {
+            record_returned(ref->frame_number, true);
+            return r;
+        }
+    }
+    return {};
+}
+
+// ---- waiting --------------------------------------------------------------------------------
+
+bool ReaderCore::take_interrupt() noexcept { return m_interrupted.exchange(false, std::memory_order_acq_rel); }
+
+// Sleeps up to `slice`: on the frame source's doorbell when attached (having read `generation`
+// before the attempt that found nothing, so a frame published since wakes it at once), on
+// session info otherwise. False if interrupted.
+bool ReaderCore::block(std::chrono::nanoseconds slice, std::optional<std::uint32_t> generation) {
+    if (m_source && generation) {
+        m_source->wait(*generation, slice, m_options.spin);
+    } else {
+        (void)m_sessions->wait(slice);  // an `interrupted` here may be stale: the flag decides
+    }
+    return !take_interrupt();
+}
+
+template <class Attempt>
+auto ReaderCore::wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) -> decltype(attempt()) {
+    using Result = decltype(attempt());
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        pump();
+        std::optional<std::uint32_t> generation;
+        if (m_source) generation = m_source->generation();
+        if (auto r = attempt()) return r;
+        if (take_interrupt()) return Result();
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return Result();
+        if (!block(std::min<std::chrono::nanoseconds>(deadline - now, WAKE_SLICE), generation)) return Result();
+    }
+}
+
+std::optional<Frame> ReaderCore::next(std::chrono::nanoseconds timeout, Hold how) {
+    return wait_loop(timeout, [&] { return take_next(how); });
+}
+
+CopyResult ReaderCore::copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout) {
+    return wait_loop(timeout, [&] { return copy_next_now(buffer); });
+}
+
+bool ReaderCore::wait_for_writer(std::chrono::nanoseconds timeout) {
+    return wait_loop(timeout, [&] { return m_state == ReaderState::attached; });
+}
+
+// ---- the rest -------------------------------------------------------------------------------
+
+ReaderStats ReaderCore::stats() const noexcept {
+    ReaderStats s = m_stats;
+    s.torn_views = m_counters->torn_views.load(std::memory_order_relaxed);
+    return s;
+}
+
+void ReaderCore::interrupt() noexcept {
+    // The flag first: a waiter that has not gone to sleep yet finds it before sleeping, one
+    // that has is woken below (the nudge changes the bell it sleeps on, so no wake is lost).
+    m_interrupted.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> lock(m_source_mutex);
+    if (m_sessions) m_sessions->interrupt();
+    if (m_source) m_source->nudge();
+}
+
+void ReaderCore::close() noexcept {
+    m_closed = true;
+    std::shared_ptr<FrameSource> source;
+    std::unique_ptr<SessionSource> sessions;
+    {
+        std::lock_guard<std::mutex> lock(m_source_mutex);
+        source = std::move(m_source);
+        sessions = std::move(m_sessions);
+    }
+}
+
+}  // namespace smx::detail

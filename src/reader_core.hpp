@@ -1,0 +1,85 @@
+#pragma once
+// The reader's logic, independent of transports: session tracking (attach on new info, detach
+// when the writer leaves), "which frame" (latest / next, missed frames counted) and "how held"
+// (view / pin / copy). Session info comes from a SessionSource, frames from the FrameSource a
+// Connector makes of that info; both are injected, so this file knows neither shared memory nor
+// DDS, and unit tests drive it with fakes (tests/unit/reader_core_test.cpp).
+
+#include "channel.hpp"
+#include "frame_source.hpp"
+
+#include <smx/reader.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace smx::detail {
+
+class ReaderCore {
+public:
+    /// Throws InvalidArgument for bad options.
+    /// `counters` are the ones the connector's frame stores update (torn views).
+    ReaderCore(std::string topic, std::optional<Schema> expected, ReaderOptions options,
+               std::unique_ptr<SessionSource> sessions, std::unique_ptr<Connector> connector,
+               std::shared_ptr<FrameCounters> counters);
+    ~ReaderCore();
+    ReaderCore(const ReaderCore&) = delete;
+    ReaderCore& operator=(const ReaderCore&) = delete;
+
+    bool wait_for_writer(std::chrono::nanoseconds timeout);
+    std::optional<Frame> latest(Hold how);
+    std::optional<Frame> next(std::chrono::nanoseconds timeout, Hold how);
+    CopyResult copy_latest(const CopyBuffer& buffer);
+    CopyResult copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout);
+
+    ReaderState state() const noexcept { return m_state; }
+    std::shared_ptr<const Schema> schema() const noexcept { return m_schema; }
+    const std::string& topic() const noexcept { return m_topic; }
+    ReaderStats stats() const noexcept;
+    /// Thread-safe.
+    void interrupt() noexcept;
+    void close() noexcept;
+
+private:
+    void check_open() const;
+    void pump();
+    void on_info(const SessionInfo& info);
+    void try_connect();
+    void check_template(const FrameSource& source, const SessionInfo& info);
+    void attach(std::unique_ptr<FrameSource> source);
+    void detach(ReaderState state);
+    bool take_interrupt() noexcept;
+
+    std::optional<Frame> hold(const FrameRef& ref, Hold how);
+    CopyResult copy(const FrameRef& ref, const CopyBuffer& buffer);
+    void record_returned(std::uint64_t frame_number, bool count_missed);
+    std::optional<Frame> take_next(Hold how);
+    CopyResult copy_next_now(const CopyBuffer& buffer);
+    template <class Attempt>
+    auto wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) -> decltype(attempt());
+    bool block(std::chrono::nanoseconds slice, std::optional<std::uint32_t> generation);
+
+    std::string m_topic;
+    std::optional<Schema> m_expected;
+    ReaderOptions m_options;
+    std::unique_ptr<SessionSource> m_sessions;
+    std::unique_ptr<Connector> m_connector;
+    std::shared_ptr<FrameCounters> m_counters;
+
+    std::shared_ptr<FrameSource> m_source;  // shared with interrupt() (another thread)
+    mutable std::mutex m_source_mutex;     // guards m_source's pointer against interrupt()
+    std::atomic<bool> m_interrupted{false};
+
+    std::shared_ptr<const Schema> m_schema;  // of the last writer attached (kept when it goes)
+    std::optional<SessionInfo> m_pending_info;
+    std::string m_mismatch;
+    ReaderState m_state = ReaderState::waiting_for_writer;
+    std::uint64_t m_last_returned = 0;
+    ReaderStats m_stats;
+    bool m_closed = false;
+};
+
+}  // namespace smx::detail

@@ -1,0 +1,48 @@
+#pragma once
+// The doorbell of a segment: how a local reader sleeps until the writer publishes, without DDS.
+// A futex word (`bell`) that changes on every publish, and one bit per reader registration that
+// is set while that reader sleeps, so a writer makes a system call only when someone sleeps.
+// See docs/design.md "Doorbell". Knows nothing of DDS.
+
+#include "shm/segment.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+namespace smx::detail {
+
+class Doorbell {
+public:
+    explicit Doorbell(const Segment& segment) noexcept : m_segment(segment) {}
+
+    // ---- writer ----
+    /// Rings after a frame's seq is stable: one atomic add, plus a wake-up system call only if
+    /// some registration is marked asleep. Returns false if marked sleepers existed but nobody
+    /// was woken (a reader about to sleep, or one that died asleep: see SlotWriter).
+    bool ring() noexcept;
+    /// Marks the writer closed and rings, so sleeping readers learn it at once.
+    void close() noexcept;
+
+    // ---- readers ----
+    /// The bell's value; read it *before* looking at the slots, then wait on it.
+    std::uint32_t value() const noexcept;
+    /// True once the writer closed.
+    bool closed() const noexcept;
+    /// Sleeps as registration `index` until the bell differs from `seen` or `timeout` passes;
+    /// first busy-polls the bell for up to `spin` (never longer than `timeout`). May return
+    /// early (spurious wake-up, nudge()): callers re-check.
+    void wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
+              std::chrono::nanoseconds spin) const noexcept;
+    /// Changes the bell and wakes every sleeper (interrupting one of them; the others rescan
+    /// and sleep again).
+    void nudge() const noexcept;
+    /// Clears registration `index`'s sleeping mark (its process died asleep).
+    void clear_sleeper(std::uint32_t index) const noexcept;
+
+private:
+    bool any_sleeper() const noexcept;
+
+    const Segment& m_segment;
+};
+
+}  // namespace smx::detail
