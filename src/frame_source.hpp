@@ -24,6 +24,13 @@ struct FrameRef {
     std::int64_t timestamp_ns = 0;
 };
 
+/// How a FrameSource::wait ended.
+enum class WaitEnd {
+    woken,     ///< something may have changed (re-check)
+    timeout,   ///< nothing happened
+    unnoticed  ///< the timeout passed although a frame was published meanwhile (a lost wake-up)
+};
+
 /// One writer session's frames.
 class FrameSource {
 public:
@@ -41,7 +48,7 @@ public:
     virtual std::optional<FrameRef> oldest_after(std::uint64_t frame_number) const noexcept = 0;
     /// Blocks until generation() != seen, nudge(), or `timeout`; busy-polls first for up to
     /// `spin`. May return early: the caller re-checks.
-    virtual void wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) = 0;
+    virtual WaitEnd wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) = 0;
     /// False once the writer closed or died. Cheap: the core calls it on every read.
     virtual bool writer_alive() noexcept = 0;
     /// Wakes a wait() in another thread. Thread-safe.

@@ -94,6 +94,7 @@ void fill_from_segment(SegmentInfo& info, const detail::Segment& seg) {
         // Start time 0: the reader is registering right now (it claimed the pid word first).
         reader.process.alive = detail::process_alive(static_cast<pid_t>(r.pid), r.start_time);
         reader.pins = r.pins;
+        reader.sleeping = r.sleeping;
         info.readers.push_back(reader);
     }
 }

@@ -37,9 +37,14 @@ public:
         return to_ref(m_attachment->slots().oldest_after(frame_number));
     }
 
-    void wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) override {
-        if (m_doorbell.closed()) return;
-        m_attachment->registration().wait(seen, timeout, spin);
+    WaitEnd wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) override {
+        if (m_doorbell.closed()) return WaitEnd::woken;
+        switch (m_attachment->registration().wait(seen, timeout, spin)) {
+            case Doorbell::Wake::rung: return WaitEnd::woken;
+            case Doorbell::Wake::timeout: return WaitEnd::timeout;
+            case Doorbell::Wake::unnoticed: return WaitEnd::unnoticed;
+        }
+        return WaitEnd::woken;
     }
 
     bool writer_alive() noexcept override {

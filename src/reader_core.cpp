@@ -196,7 +196,8 @@ bool ReaderCore::take_interrupt() noexcept { return m_interrupted.exchange(false
 // session info otherwise. False if interrupted.
 bool ReaderCore::block(std::chrono::nanoseconds slice, std::optional<std::uint32_t> generation) {
     if (m_source && generation) {
-        m_source->wait(*generation, slice, m_options.spin);
+        ++m_stats.sleeps;
+        if (m_source->wait(*generation, slice, m_options.spin) == WaitEnd::unnoticed) ++m_stats.unnoticed_frames;
     } else {
         (void)m_sessions->wait(slice);  // an `interrupted` here may be stale: the flag decides
     }

@@ -32,6 +32,7 @@ struct ProcessRef {
 struct RegisteredReader {
     ProcessRef process;
     std::uint32_t pins = 0;  ///< pins held over all slots
+    bool sleeping = false;   ///< asleep on the doorbell, waiting for the next frame
 };
 
 /// What one segment says about its topic, read at one moment.

@@ -61,6 +61,10 @@ struct ReaderStats {
     std::uint64_t torn_copies = 0;      ///< copies found inconsistent (and retried or skipped)
     std::uint64_t notices_ignored = 0;  ///< transport samples ignored (stale session, out of range, forged); local reads take none
     std::uint64_t attachments = 0;      ///< segments attached (1 + writer restarts seen)
+    std::uint64_t sleeps = 0;           ///< times next()/copy_next() slept waiting for a frame
+    /// Sleeps that ran to their liveness slice (100 ms) although a frame was published
+    /// meanwhile: a wake-up that never came. 0 unless something is wrong.
+    std::uint64_t unnoticed_frames = 0;
 };
 
 /// How a reader waits for frames.

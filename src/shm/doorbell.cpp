@@ -45,7 +45,7 @@ bool Doorbell::closed() const noexcept {
     return m_segment.header().writer_closed.load(std::memory_order_acquire) != 0;
 }
 
-void Doorbell::wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
+Doorbell::Wake Doorbell::wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
                     std::chrono::nanoseconds spin) const noexcept {
     SegmentHeader& h = m_segment.header();
     const auto start = std::chrono::steady_clock::now();
@@ -56,21 +56,27 @@ void Doorbell::wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanose
             cpu_relax();
             if (std::chrono::steady_clock::now() >= spin_end) break;
         }
-        if (h.bell.load(std::memory_order_acquire) != seen) return;
+        if (h.bell.load(std::memory_order_acquire) != seen) return Wake::rung;
         timeout -= std::chrono::steady_clock::now() - start;
-        if (timeout.count() <= 0) return;
+        if (timeout.count() <= 0) return Wake::timeout;
     }
     std::atomic<std::uint64_t>& word = h.sleeping[index / 64];
     const std::uint64_t bit = std::uint64_t{1} << (index % 64);
     word.fetch_or(bit, std::memory_order_seq_cst);
-    futex_wait(h.bell, seen, timeout);
+    const bool woken = futex_wait(h.bell, seen, timeout);
     word.fetch_and(~bit, std::memory_order_seq_cst);
+    if (woken) return Wake::rung;
+    return h.bell.load(std::memory_order_acquire) == seen ? Wake::timeout : Wake::unnoticed;
 }
 
 void Doorbell::nudge() const noexcept {
     SegmentHeader& h = m_segment.header();
     h.bell.fetch_add(1, std::memory_order_seq_cst);
     futex_wake_all(h.bell);
+}
+
+bool Doorbell::asleep(std::uint32_t index) const noexcept {
+    return (m_segment.header().sleeping[index / 64].load(std::memory_order_acquire) >> (index % 64)) & 1u;
 }
 
 void Doorbell::clear_sleeper(std::uint32_t index) const noexcept {

@@ -13,6 +13,13 @@ namespace smx::detail {
 
 class Doorbell {
 public:
+    /// How a wait ended.
+    enum class Wake {
+        rung,      ///< the bell changed (or a spurious/early return: re-check)
+        timeout,   ///< the timeout passed with the bell unchanged
+        unnoticed  ///< the timeout passed although the bell changed meanwhile: a lost wake-up
+    };
+
     explicit Doorbell(const Segment& segment) noexcept : m_segment(segment) {}
 
     // ---- writer ----
@@ -31,11 +38,13 @@ public:
     /// Sleeps as registration `index` until the bell differs from `seen` or `timeout` passes;
     /// first busy-polls the bell for up to `spin` (never longer than `timeout`). May return
     /// early (spurious wake-up, nudge()): callers re-check.
-    void wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
+    Wake wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
               std::chrono::nanoseconds spin) const noexcept;
     /// Changes the bell and wakes every sleeper (interrupting one of them; the others rescan
     /// and sleep again).
     void nudge() const noexcept;
+    /// True while registration `index` is marked asleep.
+    bool asleep(std::uint32_t index) const noexcept;
     /// Clears registration `index`'s sleeping mark (its process died asleep).
     void clear_sleeper(std::uint32_t index) const noexcept;
 

@@ -1,5 +1,6 @@
 #include "shm/futex.hpp"
 
+#include <cerrno>
 #include <climits>
 #include <ctime>
 #include <linux/futex.h>
@@ -10,12 +11,13 @@ namespace smx::detail {
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
 
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept {
-    if (timeout.count() <= 0) return;
+bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept {
+    if (timeout.count() <= 0) return false;
     timespec ts{};
     ts.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
     ts.tv_nsec = static_cast<long>(timeout.count() % 1'000'000'000);
-    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+    return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0) == 0 ||
+           errno != ETIMEDOUT;
 }
 
 int futex_wake_all(std::atomic<std::uint32_t>& word) noexcept {

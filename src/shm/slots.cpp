@@ -172,7 +172,7 @@ std::vector<RegistrationSnapshot> registrations(const Segment& segment) {
         ReaderRecord& rec = segment.reader(r);
         const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
         if (pid == 0 || pid == RECLAIMING) continue;
-        RegistrationSnapshot snap{pid, rec.start_time.load(std::memory_order_acquire), 0};
+        RegistrationSnapshot snap{pid, rec.start_time.load(std::memory_order_acquire), 0, Doorbell(segment).asleep(r)};
         for (std::uint32_t s = 0; s < segment.slot_count(); ++s) snap.pins += rec.pins()[s].load(std::memory_order_relaxed);
         out.push_back(snap);
     }

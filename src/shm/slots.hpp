@@ -83,6 +83,7 @@ struct RegistrationSnapshot {
     std::uint64_t pid = 0;
     std::uint64_t start_time = 0;  // 0 while registering
     std::uint32_t pins = 0;        // over all slots
+    bool sleeping = false;         // asleep on the doorbell
 };
 
 /// The registrations in use.
@@ -102,8 +103,8 @@ public:
     void unpin(std::uint32_t slot) noexcept;
     std::uint32_t index() const noexcept { return m_index; }
     /// Sleeps on the segment's doorbell as this registration (see Doorbell::wait).
-    void wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept {
-        Doorbell(m_segment).wait(m_index, seen, timeout, spin);
+    Doorbell::Wake wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept {
+        return Doorbell(m_segment).wait(m_index, seen, timeout, spin);
     }
 
 private:

@@ -23,6 +23,13 @@
 //       then "PINNED <k> <slot>:<frame>...". Then obeys stdin: "check" -> "CHECKED ok=.. bad=..
 //       pinned=.." (re-verifies the pinned frames' content), "release" -> "RELEASED", "quit"
 //       or EOF -> exit.
+//   waiter  --topic T [--until N] [--timeout-ms MS] [--spin-us U]
+//       a template-less reader blocked in next(MS, pin) as an application would be (the wait is
+//       one call, not slices): prints "ATTACHED" once a writer is attached, then per frame
+//       "FRAME <n> session=<hex> ok=<0|1> schema=<schema>" (content checked while pinned). A
+//       stdin line "interrupt" makes another thread call interrupt(): the blocked next()
+//       returns empty and "INTERRUPTED" is printed. After a frame >= N (of any session), or when
+//       next() times out ("TIMEOUT"), prints "RESULT ... sleeps=.. unnoticed=.." and exits.
 //
 //   Schemas S: rgbd, rgbd640, small, blob:<bytes>, or spec:<name>:<typestr>:<AxBxC>,... .
 
@@ -30,6 +37,7 @@
 
 #include <smx/smx.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -357,11 +365,57 @@ int run_pinner(const std::map<std::string, std::string>& a) {
     return 0;
 }
 
+int run_waiter(const std::map<std::string, std::string>& a) {
+    smx::Participant participant;
+    smx::ReaderOptions options;
+    options.spin = std::chrono::microseconds(std::stoll(get(a, "spin-us", "0")));
+    smx::Reader reader(participant, get(a, "topic", ""), options);
+    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "20000")));
+    const std::uint64_t until = std::stoull(get(a, "until", "18446744073709551615"));
+    std::atomic<bool> interrupted{false};
+    std::thread commands([&] {
+        std::string line;
+        while (std::getline(std::cin, line))
+            if (line == "interrupt") {
+                interrupted = true;
+                reader.interrupt();
+            }
+    });
+    commands.detach();  // ends with the process (stdin may never close)
+    if (!reader.wait_for_writer(timeout)) {
+        say("ERROR no writer");
+        return 2;
+    }
+    say("ATTACHED");
+    std::uint64_t accepted = 0, bad = 0, last = 0;
+    for (;;) {
+        auto f = reader.next(timeout, smx::Hold::pin);
+        if (!f) {
+            if (interrupted.exchange(false)) {
+                say("INTERRUPTED");
+                continue;
+            }
+            say("TIMEOUT");
+            break;
+        }
+        last = f->frame_number();
+        const bool ok = smx::pattern::check_all(*f, last);
+        if (ok) ++accepted; else ++bad;
+        say("FRAME " + std::to_string(last) + " session=" + hex(f->info().session) + " ok=" + (ok ? "1" : "0") +
+            " schema=" + f->schema().to_string());
+        if (last >= until) break;
+    }
+    const auto s = reader.stats();
+    say(result_line(reader, accepted, 0, bad, last) + " sleeps=" + std::to_string(s.sleeps) +
+        " unnoticed=" + std::to_string(s.unnoticed_frames));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner [options]\n");
+        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter [options]\n");
         return 64;
     }
     try {
@@ -371,6 +425,7 @@ int main(int argc, char** argv) {
         if (role == "reader") return run_reader(a);
         if (role == "follow") return run_follower(a);
         if (role == "pinner") return run_pinner(a);
+        if (role == "waiter") return run_waiter(a);
         std::fprintf(stderr, "unknown role %s\n", role.c_str());
         return 64;
     } catch (const smx::Error& e) {
