@@ -73,10 +73,16 @@ py::object copy_to_python(CopyOutcome&& c) {
 /// One Reader shared by Python threads: calls are serialised by a mutex taken without the GIL.
 class PyReader {
 public:
-    PyReader(const Participant& participant, std::string topic, std::shared_ptr<Schema> expected) {
+    PyReader(const Participant& participant, std::string topic, std::shared_ptr<Schema> expected, double spin) {
+        ReaderOptions options;
+        if (!(spin >= 0.0) || spin > std::chrono::duration<double>(ReaderOptions::MAX_SPIN).count())
+            throw InvalidArgument("reader of topic '" + topic + "': spin=" + std::to_string(spin) +
+                                  " s is out of range 0.." +
+                                  std::to_string(std::chrono::duration<double>(ReaderOptions::MAX_SPIN).count()) + " s");
+        options.spin = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(spin));
         py::gil_scoped_release nogil;
-        m_reader = expected ? std::make_unique<Reader>(participant, std::move(topic), *expected)
-                            : std::make_unique<Reader>(participant, std::move(topic));
+        m_reader = expected ? std::make_unique<Reader>(participant, std::move(topic), *expected, options)
+                            : std::make_unique<Reader>(participant, std::move(topic), options);
         m_topic = m_reader->topic();
     }
 
@@ -231,8 +237,8 @@ void register_reader(py::module_& m) {
         }, py::arg("arrays"), "Copies every field into `arrays` (schema order); True if consistent.");
 
     py::class_<PyReader>(m, "Reader", "Reads one topic (see smx.SMReader).")
-        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>>(), py::arg("participant"),
-             py::arg("topic"), py::arg("schema") = nullptr, py::keep_alive<1, 2>())
+        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double>(), py::arg("participant"),
+             py::arg("topic"), py::arg("schema") = nullptr, py::arg("spin") = 0.0, py::keep_alive<1, 2>())
         .def("wait_for_writer", &PyReader::wait_for_writer, py::arg("timeout") = py::none())
         .def("latest", &PyReader::latest, py::arg("pin") = false)
         .def("next", &PyReader::next, py::arg("timeout") = py::none(), py::arg("pin") = false)
@@ -270,6 +276,8 @@ void register_reader(py::module_& m) {
             d["torn_copies"] = s.torn_copies;
             d["notices_ignored"] = s.notices_ignored;
             d["attachments"] = s.attachments;
+            d["sleeps"] = s.sleeps;
+            d["unnoticed_frames"] = s.unnoticed_frames;
             return d;
         });
 }

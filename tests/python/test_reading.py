@@ -209,3 +209,17 @@ def test_a_template_less_reader_learns_the_schema_and_gives_one_attribute_per_fi
             frame.color = None
     writer.send("quit")
     assert writer.wait() == 0
+
+
+def test_a_spinning_reader_gets_every_frame_and_a_spin_out_of_range_is_refused(topic):
+    with smx.SMWriter(None, topic, SMALL) as w, smx.SMReader(None, topic, timeout=10, spin=50e-6) as reader:
+        for n in (1, 2, 3):
+            publish(w, n)
+            frame = reader.next(timeout=5)
+            assert frame.frame_number == n
+            assert pattern.check_frame(frame, SMALL, n)
+        assert reader.stats["missed"] == 0
+    with smx.SMWriter(None, topic + "_b", SMALL):
+        for bad in (-1.0, 2.0, float("nan")):
+            with pytest.raises(smx.InvalidArgument, match=r"spin=.* s is out of range 0\.\.1"):
+                smx.SMReader(None, topic + "_b", timeout=10, spin=bad)
