@@ -36,6 +36,7 @@ class FrameSource {
 public:
     virtual ~FrameSource() = default;
     virtual std::uint64_t session() const noexcept = 0;
+    virtual std::int64_t writer_pid() const noexcept = 0;
     virtual std::shared_ptr<const Schema> schema() const noexcept = 0;
     /// What frames' views point into; shared with every Frame handed out.
     virtual std::shared_ptr<FrameStore> store() const noexcept = 0;
@@ -59,7 +60,8 @@ public:
 struct Connection {
     std::unique_ptr<FrameSource> source;  ///< null: not readable (yet), see `state`
     ReaderState state = ReaderState::waiting_for_writer;
-    bool retry = false;  ///< keep the info and try again on the next pump (segment not there yet)
+    bool retry = false;    ///< keep the info and try again on the next pump (segment not there yet)
+    bool ignored = false;  ///< the info cannot be about this topic's writer
 };
 
 /// Turns session info into a frame source. Throws (SegmentCorrupt, PermissionDenied, ...) for
@@ -67,7 +69,12 @@ struct Connection {
 class Connector {
 public:
     virtual ~Connector() = default;
+    /// Connects to the session `info` announces. Info that cannot be this topic's (another
+    /// segment name, another domain: forged or misrouted) yields `ignored`.
     virtual Connection connect(const SessionInfo& info) = 0;
+    /// Looks for a writer without being told (session info may be late, lost or shadowed by a
+    /// forgery); never throws: errors wait for announced info to report them.
+    virtual Connection probe() = 0;
 };
 
 }  // namespace smx::detail

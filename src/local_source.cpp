@@ -1,6 +1,7 @@
 #include "local_source.hpp"
 
 #include "attachment.hpp"
+#include "names.hpp"
 #include "shm/doorbell.hpp"
 #include "shm/layout.hpp"
 #include "shm/process.hpp"
@@ -29,6 +30,7 @@ public:
           m_last_check(std::chrono::steady_clock::now()) {}
 
     std::uint64_t session() const noexcept override { return m_attachment->segment().session(); }
+    std::int64_t writer_pid() const noexcept override { return m_writer_pid; }
     std::shared_ptr<const Schema> schema() const noexcept override { return m_attachment->segment().schema(); }
     std::shared_ptr<FrameStore> store() const noexcept override { return m_attachment; }
     std::uint32_t generation() const noexcept override { return m_doorbell.value(); }
@@ -67,24 +69,26 @@ private:
 
 class LocalConnector final : public Connector {
 public:
-    LocalConnector(std::string topic, std::shared_ptr<FrameCounters> counters)
-        : m_topic(std::move(topic)), m_counters(std::move(counters)) {}
+    LocalConnector(int domain_id, std::string topic, std::shared_ptr<FrameCounters> counters)
+        : m_topic(std::move(topic)), m_name(segment_name(domain_id, m_topic)), m_counters(std::move(counters)) {}
 
     Connection connect(const SessionInfo& info) override {
+        // The segment's name follows from domain and topic: info naming another object is not
+        // about this topic's writer (a forgery, or another domain's writer), whatever it says.
+        if (info.shm_name != m_name || info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, false, true};
+        if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer, false, false};
         check_layout(info);
-        if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer, false};
-        std::unique_ptr<Segment> segment = open(info);
-        if (!segment) return {nullptr, ReaderState::writer_gone, false};  // removed: the writer left
-        const SegmentHeader& h = segment->header();
-        if (!process_alive(static_cast<pid_t>(h.writer_pid), h.writer_start_time) ||
-            h.writer_closed.load(std::memory_order_acquire) != 0)
-            return {nullptr, ReaderState::writer_gone, false};  // announced until its lease expires
-        if (segment->session() != info.session)
-            // Another session holds the name: a newer writer (its info is on its way) or the
-            // stale info of an older one. Keep the info; the next pump retries or replaces it.
-            return {nullptr, ReaderState::waiting_for_writer, true};
-        auto attachment = std::make_shared<Attachment>(std::move(segment), m_topic, m_counters);
-        return {std::make_unique<LocalFrameSource>(std::move(attachment)), ReaderState::attached, false};
+        // If the live writer at the name is not the one announced, that info was stale (or
+        // forged): reading the live one is right all the same.
+        return attach(open());
+    }
+
+    Connection probe() override {
+        try {
+            return attach(open());
+        } catch (const Error&) {
+            return {nullptr, ReaderState::waiting_for_writer, false, false};
+        }
     }
 
 private:
@@ -95,9 +99,20 @@ private:
                                  ", this smx reads " + std::to_string(LAYOUT_VERSION) + "; upgrade the older side");
     }
 
-    std::unique_ptr<Segment> open(const SessionInfo& info) const {
+    // A live, open writer's segment becomes a source; anything else says why not.
+    Connection attach(std::unique_ptr<Segment> segment) const {
+        if (!segment) return {nullptr, ReaderState::writer_gone, false, false};  // removed: the writer left
+        const SegmentHeader& h = segment->header();
+        if (!process_alive(static_cast<pid_t>(h.writer_pid), h.writer_start_time) ||
+            h.writer_closed.load(std::memory_order_acquire) != 0)
+            return {nullptr, ReaderState::writer_gone, false, false};
+        auto attachment = std::make_shared<Attachment>(std::move(segment), m_topic, m_counters);
+        return {std::make_unique<LocalFrameSource>(std::move(attachment)), ReaderState::attached, false, false};
+    }
+
+    std::unique_ptr<Segment> open() const {
         try {
-            return Segment::attach(info.shm_name, m_topic);
+            return Segment::attach(m_name, m_topic);
         } catch (const PermissionDenied& e) {
             throw PermissionDenied("topic '" + m_topic + "': cannot open the writer's segment (" + e.what() +
                                    "); run the reader as the writer's user or give the writer a wider mode");
@@ -105,13 +120,15 @@ private:
     }
 
     std::string m_topic;
+    std::string m_name;  // the segment name of (domain, topic)
     std::shared_ptr<FrameCounters> m_counters;
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> make_local_connector(std::string topic, std::shared_ptr<FrameCounters> counters) {
-    return std::make_unique<LocalConnector>(std::move(topic), std::move(counters));
+std::unique_ptr<Connector> make_local_connector(int domain_id, std::string topic,
+                                                std::shared_ptr<FrameCounters> counters) {
+    return std::make_unique<LocalConnector>(domain_id, std::move(topic), std::move(counters));
 }
 
 }  // namespace smx::detail

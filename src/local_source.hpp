@@ -9,7 +9,8 @@
 
 namespace smx::detail {
 
-/// Connects to sessions whose segment this process can map.
-std::unique_ptr<Connector> make_local_connector(std::string topic, std::shared_ptr<FrameCounters> counters);
+/// Connects to sessions of `topic` in `domain_id` whose segment this process can map.
+std::unique_ptr<Connector> make_local_connector(int domain_id, std::string topic,
+                                                std::shared_ptr<FrameCounters> counters);
 
 }  // namespace smx::detail

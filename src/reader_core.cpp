@@ -14,6 +14,13 @@ constexpr auto WAKE_SLICE = std::chrono::milliseconds(100);
 constexpr int HOLD_ATTEMPTS = 8;
 
 std::string format_ns(std::chrono::nanoseconds ns) { return std::to_string(ns.count()) + " ns"; }
+
+// now + timeout, saturated: nanoseconds::max() means "wait forever", not an overflow.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::nanoseconds timeout) {
+    const auto now = std::chrono::steady_clock::now();
+    if (timeout >= std::chrono::steady_clock::time_point::max() - now) return std::chrono::steady_clock::time_point::max();
+    return now + timeout;
+}
 }  // namespace
 
 ReaderCore::ReaderCore(std::string topic, std::optional<Schema> expected, ReaderOptions options,
@@ -31,20 +38,26 @@ ReaderCore::~ReaderCore() { close(); }
 // ---- session tracking -----------------------------------------------------------------------
 
 void ReaderCore::check_open() const {
-    if (m_closed) throw Closed("reader of topic '" + m_topic + "' is closed");
+    if (m_closed.load(std::memory_order_acquire)) throw Closed("reader of topic '" + m_topic + "' is closed");
 }
 
 // Brings the session up to date without blocking. While attached to a live writer no other
 // session can be valid (a second live writer is refused), so session info is only taken when
 // not attached: an attached reader pays nothing for it per frame, and a forged info cannot
-// make it let go of a live writer.
+// make it let go of a live writer. When not attached, the connector is also asked to look by
+// itself every WAKE_SLICE: announced info may be late, lost, or shadowed by a forgery.
 void ReaderCore::pump() {
     check_open();
     if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
-    if (!m_source) {
-        if (auto info = m_sessions->take_info()) on_info(*info);
-        if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
-        try_connect();
+    if (m_source) return;
+    if (auto info = m_sessions->take_info()) on_info(*info);
+    if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
+    try_connect();
+    const auto now = std::chrono::steady_clock::now();
+    if (!m_source && !m_pending_info && now - m_last_probe >= WAKE_SLICE) {
+        m_last_probe = now;
+        Connection c = m_connector->probe();
+        if (c.source) connected(std::move(c));
     }
 }
 
@@ -53,25 +66,36 @@ void ReaderCore::on_info(const SessionInfo& info) {
     m_pending_info = info;
 }
 
+// Each info is tried once (kept only when the connector asks to retry): an info that makes
+// connecting throw is reported once, not on every later call.
 void ReaderCore::try_connect() {
     if (!m_pending_info) return;
-    Connection c = m_connector->connect(*m_pending_info);
-    if (!c.source) {
-        m_state = c.state;
-        if (!c.retry) m_pending_info.reset();
+    const SessionInfo info = std::move(*m_pending_info);
+    m_pending_info.reset();
+    Connection c = m_connector->connect(info);
+    if (c.ignored) {
+        ++m_stats.notices_ignored;
         return;
     }
-    check_template(*c.source, *m_pending_info);
-    m_pending_info.reset();
+    if (c.retry) m_pending_info = info;
+    connected(std::move(c));
+}
+
+void ReaderCore::connected(Connection c) {
+    if (!c.source) {
+        m_state = c.state;
+        return;
+    }
+    check_template(*c.source);
     attach(std::move(c.source));
 }
 
-void ReaderCore::check_template(const FrameSource& source, const SessionInfo& info) {
+void ReaderCore::check_template(const FrameSource& source) {
     if (!m_expected) return;
     const auto diffs = m_expected->differences(*source.schema());
     if (diffs.empty()) return;
     std::string msg = "topic '" + m_topic + "': the reader's template differs from the writer's schema "
-                      "(template vs writer, writer pid " + std::to_string(info.pid) + "): ";
+                      "(template vs writer, writer pid " + std::to_string(source.writer_pid()) + "): ";
     for (std::size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
     m_mismatch = msg;
     m_pending_info.reset();
@@ -82,8 +106,12 @@ void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
     m_schema = source->schema();
     // Frames already there when we arrive are history, not "missed"; the newest of them is
     // still new to us (a late joiner gets it at once).
-    const auto newest = source->newest();
-    m_last_returned = newest ? newest->frame_number - 1 : 0;
+    // Back to a session already read (it looked gone for a moment): go on where we were.
+    if (source->session() != m_last_session) {
+        const auto newest = source->newest();
+        m_last_returned = newest ? newest->frame_number - 1 : 0;
+        m_last_session = source->session();
+    }
     m_state = ReaderState::attached;
     ++m_stats.attachments;
     std::lock_guard<std::mutex> lock(m_source_mutex);
@@ -132,9 +160,22 @@ void ReaderCore::record_returned(std::uint64_t frame_number, bool count_missed) 
     if (count_missed) m_stats.missed += frame_number - m_last_returned - 1;
     m_last_returned = frame_number;
     ++m_stats.delivered;
+    m_spin_spent = false;
+}
+
+// The oldest frame after the last one returned. A genuine writer's frame numbers only grow, so
+// a newest frame below the last one returned means that one was forged or corrupt: resume from
+// what the slot table holds rather than wait for a number that may never come.
+std::optional<FrameRef> ReaderCore::next_ref() {
+    if (auto ref = m_source->oldest_after(m_last_returned)) return ref;
+    const auto newest = m_source->newest();
+    if (!newest || newest->frame_number >= m_last_returned) return std::nullopt;
+    m_last_returned = newest->frame_number - 1;
+    return newest;
 }
 
 std::optional<Frame> ReaderCore::latest(Hold how) {
+    std::lock_guard<std::mutex> call(m_call_mutex);
     pump();
     for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
         const auto newest = m_source->newest();
@@ -151,7 +192,7 @@ std::optional<Frame> ReaderCore::latest(Hold how) {
 // them are counted as missed when a later one is returned.
 std::optional<Frame> ReaderCore::take_next(Hold how) {
     for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
-        const auto ref = m_source->oldest_after(m_last_returned);
+        const auto ref = next_ref();
         if (!ref) return std::nullopt;
         if (auto f = hold(*ref, how)) {
             record_returned(ref->frame_number, true);
@@ -162,6 +203,7 @@ std::optional<Frame> ReaderCore::take_next(Hold how) {
 }
 
 CopyResult ReaderCore::copy_latest(const CopyBuffer& buffer) {
+    std::lock_guard<std::mutex> call(m_call_mutex);
     pump();
     for (int attempt = 0; attempt < HOLD_ATTEMPTS; ++attempt) {
         if (!m_source) return {};
@@ -177,7 +219,7 @@ CopyResult ReaderCore::copy_latest(const CopyBuffer& buffer) {
 
 CopyResult ReaderCore::copy_next_now(const CopyBuffer& buffer) {
     for (int attempt = 0; m_source && attempt < HOLD_ATTEMPTS; ++attempt) {
-        const auto ref = m_source->oldest_after(m_last_returned);
+        const auto ref = next_ref();
         if (!ref) return {};
         if (CopyResult r = copy(*ref, buffer)) {
             record_returned(ref->frame_number, true);
@@ -197,7 +239,11 @@ bool ReaderCore::take_interrupt() noexcept { return m_interrupted.exchange(false
 bool ReaderCore::block(std::chrono::nanoseconds slice, std::optional<std::uint32_t> generation) {
     if (m_source && generation) {
         ++m_stats.sleeps;
-        if (m_source->wait(*generation, slice, m_options.spin) == WaitEnd::unnoticed) ++m_stats.unnoticed_frames;
+        // One spin per frame, not per sleep: a reader whose spin ran out sleeps at once until a
+        // frame comes (else a spin longer than a slice would never let it sleep).
+        const auto spin = m_spin_spent ? std::chrono::nanoseconds::zero() : m_options.spin;
+        if (spin.count() > 0) m_spin_spent = true;
+        if (m_source->wait(*generation, slice, spin) == WaitEnd::unnoticed) ++m_stats.unnoticed_frames;
     } else {
         (void)m_sessions->wait(slice);  // an `interrupted` here may be stale: the flag decides
     }
@@ -207,7 +253,8 @@ bool ReaderCore::block(std::chrono::nanoseconds slice, std::optional<std::uint32
 template <class Attempt>
 auto ReaderCore::wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) -> decltype(attempt()) {
     using Result = decltype(attempt());
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::lock_guard<std::mutex> call(m_call_mutex);
+    const auto deadline = deadline_after(timeout);
     for (;;) {
         pump();
         std::optional<std::uint32_t> generation;
@@ -250,7 +297,9 @@ void ReaderCore::interrupt() noexcept {
 }
 
 void ReaderCore::close() noexcept {
-    m_closed = true;
+    if (m_closed.exchange(true, std::memory_order_acq_rel)) return;
+    interrupt();  // a read blocked in another thread returns ...
+    std::lock_guard<std::mutex> call(m_call_mutex);  // ... and is waited for
     std::shared_ptr<FrameSource> source;
     std::unique_ptr<SessionSource> sessions;
     {

@@ -41,6 +41,7 @@ public:
     ReaderStats stats() const noexcept;
     /// Thread-safe.
     void interrupt() noexcept;
+    /// Thread-safe: wakes a read blocked in another thread and waits for it to return first.
     void close() noexcept;
 
 private:
@@ -48,7 +49,9 @@ private:
     void pump();
     void on_info(const SessionInfo& info);
     void try_connect();
-    void check_template(const FrameSource& source, const SessionInfo& info);
+    void check_template(const FrameSource& source);
+    void connected(Connection c);
+    std::optional<FrameRef> next_ref();
     void attach(std::unique_ptr<FrameSource> source);
     void detach(ReaderState state);
     bool take_interrupt() noexcept;
@@ -71,15 +74,19 @@ private:
 
     std::shared_ptr<FrameSource> m_source;  // shared with interrupt() (another thread)
     mutable std::mutex m_source_mutex;     // guards m_source's pointer against interrupt()
+    std::mutex m_call_mutex;               // one read at a time; close() waits for it
     std::atomic<bool> m_interrupted{false};
+    std::atomic<bool> m_closed{false};
 
     std::shared_ptr<const Schema> m_schema;  // of the last writer attached (kept when it goes)
     std::optional<SessionInfo> m_pending_info;
     std::string m_mismatch;
     ReaderState m_state = ReaderState::waiting_for_writer;
     std::uint64_t m_last_returned = 0;
+    std::uint64_t m_last_session = 0;  // of the last source attached
+    std::chrono::steady_clock::time_point m_last_probe{};
+    bool m_spin_spent = false;  // spun since the last frame returned: sleep at once
     ReaderStats m_stats;
-    bool m_closed = false;
 };
 
 }  // namespace smx::detail

@@ -67,7 +67,7 @@ void remove_stale_temporaries(const std::string& final_name) {
         if (entry.size() != prefix.size() + 16 || entry.compare(0, prefix.size(), prefix) != 0) continue;
         try {
             ShmObject obj = ShmObject::open_existing("/" + entry, false);
-            if (obj.valid() && obj.try_lock_exclusive()) obj.unlink();
+            if (obj.valid() && obj.is_regular() && obj.try_lock_exclusive()) obj.unlink();
         } catch (const Error&) {
             // Not ours to remove (another user's); leave it.
         }
@@ -85,6 +85,7 @@ std::string hex64(std::uint64_t v) {
 // the magic is compared so that a stale segment of another layout version still counts as
 // ours (a writer may replace it; a reader then reports the version).
 std::string not_a_segment_reason(const ShmObject& obj) {
+    if (!obj.is_regular()) return "it is not a regular file (a FIFO, device or directory)";
     const std::uint64_t size = obj.size();
     if (size < sizeof(std::uint64_t))
         return "it is only " + std::to_string(size) + " bytes, without the smx magic";

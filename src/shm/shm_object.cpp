@@ -65,7 +65,8 @@ ShmObject ShmObject::create_exclusive(const std::string& name, std::uint32_t mod
 }
 
 ShmObject ShmObject::open_existing(const std::string& name, bool writable) {
-    const int fd = ::shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+    // O_NONBLOCK: a FIFO planted at the name must not block the open (it is refused below).
+    const int fd = ::shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK, 0);
     if (fd < 0) {
         if (errno == ENOENT) return {};
         throw_errno(errno, "shm_open '" + name + "' (" + (writable ? "read-write" : "read-only") + ")");
@@ -87,6 +88,12 @@ void ShmObject::allocate(std::uint64_t size) {
                              " or use fewer/smaller slots)");
         throw_errno(err, msg);
     }
+}
+
+bool ShmObject::is_regular() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
+    return S_ISREG(st.st_mode);
 }
 
 std::uint64_t ShmObject::size() const {

@@ -33,6 +33,8 @@ public:
     /// as SIGBUS on a later page touch. Throws OutOfSpace or SystemError.
     void allocate(std::uint64_t size);
     /// Current size (fstat).
+    /// False for a FIFO, device or directory planted at the name (opened without blocking).
+    bool is_regular() const;
     std::uint64_t size() const;
     /// Inode number, to tell whether the name still refers to this object.
     std::uint64_t inode() const;

@@ -36,7 +36,7 @@ std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
         const std::uint32_t s = (m_next + k) % n;
         if (s == m_latest || pinned(s)) continue;
         SlotRecord& rec = m_segment.slot(s);
-        const std::uint64_t seq = rec.seq.load(std::memory_order_relaxed);  // only we change it
+        const std::uint64_t seq = m_seq[s];
         // Dekker with ReaderRegistration::pin: we store seq then load pins, the reader stores
         // its pin then loads seq, all sequentially consistent, so at least one of us sees
         // the other and a pinned slot is never overwritten.
@@ -45,6 +45,7 @@ std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
             rec.seq.store(seq, std::memory_order_seq_cst);  // untouched: the old seq stays true
             continue;
         }
+        m_seq[s] = seq + 1;
         // Data stores that follow must not become visible before the odd seq.
         std::atomic_thread_fence(std::memory_order_release);
         m_next = s + 1;
@@ -80,7 +81,7 @@ std::uint64_t SlotWriter::commit(std::uint32_t slot, std::uint64_t frame_number,
     SlotRecord& rec = m_segment.slot(slot);
     rec.frame_number.store(frame_number, std::memory_order_relaxed);
     rec.timestamp_ns.store(timestamp_ns, std::memory_order_relaxed);
-    const std::uint64_t seq = rec.seq.load(std::memory_order_relaxed) + 1;
+    const std::uint64_t seq = ++m_seq[slot];
     rec.seq.store(seq, std::memory_order_release);
     m_latest = slot;
     ring();
@@ -92,13 +93,13 @@ void SlotWriter::ring() noexcept {
     const auto now = std::chrono::steady_clock::now();
     if (now - m_last_sweep < DEAD_SLEEPER_SWEEP) return;
     m_last_sweep = now;
-    reclaim_dead_readers(m_segment);
+    sweep_sleepers();
 }
 
 void SlotWriter::abandon(std::uint32_t slot) noexcept {
     SlotRecord& rec = m_segment.slot(slot);
     // Even again but with a new value: any reader holding the old seq learns the data changed.
-    rec.seq.store(rec.seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    rec.seq.store(++m_seq[slot], std::memory_order_release);
 }
 
 std::uint32_t SlotWriter::reader_count() const noexcept {
@@ -110,29 +111,64 @@ std::uint32_t SlotWriter::reader_count() const noexcept {
     return count;
 }
 
+namespace {
+
+// Frees registration r if its process died; true if this call freed it.
+bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
+    ReaderRecord& rec = segment.reader(r);
+    std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
+    if (pid == 0 || pid == RECLAIMING) return false;
+    if (process_alive(static_cast<pid_t>(pid), rec.start_time.load(std::memory_order_acquire))) return false;
+    // Only the reclaimer that wins this exchange touches the pins, so a registration that
+    // is re-claimed by a new reader meanwhile can never lose its pins.
+    if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) return false;
+    for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
+    Doorbell(segment).clear_sleeper(r);
+    rec.start_time.store(0, std::memory_order_relaxed);
+    rec.pid.store(0, std::memory_order_release);
+    return true;
+}
+
+void wake_waiting_writer(Segment& segment) noexcept {
+    SegmentHeader& h = segment.header();
+    h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake_all(h.pin_release_epoch);
+}
+
+}  // namespace
+
 std::uint32_t reclaim_dead_readers(Segment& segment) noexcept {
     std::uint32_t freed = 0;
-    for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
-        ReaderRecord& rec = segment.reader(r);
-        std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
-        if (pid == 0 || pid == RECLAIMING) continue;
-        if (process_alive(static_cast<pid_t>(pid), rec.start_time.load(std::memory_order_acquire))) continue;
-        // Only the reclaimer that wins this exchange touches the pins, so a registration that
-        // is re-claimed by a new reader meanwhile can never lose its pins.
-        if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) continue;
-        for (std::uint32_t s = 0; s < segment.slot_count(); ++s)
-            rec.pins()[s].store(0, std::memory_order_seq_cst);
-        Doorbell(segment).clear_sleeper(r);
-        rec.start_time.store(0, std::memory_order_relaxed);
-        rec.pid.store(0, std::memory_order_release);
-        ++freed;
-    }
-    if (freed) {
-        SegmentHeader& h = segment.header();
-        h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
-        futex_wake_all(h.pin_release_epoch);
-    }
+    for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r)
+        if (reclaim_if_dead(segment, r)) ++freed;
+    if (freed) wake_waiting_writer(segment);
     return freed;
+}
+
+// Looks only at registrations marked asleep: dead ones are freed (clearing their mark), marks
+// on free registrations (stale, or planted) are cleared. A reader that claimed such a
+// registration and went to sleep just now may lose its fresh mark: one wake-up of everyone
+// afterwards makes it look again and mark itself anew.
+void SlotWriter::sweep_sleepers() noexcept {
+    const SegmentHeader& h = m_segment.header();
+    const Doorbell bell(m_segment);
+    bool changed = false, freed = false;
+    const std::uint32_t capacity = m_segment.reader_capacity();
+    for (std::uint32_t w = 0; w < (capacity + 63) / 64; ++w) {
+        std::uint64_t bits = h.sleeping[w].load(std::memory_order_acquire);
+        while (bits) {
+            const std::uint32_t r = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+            if (r >= capacity || m_segment.reader(r).pid.load(std::memory_order_acquire) == 0) {
+                bell.clear_sleeper(r);
+                changed = true;
+            } else if (reclaim_if_dead(m_segment, r)) {
+                changed = freed = true;
+            }
+        }
+    }
+    if (freed) wake_waiting_writer(m_segment);
+    if (changed) bell.nudge();
 }
 
 std::optional<SlotSnapshot> SlotReader::snapshot(std::uint32_t slot) const noexcept {

@@ -44,7 +44,9 @@ private:
 /// publishes it even again and rings the doorbell.
 class SlotWriter {
 public:
-    explicit SlotWriter(Segment& segment) noexcept : m_segment(segment), m_doorbell(segment) {}
+    /// The segment must be freshly created (every seq 0).
+    explicit SlotWriter(Segment& segment)
+        : m_segment(segment), m_doorbell(segment), m_seq(segment.slot_count(), 0) {}
 
     /// Reserves a slot and marks it being-written (odd seq). When every candidate is pinned it
     /// reclaims dead readers' pins; then, if `max_wait` > 0, waits for a release up to that
@@ -66,9 +68,14 @@ private:
     bool pinned(std::uint32_t slot) const noexcept;
 
     void ring() noexcept;
+    void sweep_sleepers() noexcept;
 
     Segment& m_segment;
     Doorbell m_doorbell;
+    // Each slot's seq as the writer last stored it. Only the writer changes seq, so it never
+    // reads it back from shared memory: a stray write there cannot turn its odd/even meaning
+    // around for good (the next store overwrites it).
+    std::vector<std::uint64_t> m_seq;
     std::uint32_t m_latest = UINT32_MAX;
     std::uint32_t m_next = 0;
     std::chrono::steady_clock::time_point m_last_sweep{};

@@ -10,21 +10,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cinttypes>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
 using namespace std::chrono_literals;
 using smx::test::Child;
+using smx::test::hex;
+using smx::test::waiter;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-    return buf;
-}
 
 smx::PublishResult write_frame(smx::Writer& writer) {
     auto loan = writer.loan();
@@ -54,11 +49,6 @@ std::vector<smx::RegisteredReader> registrations(int domain, const std::string& 
 bool one_reader_asleep(int domain, const std::string& topic) {
     const auto r = registrations(domain, topic);
     return r.size() == 1 && r[0].sleeping;
-}
-
-std::vector<std::string> waiter(const std::string& topic, const std::string& until = "1000000",
-                                const std::string& timeout_ms = "20000") {
-    return {smx::test::peer(), "waiter", "--topic", topic, "--until", until, "--timeout-ms", timeout_ms};
 }
 
 }  // namespace

@@ -19,6 +19,20 @@ namespace smx::test {
 inline std::string peer() { return helper_path("smx_test_peer"); }
 inline std::string injector() { return helper_path("smx_test_injector"); }
 
+/// Arguments of a peer "waiter": a reader blocked in next(timeout) until frame `until`.
+inline std::vector<std::string> waiter(const std::string& topic, const std::string& until = "1000000",
+                                       const std::string& timeout_ms = "20000") {
+    return {peer(), "waiter", "--topic", topic, "--until", until, "--timeout-ms", timeout_ms};
+}
+
+/// A 64-bit value as the peers print it (16 lower-case hex digits).
+inline std::string hex(std::uint64_t v) {
+    static const char* digits = "0123456789abcdef";
+    std::string s(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = digits[v & 0xf];
+    return s;
+}
+
 /// The "k=v" words of a line ("RESULT accepted=3 bad=0 ..."), numeric values only.
 inline std::map<std::string, std::uint64_t> values(const std::string& line) {
     std::map<std::string, std::uint64_t> out;

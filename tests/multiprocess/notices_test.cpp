@@ -9,19 +9,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cinttypes>
 #include <cstdio>
 
 using namespace std::chrono_literals;
 using smx::test::Child;
+using smx::test::hex;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-    return buf;
-}
 
 smx::PublishResult write_frame(smx::Writer& writer) {
     auto loan = writer.loan();
@@ -126,4 +120,42 @@ TEST(Notices, the_writer_sends_notices_only_while_a_notice_reader_is_matched) {
         EXPECT_EQ(*line, "NOTICE " + std::to_string(n));
     }
     writer.close();
+}
+
+TEST(ForgedInfo, a_reader_reads_the_live_writer_whatever_forged_session_info_says_and_follows_its_successor) {
+    const std::string topic = smx::test::unique_topic("forged_info");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant;
+    const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
+    auto first = std::make_unique<smx::Writer>(participant, topic, small);
+    Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
+    ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
+    // Info naming other objects (a system file, another domain's segment of this topic) with
+    // an old layout: keyless and keep-last 1, each replaces the writer's own info in a
+    // reader's cache. They must neither hide the live writer nor make reads throw.
+    const std::string other_domain = "/smx.7." + first->segment_name().substr(first->segment_name().find('.', 5) + 1);
+    injector.send_line("info 00000000deadbeef /etc/passwd 1 .");
+    injector.send_line("info 00000000deadbee2 " + other_domain + " 2 .");
+    ASSERT_TRUE(injector.wait_for_line("SENT 2", 10s)) << injector.transcript();
+
+    Child reader(smx::test::waiter(topic));
+    ASSERT_TRUE(reader.wait_for_line("ATTACHED", 15s)) << reader.transcript();
+    ASSERT_TRUE(write_frame(*first));
+    const auto f1 = reader.wait_for_line("FRAME ", 10s);
+    ASSERT_TRUE(f1) << reader.transcript();
+    EXPECT_EQ(*f1, "FRAME 1 session=" + hex(first->session()) + " ok=1 schema=" + small.to_string());
+
+    // Forged again while attached: ignored now, and still harmless once the writer leaves.
+    injector.send_line("info 00000000deadbee3 /etc/passwd 1 .");
+    ASSERT_TRUE(injector.wait_for_line("SENT 3", 10s)) << injector.transcript();
+    first->close();
+    const smx::Schema rgbd = smx::pattern::rgbd_schema(64, 48);
+    smx::Writer second(participant, topic, rgbd);
+    ASSERT_TRUE(write_frame(second));
+    const auto f2 = reader.wait_for_line("FRAME ", 15s);
+    ASSERT_TRUE(f2) << reader.transcript();
+    EXPECT_EQ(*f2, "FRAME 1 session=" + hex(second.session()) + " ok=1 schema=" + rgbd.to_string());
+    EXPECT_EQ(reader.transcript().find("EXCEPTION"), std::string::npos) << reader.transcript();
+    injector.send_line("quit");
+    EXPECT_EQ(injector.exit_code(10s), 0);
 }

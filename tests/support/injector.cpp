@@ -6,7 +6,9 @@
 //   smx_test_injector --topic T [--matches K] [--timeout-ms MS]
 //       waits until its DDS writer matches K notice readers (default 1), prints "READY"; then for
 //       each stdin line "notice <session hex> <slot> <seq> <frame>" writes one Notice and prints
-//       "SENT <count>"; exits on "quit" or EOF.
+//       "SENT <count>"; for each line "info <session hex> <shm name> <layout version> <host|.>"
+//       writes one forged Info (no fields; "." = this host) on the topic's info topic and
+//       prints "SENT <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
 //       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
@@ -14,6 +16,7 @@
 
 #include "dds/dds_channel.hpp"
 #include "dds/domain.hpp"
+#include "shm/process.hpp"
 #include "smx_wire.h"
 
 #include <smx/participant.hpp>
@@ -119,6 +122,15 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     dds_delete_qos(q);
     dds_check(w, "creating the notice writer");
     if (!wait_matched(pp, w, true, matches, timeout)) return 2;
+    const std::string info_name = smx::detail::dds_topic_name("info", topic);
+    const dds_entity_t it = dds_check(dds_create_topic(pp, &smx_wire_Info_desc, info_name.c_str(), nullptr, nullptr),
+                                      "creating topic " + info_name);
+    dds_qos_t* iq = notice_qos();
+    dds_qset_history(iq, DDS_HISTORY_KEEP_LAST, 1);
+    dds_qset_writer_data_lifecycle(iq, false);
+    const dds_entity_t iw = dds_create_writer(pp, it, iq, nullptr);
+    dds_delete_qos(iq);
+    dds_check(iw, "creating the info writer");
     say("READY");
 
     std::uint64_t sent = 0;
@@ -127,6 +139,25 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
         if (line == "quit") break;
         std::istringstream in(line);
         std::string verb, session;
+        if (line.rfind("info ", 0) == 0) {
+            std::string shm_name, host;
+            smx_wire_Info info{};
+            if (!(in >> verb >> session >> shm_name >> info.layout_version >> host)) {
+                say("ERROR cannot parse '" + line + "'");
+                continue;
+            }
+            if (host == ".") host = smx::detail::host_name();
+            info.session = std::stoull(session, nullptr, 16);
+            info.host = host.data();
+            info.pid = 1;
+            info.topic = const_cast<char*>(topic.c_str());
+            info.shm_name = shm_name.data();
+            info.slot_count = 3;
+            info.reader_capacity = 64;
+            dds_check(dds_write(iw, &info), "writing an info");
+            say("SENT " + std::to_string(++sent));
+            continue;
+        }
         smx_wire_Notice n{};
         if (!(in >> verb >> session >> n.slot >> n.seq >> n.frame_number) || verb != "notice") {
             say("ERROR cannot parse '" + line + "'");

@@ -4,6 +4,8 @@
 
 #include "unit_support.hpp"
 
+#include <smx/inspect.hpp>
+
 #include "shm/layout.hpp"
 #include "shm/segment.hpp"
 #include "support.hpp"
@@ -291,6 +293,21 @@ TEST_F(ForeignFile, a_writer_refuses_to_replace_a_foreign_file_and_names_the_pat
     EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }),
               writer_refusal("it starts with 0x74202c6f6c6c6568 instead of the smx magic 0x3130474553584d53"));
     expect_untouched(content, inode);
+}
+
+TEST_F(ForeignFile, a_fifo_at_the_name_is_refused_by_writer_reader_and_inspection_without_blocking_any_of_them) {
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+    const std::string reason = "it is not a regular file (a FIFO, device or directory)";
+    EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }), writer_refusal(reason));
+    EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }),
+              "segment '" + name + "' of topic '" + topic + "' is not an smx segment (" + reason +
+                  "); if no writer uses it, remove it (rm " + path + ") and restart the writer");
+    const auto info = smx::inspect_topic(0, topic);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->error_code, smx::ErrorCode::segment_corrupt) << info->error;
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISFIFO(st.st_mode));  // left alone
 }
 
 TEST_F(ForeignFile, a_writer_refuses_to_replace_an_empty_foreign_file) {

@@ -90,6 +90,13 @@ public:
         std::uint32_t generation = 0;
         bool alive = true;
         int waits = 0;
+        std::vector<std::chrono::nanoseconds> spins;  // the spin of every wait
+
+        void set_alive(bool a) {
+            std::lock_guard<std::mutex> lock(mutex);
+            alive = a;
+            changed.notify_all();
+        }
 
         void publish(std::uint64_t n) {
             store->publish(n);
@@ -105,6 +112,7 @@ public:
     explicit FakeSource(std::shared_ptr<Shared> shared) : m(std::move(shared)) {}
 
     std::uint64_t session() const noexcept override { return m->session; }
+    std::int64_t writer_pid() const noexcept override { return 0; }
     std::shared_ptr<const smx::Schema> schema() const noexcept override {
         return std::make_shared<const smx::Schema>(m->store->schema());
     }
@@ -117,9 +125,10 @@ public:
     std::optional<FrameRef> oldest_after(std::uint64_t n) const noexcept override {
         return pick([](auto a, auto b) { return a < b; }, n);
     }
-    smx::detail::WaitEnd wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds) override {
+    smx::detail::WaitEnd wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) override {
         std::unique_lock<std::mutex> lock(m->mutex);
         ++m->waits;
+        m->spins.push_back(spin);
         m->changed.notify_all();  // tells the test the reader sleeps
         return m->changed.wait_for(lock, timeout, [&] { return m->generation != seen || !m->alive; })
                    ? smx::detail::WaitEnd::woken
@@ -184,12 +193,22 @@ public:
     explicit FakeConnector(std::vector<std::shared_ptr<FakeSource::Shared>>& sessions) : m_sessions(sessions) {}
     Connection connect(const SessionInfo& info) override {
         for (const auto& s : m_sessions)
-            if (s->session == info.session && s->alive)
+            if (s->session == info.session && alive(*s))
                 return {std::make_unique<FakeSource>(s), smx::ReaderState::attached, false};
         return {nullptr, smx::ReaderState::writer_gone, false};
     }
+    /// Finds the newest live writer by itself, as the local connector looks at the segment name.
+    Connection probe() override {
+        for (auto it = m_sessions.rbegin(); it != m_sessions.rend(); ++it)
+            if (alive(**it)) return {std::make_unique<FakeSource>(*it), smx::ReaderState::attached, false};
+        return {nullptr, smx::ReaderState::waiting_for_writer, false};
+    }
 
 private:
+    static bool alive(FakeSource::Shared& s) {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        return s.alive;
+    }
     std::vector<std::shared_ptr<FakeSource::Shared>>& m_sessions;
 };
 
@@ -411,4 +430,91 @@ TEST_F(ReaderCoreTest, spin_out_of_range_is_refused_and_a_closed_reader_says_clo
     ReaderCore& r = reader();
     r.close();
     EXPECT_THROW(r.latest(smx::Hold::view), smx::Closed);
+}
+
+TEST_F(ReaderCoreTest, close_from_another_thread_wakes_a_blocked_next_waits_for_it_and_then_says_closed) {
+    auto w = start_writer();
+    ReaderCore& r = reader();
+    ASSERT_TRUE(r.wait_for_writer(1s));
+    auto waiting = std::async(std::launch::async, [&] { return r.next(30s, smx::Hold::view).has_value(); });
+    {
+        std::unique_lock<std::mutex> lock(w->mutex);
+        ASSERT_TRUE(w->changed.wait_for(lock, 5s, [&] { return w->waits > 0; }));
+    }
+    r.close();  // returns only once the blocked next() has
+    ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+    EXPECT_FALSE(waiting.get());
+    EXPECT_THROW(r.next(0ns, smx::Hold::view), smx::Closed);
+}
+
+TEST_F(ReaderCoreTest, a_forged_huge_frame_number_does_not_stop_next_from_returning_the_writers_frames) {
+    auto w = start_writer();
+    ReaderCore& r = reader();
+    ASSERT_TRUE(r.wait_for_writer(1s));
+    w->publish(1);
+    ASSERT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), 1u);
+    w->store->scribble(0, UINT64_MAX);  // slot 0 now claims the last possible frame
+    ASSERT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), UINT64_MAX);
+    for (std::uint64_t n = 2; n <= 4; ++n) w->publish(n);  // 4 overwrites the forged slot
+    auto f = r.next(0ns, smx::Hold::view);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->frame_number(), 4u);  // the newest genuine frame; then it goes on from there
+    w->publish(5);
+    EXPECT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), 5u);
+}
+
+TEST_F(ReaderCoreTest, a_reader_spins_once_per_frame_then_sleeps_without_spinning) {
+    auto w = start_writer();
+    smx::ReaderOptions options;
+    options.spin = 300ms;
+    ReaderCore& r = reader(std::nullopt, options);
+    ASSERT_TRUE(r.wait_for_writer(1s));
+    EXPECT_FALSE(r.next(250ms, smx::Hold::view));  // 3 slices of at most 100 ms
+    {
+        std::lock_guard<std::mutex> lock(w->mutex);
+        ASSERT_GE(w->spins.size(), 2u);
+        EXPECT_EQ(w->spins[0], 300ms);
+        for (std::size_t i = 1; i < w->spins.size(); ++i) EXPECT_EQ(w->spins[i], 0ns) << i;
+        w->spins.clear();
+    }
+    w->publish(1);
+    ASSERT_TRUE(r.next(1s, smx::Hold::view));
+    EXPECT_FALSE(r.next(10ms, smx::Hold::view));  // a frame came: the next wait spins again
+    std::lock_guard<std::mutex> lock(w->mutex);
+    ASSERT_FALSE(w->spins.empty());
+    EXPECT_EQ(w->spins[0], 300ms);
+}
+
+TEST_F(ReaderCoreTest, a_writer_that_looked_gone_for_a_moment_is_read_on_without_repeating_a_frame) {
+    auto w = start_writer();
+    ReaderCore& r = reader();
+    ASSERT_TRUE(r.wait_for_writer(1s));
+    w->publish(1);
+    ASSERT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), 1u);
+    w->set_alive(false);  // e.g. its closed flag flipped by someone else
+    EXPECT_FALSE(r.latest(smx::Hold::view));
+    EXPECT_EQ(r.state(), smx::ReaderState::writer_gone);
+    w->set_alive(true);
+    ASSERT_TRUE(r.wait_for_writer(2s));  // found again by looking, without new session info
+    w->publish(2);
+    auto f = r.next(1s, smx::Hold::view);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->frame_number(), 2u);
+    EXPECT_EQ(r.stats().missed, 0u);
+}
+
+TEST_F(ReaderCoreTest, a_timeout_of_nanoseconds_max_waits_for_a_frame_instead_of_overflowing) {
+    auto w = start_writer();
+    ReaderCore& r = reader();
+    ASSERT_TRUE(r.wait_for_writer(std::chrono::nanoseconds::max()));
+    auto waiting = std::async(std::launch::async, [&] { return r.next(std::chrono::nanoseconds::max(), smx::Hold::view); });
+    {
+        std::unique_lock<std::mutex> lock(w->mutex);
+        ASSERT_TRUE(w->changed.wait_for(lock, 5s, [&] { return w->waits > 0; }));
+    }
+    w->publish(1);
+    ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+    auto f = waiting.get();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->frame_number(), 1u);
 }

@@ -324,3 +324,29 @@ TEST_F(Slots, a_pin_won_against_a_concurrent_writer_keeps_its_frame_unchanged) {
     EXPECT_GE(pins_won.load(), 100u);
     EXPECT_EQ(changed_while_pinned, 0u);
 }
+
+TEST_F(Slots, a_stray_write_to_a_slots_seq_cannot_turn_its_odd_and_even_meaning_around) {
+    open_segment(3);
+    const std::uint32_t s = publish(1);
+    reader_side->slot(s).seq.fetch_add(1);  // someone with write access makes a stable slot odd
+    for (std::uint64_t n = 2; n <= 12; ++n) {
+        const auto slot = writer->acquire(0ns);
+        ASSERT_TRUE(slot);
+        EXPECT_EQ(seq(*slot) % 2, 1u) << "slot " << *slot << " is being written but reads as stable";
+        writer->commit(*slot, n, 0);
+        EXPECT_EQ(seq(*slot) % 2, 0u) << "slot " << *slot << " is published but reads as being written";
+    }
+}
+
+TEST_F(Slots, sleeping_marks_on_free_registrations_are_cleared_by_the_writers_sweep) {
+    open_segment(3, 8);
+    auto& sleeping = owner->header().sleeping[0];
+    sleeping.fetch_or(std::uint64_t{1} << 5);  // planted (or left by a reader that exited oddly)
+    // Rings that wake nobody make the writer sweep at most every 250 ms: publish until then.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while ((sleeping.load() >> 5) & 1u) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the mark was never cleared";
+        publish(1);
+        std::this_thread::sleep_for(1ms);
+    }
+}
