@@ -29,8 +29,15 @@ class Frame:
                  info: Optional[Dict[str, int]] = None) -> None:
         object.__setattr__(self, "_arrays", arrays)
         object.__setattr__(self, "_core", core)
-        object.__setattr__(self, "_info", info if info is not None else (dict(core.info) if core is not None else {}))
+        # From a view or pin the info is asked of the core frame when first needed: next() is on
+        # the latency path, and most callers never look.
+        object.__setattr__(self, "_info", info)
         object.__setattr__(self, "_schema", schema)
+
+    def _info_dict(self) -> Dict[str, int]:
+        if self._info is None:
+            object.__setattr__(self, "_info", dict(self._core.info) if self._core is not None else {})
+        return self._info
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
@@ -68,7 +75,7 @@ class Frame:
 
     def copy(self) -> "Frame":
         """Writable copies of the arrays. Check ``valid`` afterwards if this was a view."""
-        return Frame({k: np.array(v, copy=True) for k, v in self._arrays.items()}, self._schema, None, dict(self._info))
+        return Frame({k: np.array(v, copy=True) for k, v in self._arrays.items()}, self._schema, None, self._info_dict())
 
     @property
     def schema(self) -> Schema:
@@ -85,17 +92,17 @@ class Frame:
 
     @property
     def frame_number(self) -> int:
-        return int(self._info.get("frame_number", 0))
+        return int(self._info_dict().get("frame_number", 0))
 
     @property
     def timestamp_ns(self) -> int:
         """CLOCK_REALTIME at the writer when it wrote the frame, in nanoseconds."""
-        return int(self._info.get("timestamp_ns", 0))
+        return int(self._info_dict().get("timestamp_ns", 0))
 
     @property
     def info(self) -> Dict[str, int]:
         """session, frame_number, timestamp_ns, slot, seq."""
-        return dict(self._info)
+        return dict(self._info_dict())
 
     def release(self) -> None:
         """Gives back the pin (idempotent; no-op for views and copies)."""
@@ -145,7 +152,7 @@ def frame_info(frame: Any) -> Optional[Dict[str, int]]:
     """session, frame_number, timestamp_ns, slot and seq of a frame read from shared memory
     (None for instances that hold no shared-memory views)."""
     if isinstance(frame, Frame):
-        return frame.info if frame._info else None
+        return frame.info if frame._info_dict() else None
     info = getattr(frame, "_smx_info", None)
     if info is not None:
         return dict(info)

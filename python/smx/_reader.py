@@ -141,7 +141,8 @@ class SMReader:
     def _wrap(self, core_frame: Any) -> Any:
         arrays = core_frame.arrays()
         if self._make is not None:
-            return _with_info(self._make(**arrays), core_frame.info)
+            # smx.frame_info() finds the core frame through the arrays' base: nothing to attach.
+            return self._make(**arrays)
         return Frame(arrays, self._schema_for(core_frame.schema), core_frame)
 
     def _wrap_copy(self, arrays: Dict[str, np.ndarray], core_schema: Any, info: Dict[str, int]) -> Any:
