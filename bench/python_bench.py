@@ -165,7 +165,7 @@ def cpp_latency(smx_exe: Path, rate: float, frames: int) -> Dict[str, object]:
 
 
 def cpp_side(smx_exe: Path, reads: int, writes: int) -> Dict[str, object]:
-    out = subprocess.run([str(smx_exe), "bench-calls", "--reads", str(reads), "--writes", str(writes)],
+    out = subprocess.run([str(smx_exe), "bench", "calls", "--reads", str(reads), "--writes", str(writes)],
                          check=True, capture_output=True, text=True, timeout=300)
     return json.loads(out.stdout)
 

@@ -54,13 +54,8 @@ Command add_echo_command(CLI::App& app, const GlobalOptions& global);
 Command add_hz_command(CLI::App& app, const GlobalOptions& global);
 /// `smx snapshot TOPIC FIELD -o out.png`: an image field as a PNG.
 Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
-/// `smx bench`: latency, throughput, writer cost and idle CPU against plain DDS and memcpy.
+/// `smx bench`: runs the benchmark harness `smx-bench` from this executable's directory with
+/// every argument after `bench` (and an explicit --domain). Throws CommandError if it is missing.
 Command add_bench_command(CLI::App& app, const GlobalOptions& global);
-/// Hidden `smx bench-writer`: the writer process of one bench scenario.
-Command add_bench_writer_command(CLI::App& app, const GlobalOptions& global);
-/// Hidden `smx bench-reader`: a reader process of one bench scenario.
-Command add_bench_reader_command(CLI::App& app, const GlobalOptions& global);
-/// Hidden `smx bench-calls`: per-call cost of write() and latest() (for bench/python_bench.py).
-Command add_bench_calls_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace smx::cli

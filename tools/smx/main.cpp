@@ -84,9 +84,6 @@ int main(int argc, char** argv) {
         add_hz_command(app, global),
         add_snapshot_command(app, global),
         add_bench_command(app, global),
-        add_bench_writer_command(app, global),
-        add_bench_reader_command(app, global),
-        add_bench_calls_command(app, global),
     };
 
     try {

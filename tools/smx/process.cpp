@@ -162,7 +162,8 @@ int SignalFd::take() noexcept {
 
 ChildProcess::ChildProcess(std::string name, const std::vector<std::string>& args) : m_name(std::move(name)) {
     const ReportPipe pipe = make_report_pipe(m_name);
-    std::vector<std::string> argv_strings{"smx"};
+    // argv[0] as ours (smx, smx-bench): what ps shows of the child.
+    std::vector<std::string> argv_strings{program_invocation_short_name};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& s : argv_strings) argv.push_back(s.data());

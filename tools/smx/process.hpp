@@ -1,5 +1,5 @@
 #pragma once
-// Processes and signals for the `smx` tool: child processes re-executed from this binary with
+// Processes and signals for the `smx` tool and `smx-bench`: child processes re-executed from this binary with
 // a report pipe, stop signals turned into something a loop can wait on, and line I/O on pipes.
 
 #include <chrono>

@@ -3,7 +3,7 @@
 // floor, the targets evaluated on them, and the three outputs (a text table, JSON,
 // and a gnuplot-drawn PNG).
 
-#include "bench_common.hpp"
+#include "common.hpp"
 
 #include <cstdint>
 #include <cstdio>

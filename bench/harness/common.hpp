@@ -4,7 +4,7 @@
 // command line, and the control block they share in memory.
 //
 // One scenario = one writer process + N reader processes, each re-executed from this binary
-// (`smx bench-writer`, `smx bench-reader`). They meet in a small shared control block that
+// (`smx-bench writer`, `smx-bench reader`). They meet in a small shared control block that
 // the supervisor creates: readers count themselves ready, the writer publishes warm-up frames
 // until every reader acknowledges them, then publishes the measured frames; each reader stores
 // one latency sample per measured frame there and acknowledges it, so a paced writer never

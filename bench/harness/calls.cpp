@@ -1,10 +1,10 @@
-// `smx bench-calls` (hidden): the per-call cost of the C++ calls that the seed's Python calls
+// `smx-bench calls` (hidden): the per-call cost of the C++ calls that the seed's Python calls
 // map to, on the seed's RGB-D frame, in one process — `Writer::write` (SMWriter.__call__) and
 // `Reader::latest` with a view of every field (SMReader.__call__). bench/python_bench.py runs
 // it beside the Python calls so that both are measured in the same run; it prints one JSON object.
 
-#include "bench_common.hpp"
-#include "cli.hpp"
+#include "common.hpp"
+#include "commands.hpp"
 #include "pattern.hpp"
 
 #include <smx/smx.hpp>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace smx::cli {
+namespace smx::cli::bench {
 
 namespace {
 
@@ -89,9 +89,9 @@ int run_calls(const GlobalOptions& global, const CallsOptions& o) {
 
 }  // namespace
 
-Command add_bench_calls_command(CLI::App& app, const GlobalOptions& global) {
+Command add_calls_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<CallsOptions>();
-    CLI::App* sub = app.add_subcommand("bench-calls", "internal: per-call cost of write() and latest() on the RGB-D frame");
+    CLI::App* sub = app.add_subcommand("calls", "internal: per-call cost of write() and latest() on the RGB-D frame");
     sub->group("");  // hidden: run by bench/python_bench.py
     sub->add_option("--reads", options->reads, "latest() calls")->check(CLI::Range(1u, 10000000u));
     sub->add_option("--writes", options->writes, "write() calls")->check(CLI::Range(1u, 1000000u));
@@ -99,4 +99,4 @@ Command add_bench_calls_command(CLI::App& app, const GlobalOptions& global) {
     return {sub, [&global, options] { return run_calls(global, *options); }};
 }
 
-}  // namespace smx::cli
+}  // namespace smx::cli::bench

@@ -1,4 +1,4 @@
-#include "bench_report.hpp"
+#include "report.hpp"
 
 #include "cli.hpp"
 

@@ -1,4 +1,4 @@
-#include "bench_common.hpp"
+#include "common.hpp"
 
 #include "pattern.hpp"
 

@@ -1,11 +1,11 @@
-// `smx bench-writer` and `smx bench-reader` (hidden): the processes of one `smx bench`
+// `smx-bench writer` and `smx-bench reader` (hidden): the processes of one `smx bench`
 // scenario. The writer publishes frames over one path (smx zero-copy, smx copy, plain DDS or
 // the DDS floor) and times its own calls; each reader takes the frames, stores one latency
 // sample per measured frame in the scenario's control block, and acknowledges it so that a
 // paced writer never runs ahead of its readers. See bench_common.hpp for the protocol.
 
-#include "bench_common.hpp"
-#include "cli.hpp"
+#include "common.hpp"
+#include "commands.hpp"
 #include "demo_common.hpp"
 #include "plain_dds.hpp"
 #include "process.hpp"
@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <vector>
 
-namespace smx::cli {
+namespace smx::cli::bench {
 
 namespace {
 
@@ -672,21 +672,21 @@ int run_reader_role(const GlobalOptions& global, const RoleOptions& o) {
 
 }  // namespace
 
-Command add_bench_writer_command(CLI::App& app, const GlobalOptions& global) {
+Command add_writer_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<RoleOptions>();
-    CLI::App* sub = app.add_subcommand("bench-writer", "internal: the writer process of 'smx bench'");
-    sub->group("");  // hidden: started by 'smx bench', not by users
+    CLI::App* sub = app.add_subcommand("writer", "internal: the writer process of one scenario");
+    sub->group("");  // hidden: started by the supervisor, not by users
     add_role_options(sub, *options);
     return {sub, [&global, options] { return run_writer_role(global, *options); }};
 }
 
-Command add_bench_reader_command(CLI::App& app, const GlobalOptions& global) {
+Command add_reader_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<RoleOptions>();
-    CLI::App* sub = app.add_subcommand("bench-reader", "internal: a reader process of 'smx bench'");
+    CLI::App* sub = app.add_subcommand("reader", "internal: a reader process of one scenario");
     sub->group("");
     add_role_options(sub, *options);
     sub->add_option("--index", options->index, "this reader's index (0 ..)");
     return {sub, [&global, options] { return run_reader_role(global, *options); }};
 }
 
-}  // namespace smx::cli
+}  // namespace smx::cli::bench
