@@ -3,7 +3,6 @@
 // `Reader::latest` with a view of every field (SMReader.__call__). bench/python_bench.py runs
 // it beside the Python calls so that both are measured in the same run; it prints one JSON object.
 
-#include "common.hpp"
 #include "commands.hpp"
 #include "pattern.hpp"
 

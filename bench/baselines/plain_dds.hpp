@@ -7,6 +7,8 @@
 // holds an smx::Participant of that domain, it joins the domain smx created, so the baseline
 // uses smx's configuration (built-in loopback-only unless CYCLONEDDS_URI says otherwise).
 
+#include "stamp.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,23 +24,6 @@ enum class SampleKind {
     frame,  ///< the whole frame (frame_number, timestamp, sequence<octet>)
     tiny,   ///< the fields of an smx notice only
 };
-
-/// A sample as the reader got it.
-struct Received {
-    std::uint64_t frame_number = 0;
-    std::int64_t timestamp_ns = 0;  ///< the writer's CLOCK_REALTIME at the start of its call
-    std::int64_t received_ns = 0;   ///< CLOCK_REALTIME when the reader held the deserialised sample
-    bool intact = true;             ///< the stamps inside the payload name the same frame
-};
-
-/// Writes the first and last 8 bytes of `bytes` with `frame_number` (the cheap consistency
-/// stamp every path of the benchmark carries).
-void stamp(std::span<std::byte> bytes, std::uint64_t frame_number) noexcept;
-/// True if `bytes` carries the stamp of `frame_number` (or is shorter than 8 bytes).
-bool stamped(std::span<const std::byte> bytes, std::uint64_t frame_number) noexcept;
-
-/// CLOCK_REALTIME in nanoseconds: the clock of smx's frame timestamps, the same in every process.
-std::int64_t realtime_ns() noexcept;
 
 class PlainDdsWriter {
 public:
@@ -73,7 +58,8 @@ public:
     PlainDdsReader(const PlainDdsReader&) = delete;
     PlainDdsReader& operator=(const PlainDdsReader&) = delete;
 
-    /// Blocks (in a waitset) up to `timeout` until a writer is matched.
+    /// Blocks (on a waitset with the reader's status condition) up to `timeout` until a writer
+    /// is matched.
     bool wait_matched(std::chrono::nanoseconds timeout);
     /// The next sample, waiting on a waitset (a read condition, as smx's reader) up to `timeout`.
     std::optional<Received> take(std::chrono::nanoseconds timeout);
@@ -81,6 +67,7 @@ public:
 private:
     SampleKind m_kind;
     std::int32_t m_participant = 0, m_topic = 0, m_reader = 0, m_condition = 0, m_waitset = 0;  // dds_entity_t
+    std::int32_t m_match_waitset = 0;  // dds_entity_t: the reader itself, on "subscription matched"
 };
 
 }  // namespace smx::baseline

@@ -4,10 +4,7 @@
 
 #include <dds/dds.h>
 
-#include <cstring>
-#include <ctime>
 #include <stdexcept>
-#include <thread>
 
 namespace smx::baseline {
 
@@ -54,26 +51,6 @@ Endpoint make_endpoint(int domain_id, const std::string& topic, SampleKind kind)
 }
 
 }  // namespace
-
-void stamp(std::span<std::byte> bytes, std::uint64_t frame_number) noexcept {
-    if (bytes.size() < 8) return;
-    std::memcpy(bytes.data(), &frame_number, 8);
-    std::memcpy(bytes.data() + bytes.size() - 8, &frame_number, 8);
-}
-
-bool stamped(std::span<const std::byte> bytes, std::uint64_t frame_number) noexcept {
-    if (bytes.size() < 8) return true;
-    std::uint64_t first = 0, last = 0;
-    std::memcpy(&first, bytes.data(), 8);
-    std::memcpy(&last, bytes.data() + bytes.size() - 8, 8);
-    return first == frame_number && last == frame_number;
-}
-
-std::int64_t realtime_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // ---- writer ----------------------------------------------------------------------------------
 
@@ -146,6 +123,10 @@ PlainDdsReader::PlainDdsReader(int domain_id, const std::string& topic, SampleKi
         m_condition = check(dds_create_readcondition(m_reader, DDS_ANY_STATE), "creating a read condition");
         m_waitset = check(dds_create_waitset(m_participant), "creating a waitset");
         check(dds_waitset_attach(m_waitset, m_condition, 1), "attaching a read condition to a waitset");
+        // A waitset of its own for matching, so that take() never wakes for a status change.
+        check(dds_set_status_mask(m_reader, DDS_SUBSCRIPTION_MATCHED_STATUS), "setting the reader's status mask");
+        m_match_waitset = check(dds_create_waitset(m_participant), "creating a waitset");
+        check(dds_waitset_attach(m_match_waitset, m_reader, 2), "attaching a reader to a waitset");
     } catch (...) {
         dds_delete(m_participant);
         throw;
@@ -157,13 +138,15 @@ PlainDdsReader::~PlainDdsReader() {
 }
 
 bool PlainDdsReader::wait_matched(std::chrono::nanoseconds timeout) {
-    // Set-up only (never on the measured path): a short sleep loop is good enough here.
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
+        // Reading the status resets its trigger: a match after this read triggers the waitset anew.
         dds_subscription_matched_status_t st{};
         if (dds_get_subscription_matched_status(m_reader, &st) >= 0 && st.current_count > 0) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return false;
+        dds_attach_t triggered = 0;
+        check(dds_waitset_wait(m_match_waitset, &triggered, 1, (deadline - now).count()), "waiting for a writer");
     }
 }
 

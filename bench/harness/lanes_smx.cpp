@@ -1,0 +1,151 @@
+// smx's own lanes: loan + publish -> next(Hold::pin) (zero copy), and write -> copy_next (copy).
+
+#include "lanes.hpp"
+#include "os.hpp"
+#include "stamp.hpp"
+
+#include <cstring>
+#include <vector>
+
+namespace smx::cli::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+WriterOptions smx_writer_options() {
+    WriterOptions o;
+    o.slots = SLOTS;
+    // Throughput runs with pinning readers: wait for a release rather than fail at once.
+    o.when_full = WhenFull::wait;
+    o.full_wait = 100ms;
+    return o;
+}
+
+// loan + publish: the producer fills the slot in place (here: the stamps only; filling is the
+// producer's own work, excluded from the cost). The timestamp is taken as publish starts.
+class SmxLoanSource final : public Source {
+public:
+    SmxLoanSource(const Participant& p, const std::string& topic, const Schema& schema)
+        : m_writer(p, topic, schema, smx_writer_options()) {}
+
+    Published publish() override {
+        const auto t0 = Clock::now();
+        std::optional<Loan> loan = m_writer.loan();
+        const auto t1 = Clock::now();
+        if (!loan) return {};
+        const std::uint64_t n = loan->frame_number();
+        for (std::size_t i = 0; i < m_writer.schema().size(); ++i) baseline::stamp(loan->bytes(i), n);
+        loan->set_timestamp_ns(baseline::realtime_ns());
+        const auto t2 = Clock::now();
+        const PublishResult r = m_writer.publish(std::move(*loan));
+        const auto t3 = Clock::now();
+        return {r ? r.frame_number : 0, ns_between(t0, t1) + ns_between(t2, t3)};
+    }
+
+private:
+    Writer m_writer;
+};
+
+// write: copies the caller's arrays (one pre-faulted buffer in the slot layout) into a slot.
+class SmxWriteSource final : public Source {
+public:
+    SmxWriteSource(const Participant& p, const std::string& topic, const Schema& schema)
+        : m_writer(p, topic, schema, smx_writer_options()), m_frame(schema.frame_size()) {
+        for (std::size_t i = 0; i < m_frame.size(); ++i) m_frame[i] = static_cast<std::byte>(i * 131 + 7);
+        for (std::size_t i = 0; i < schema.size(); ++i)
+            m_fields.emplace_back(m_frame.data() + schema.offset(i), schema[i].dtype, schema[i].shape,
+                                  m_writer.schema()[i].name);  // the writer's schema outlives these views
+    }
+
+    std::int64_t floor_copy() override {
+        if (m_floor.empty())
+            for (std::uint32_t i = 0; i < SLOTS; ++i) m_floor.push_back(std::make_unique<Prefaulted>(m_frame.size()));
+        std::byte* dst = m_floor[m_next_floor++ % m_floor.size()]->data();
+        const auto t0 = Clock::now();
+        std::memcpy(dst, m_frame.data(), m_frame.size());
+        const auto t1 = Clock::now();
+        m_sink = dst[m_frame.size() - 1];
+        return ns_between(t0, t1);
+    }
+
+    Published publish() override {
+        const std::uint64_t n = m_writer.frames_published() + 1;
+        stamp_fields(m_writer.schema(), m_frame.data(), n);
+        const std::int64_t ts = baseline::realtime_ns();
+        const auto t0 = Clock::now();
+        const PublishResult r = m_writer.write(std::span<const ArrayRef>(m_fields), ts);
+        const auto t1 = Clock::now();
+        return {r ? r.frame_number : 0, ns_between(t0, t1)};
+    }
+
+private:
+    Writer m_writer;
+    std::vector<std::byte> m_frame;
+    std::vector<ArrayRef> m_fields;
+    std::vector<std::unique_ptr<Prefaulted>> m_floor;
+    std::size_t m_next_floor = 0;
+    volatile std::byte m_sink{};
+};
+
+// next(Hold::pin): the frame is ours, unchanged, the moment next() returns.
+class SmxPinSink final : public Sink {
+public:
+    SmxPinSink(const Participant& p, const std::string& topic, const Schema& schema) : m_reader(p, topic, schema) {}
+    bool wait_ready(std::chrono::nanoseconds timeout) override { return m_reader.wait_for_writer(timeout); }
+    std::optional<Got> next(std::chrono::nanoseconds timeout) override {
+        std::optional<Frame> f = m_reader.next(timeout, Hold::pin);
+        if (!f) return std::nullopt;
+        const std::int64_t held = baseline::realtime_ns();
+        bool intact = true;
+        for (std::size_t i = 0; i < f->schema().size() && intact; ++i)
+            intact = baseline::stamped(f->bytes(i), f->frame_number());
+        return Got{f->frame_number(), f->timestamp_ns(), held, intact};  // the pin is released here
+    }
+    std::uint64_t missed() const override { return m_reader.stats().missed; }
+    void interrupt() noexcept override { m_reader.interrupt(); }
+
+private:
+    Reader m_reader;
+};
+
+// copy_next: a consistent copy in our own (pre-faulted) memory.
+class SmxCopySink final : public Sink {
+public:
+    SmxCopySink(const Participant& p, const std::string& topic, const Schema& schema)
+        : m_reader(p, topic, schema), m_schema(schema), m_copy(schema.frame_size(), std::byte{1}) {}
+    bool wait_ready(std::chrono::nanoseconds timeout) override { return m_reader.wait_for_writer(timeout); }
+    std::optional<Got> next(std::chrono::nanoseconds timeout) override {
+        const CopyResult r = m_reader.copy_next(m_copy, timeout);
+        if (!r) return std::nullopt;
+        const std::int64_t held = baseline::realtime_ns();
+        return Got{r.info.frame_number, r.info.timestamp_ns, held,
+                   fields_stamped(m_schema, m_copy.data(), r.info.frame_number)};
+    }
+    std::uint64_t missed() const override { return m_reader.stats().missed; }
+    void interrupt() noexcept override { m_reader.interrupt(); }
+
+private:
+    Reader m_reader;
+    Schema m_schema;
+    std::vector<std::byte> m_copy;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, const std::string& topic) {
+    const Schema schema = lane.payload.schema();
+    if (lane.path == Path::smx_copy) return std::make_unique<SmxWriteSource>(c.participant, topic, schema);
+    return std::make_unique<SmxLoanSource>(c.participant, topic, schema);
+}
+
+std::unique_ptr<Sink> make_smx_sink(const LaneContext& c, const Lane& lane, const std::string& topic) {
+    const Schema schema = lane.payload.schema();
+    // Measuring the writer's cost, a reader that copies would compete for memory bandwidth.
+    if (lane.path == Path::smx_copy && c.mode != Mode::cost)
+        return std::make_unique<SmxCopySink>(c.participant, topic, schema);
+    return std::make_unique<SmxPinSink>(c.participant, topic, schema);
+}
+
+}  // namespace smx::cli::bench
