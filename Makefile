@@ -16,6 +16,10 @@ PACKAGES := g++ make cmake pkg-config \
             util-linux procps
 # `smx bench --plot` draws with gnuplot (run as a child process).
 PACKAGES += gnuplot-nox
+# `smx bench`'s iceoryx 2.0 baseline: the headers and CMake packages the harness builds against
+# (libiceoryx-posh-dev brings the hoofs and platform libraries), and the iceoryx package for the
+# iox-roudi the bench starts for its run. Without them the iceoryx lane is reported n/a.
+PACKAGES += iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev
 
 # As root (CI, containers) apt-get runs directly; otherwise through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -53,7 +57,7 @@ install: build
 clean:
 	rm -rf $(BUILD)
 
-# The full benchmark of docs/performance.md (about 6 minutes; run it on a quiet machine).
+# The full benchmark of docs/performance.md (about 12 minutes; run it on a quiet machine).
 .PHONY: bench
 bench: build
 	$(BUILD)/bin/smx bench --plot $(BUILD)/bench.png

@@ -14,7 +14,12 @@
 #include "plan.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "roudi.hpp"
 #include "targets.hpp"
+
+#if SMX_BENCH_ICEORYX
+#include <iceoryx_versions.hpp>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -149,12 +154,45 @@ bool has_path(const std::vector<Planned>& plan, Path path) {
     return false;
 }
 
-// The iceoryx lane is not part of this build: reported n/a, and the rest of the bench runs.
-void prepare_iceoryx(std::vector<Planned>& plan, BenchReport& report) {
-    if (!has_path(plan, Path::iceoryx)) return;
-    const std::string reason = "smx-bench was built without iceoryx";
+#if SMX_BENCH_ICEORYX
+// One mempool per frame size of the iceoryx lanes, with room for every chunk that can be in use
+// at once: the publisher's history and loan, and per reader its queue and the chunk it holds.
+std::vector<baseline::RouDi::Pool> iceoryx_pools(const std::vector<Planned>& plan) {
+    std::vector<baseline::RouDi::Pool> pools;
+    unsigned readers = 1;
+    for (const Planned& p : plan)
+        for (const Lane& l : p.scenario.lanes)
+            if (l.path == Path::iceoryx) {
+                readers = std::max(readers, p.scenario.readers);
+                const std::uint64_t bytes = l.payload.frame_size();
+                if (std::none_of(pools.begin(), pools.end(), [bytes](const auto& x) { return x.payload_bytes == bytes; }))
+                    pools.push_back({bytes, 0});
+            }
+    for (auto& pool : pools) pool.count = 2 + readers * (SLOTS + 1) + 1;
+    std::sort(pools.begin(), pools.end(), [](const auto& a, const auto& b) { return a.payload_bytes < b.payload_bytes; });
+    return pools;
+}
+#endif
+
+// The iceoryx lanes need a RouDi of their own for the run (returned: it runs until destroyed);
+// without one they are n/a, and the rest of the bench runs.
+std::unique_ptr<baseline::RouDi> prepare_iceoryx(std::vector<Planned>& plan, BenchReport& report) {
+    if (!has_path(plan, Path::iceoryx)) return nullptr;
+    std::string reason = "smx-bench was built without iceoryx (install libiceoryx-posh-dev and rebuild)";
+#if SMX_BENCH_ICEORYX
+    try {
+        auto roudi = std::make_unique<baseline::RouDi>(iceoryx_pools(plan), std::chrono::seconds(20));
+        report.iceoryx = "iceoryx " ICEORYX_LATEST_RELEASE_VERSION ", a private RouDi started for this run (pid " +
+                         std::to_string(roudi->pid()) + "; " + roudi->describe() + ")";
+        return roudi;
+    } catch (const baseline::RouDiUnavailable& e) {
+        reason = e.what();
+    }
+#endif
     report.iceoryx = "n/a (" + reason + ")";
+    std::fprintf(stderr, "  iceoryx: n/a (%s)\n", reason.c_str());
     skip_path(plan, Path::iceoryx, reason);
+    return nullptr;
 }
 
 void add_run_notes(BenchReport& report, bool interrupted) {
@@ -219,7 +257,7 @@ int run_bench(const GlobalOptions& global, const BenchOptions& o) {
     std::vector<Planned> scenarios = planned(plan(o));
     std::fprintf(stderr, "smx bench: %zu scenarios%s; load average %.2f\n", scenarios.size(), o.quick ? " (--quick)" : "",
                  report.load_before);
-    prepare_iceoryx(scenarios, report);
+    const std::unique_ptr<baseline::RouDi> roudi = prepare_iceoryx(scenarios, report);  // stopped when run_bench ends
     if (o.wants("latency") || o.wants("throughput") || o.wants("cost"))
         for (const std::string& s : o.sizes) {
             report.memcpy.push_back(measure_memcpy(*parse_payload(s)));
@@ -229,6 +267,7 @@ int run_bench(const GlobalOptions& global, const BenchOptions& o) {
         }
     ScenarioRunner runner(global.domain, signals);
     run_scenarios(runner, scenarios, report);
+    if (roudi) roudi->stop();
     report.load_after = load_average();
     add_run_notes(report, runner.interrupted());
     report.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -29,6 +29,8 @@ std::unique_ptr<Sink> make_sink(const LaneContext& context, const Lane& lane, co
 
 std::string futex_block_name(const std::string& topic) { return "/smx-bench-futex." + topic; }
 
+std::string iceoryx_runtime_name(int pid) { return "smx-bench-" + std::to_string(pid); }
+
 void stamp_fields(const Schema& schema, std::byte* frame, std::uint64_t n) {
     for (std::size_t i = 0; i < schema.size(); ++i)
         baseline::stamp({frame + schema.offset(i), static_cast<std::size_t>(schema[i].nbytes())}, n);

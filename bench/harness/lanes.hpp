@@ -78,6 +78,9 @@ std::unique_ptr<Sink> make_iceoryx_sink(const LaneContext& context, const Lane& 
 /// should its writer have been killed).
 std::string futex_block_name(const std::string& topic);
 
+/// The name of the iceoryx runtime of the bench process `pid` (unique on the host while it lives).
+std::string iceoryx_runtime_name(int pid);
+
 /// Stamps the first and last 8 bytes of every field of a frame in the slot layout with `n`.
 void stamp_fields(const Schema& schema, std::byte* frame, std::uint64_t n);
 /// True if every field of a frame in the slot layout carries the stamp of `n`.

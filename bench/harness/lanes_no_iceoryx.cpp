@@ -1,5 +1,6 @@
-// The iceoryx lane of a harness built without iceoryx: the supervisor reports the lane n/a and
-// takes it out of every scenario, so these are never reached in a run.
+// The iceoryx lane of a harness built without iceoryx (its CMake package was not found): the
+// supervisor reports the lane n/a and takes it out of every scenario, so these are never
+// reached in a run.
 
 #include "lanes.hpp"
 
@@ -10,7 +11,7 @@ namespace smx::cli::bench {
 namespace {
 
 [[noreturn]] void not_built() {
-    throw std::runtime_error("smx-bench was built without iceoryx");
+    throw std::runtime_error("smx-bench was built without iceoryx (install libiceoryx-posh-dev and rebuild)");
 }
 
 }  // namespace

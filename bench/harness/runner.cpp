@@ -4,6 +4,7 @@
 #include "lanes.hpp"
 #include "os.hpp"
 #include "role.hpp"
+#include "roudi.hpp"
 
 #include <smx/error.hpp>
 #include <smx/inspect.hpp>
@@ -252,14 +253,16 @@ std::vector<RunResult> ScenarioRunner::run(const Scenario& s, unsigned id) {
 }
 
 // What processes killed mid-run (after STOP_GRACE) could not remove, by the names they used: a
-// writer's futex block and smx segment (if its writer is dead).
-void ScenarioRunner::remove_leftovers(const Scenario& s, const std::string& topic, const std::vector<pid_t>&) const {
+// writer's futex block and smx segment (if its writer is dead), a process's iceoryx files.
+void ScenarioRunner::remove_leftovers(const Scenario& s, const std::string& topic, const std::vector<pid_t>& pids) const {
     const std::size_t lanes = s.lanes.size();
     for (std::size_t l = 0; l < lanes; ++l) {
         const std::string lane = lane_topic(topic, l, lanes);
         if (s.lanes[l].path == Path::futex_floor) ::shm_unlink(futex_block_name(lane).c_str());
         if (info(s.lanes[l].path).smx) remove_stale_segment(m_domain, lane);
     }
+    if (std::any_of(s.lanes.begin(), s.lanes.end(), [](const Lane& l) { return l.path == Path::iceoryx; }))
+        for (pid_t pid : pids) baseline::RouDi::remove_application_files(iceoryx_runtime_name(pid));
 }
 
 }  // namespace smx::cli::bench
