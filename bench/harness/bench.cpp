@@ -78,7 +78,8 @@ std::string scenario_title(const Scenario& s) {
         what = std::string(describe(s.lanes[0].path)) + ", " +
                (info(s.lanes[0].path).payload ? s.lanes[0].payload.label() : std::string("no payload"));
     return fmt("%-10s %s, %s", to_string(s.mode), what.c_str(), readers_label(s.readers).c_str()) +
-           (s.mode == Mode::latency ? " @ " + rate_label(s.rate_hz) : "");
+           (s.mode == Mode::latency ? " @ " + rate_label(s.rate_hz) : "") +
+           (s.spin_us > 0 ? fmt(", spinning %g µs", s.spin_us) : "");
 }
 
 // One progress line per scenario on stderr (and one per lane of an interleaved latency run).
@@ -198,6 +199,13 @@ std::unique_ptr<baseline::RouDi> prepare_iceoryx(std::vector<Planned>& plan, Ben
 void add_run_notes(BenchReport& report, bool interrupted) {
     if (interrupted) report.notes.push_back("interrupted: the run is incomplete");
     for (const RunResult& r : report.runs)
+        if (r.scenario.spin_us > 0) {
+            report.notes.push_back(fmt("the smx-zero-copy-spin lane's reader busy-polls %g µs before it blocks "
+                                       "(ReaderOptions::spin, --spin); no other lane spins",
+                                       r.scenario.spin_us));
+            break;
+        }
+    for (const RunResult& r : report.runs)
         if (r.ok && r.ack_timeouts > 0)
             report.notes.push_back(std::string(describe(r.scenario.path)) + ", " + r.scenario.payload.label() + ", " +
                                    readers_label(r.scenario.readers) + ": " + std::to_string(r.ack_timeouts) +
@@ -237,6 +245,9 @@ int exit_status(const BenchReport& report, bool interrupted) {
 
 BenchReport start_report(const BenchOptions& o) {
     BenchReport report;
+    for (const PathInfo& p : paths())
+        if (!o.wants_path(p.name)) report.left_out.push_back({p.path, "not in --paths"});
+    if (o.spin_us <= 0) report.left_out.push_back({Path::smx_zero_copy_spin, "--spin 0"});
     report.quick = o.quick;
     report.machine = machine_description();
     report.software = software_description();

@@ -7,6 +7,7 @@ namespace smx::cli::bench {
 std::unique_ptr<Source> make_source(const LaneContext& context, const Lane& lane, const std::string& topic) {
     switch (lane.path) {
         case Path::smx_zero_copy:
+        case Path::smx_zero_copy_spin:
         case Path::smx_copy: return make_smx_source(context, lane, topic);
         case Path::iceoryx: return make_iceoryx_source(context, lane, topic);
         case Path::futex_floor:
@@ -21,6 +22,7 @@ std::unique_ptr<Sink> make_sink(const LaneContext& context, const Lane& lane, co
     if (!info(lane.path).delivered) return nullptr;
     switch (lane.path) {
         case Path::smx_zero_copy:
+        case Path::smx_zero_copy_spin:
         case Path::smx_copy: return make_smx_sink(context, lane, topic);
         case Path::iceoryx: return make_iceoryx_sink(context, lane, topic);
         default: return make_baseline_sink(context, lane, topic);

@@ -59,6 +59,7 @@ struct LaneContext {
     const Participant& participant;  ///< created first: plain DDS then joins smx's domain configuration
     int domain = 0;
     Mode mode = Mode::latency;
+    std::chrono::nanoseconds spin{0};  ///< the spinning lane's ReaderOptions::spin
 };
 
 /// The writer's end of `lane` on `topic`. Throws if the path cannot be set up.

@@ -1,4 +1,5 @@
-// smx's own lanes: loan + publish -> next(Hold::pin) (zero copy), and write -> copy_next (copy).
+// smx's own lanes: loan + publish -> next(Hold::pin) (zero copy, the reader blocking at once or
+// spinning first), and write -> copy_next (copy).
 
 #include "lanes.hpp"
 #include "os.hpp"
@@ -92,7 +93,8 @@ private:
 // next(Hold::pin): the frame is ours, unchanged, the moment next() returns.
 class SmxPinSink final : public Sink {
 public:
-    SmxPinSink(const Participant& p, const std::string& topic, const Schema& schema) : m_reader(p, topic, schema) {}
+    SmxPinSink(const Participant& p, const std::string& topic, const Schema& schema, ReaderOptions options = {})
+        : m_reader(p, topic, schema, options) {}
     bool wait_ready(std::chrono::nanoseconds timeout) override { return m_reader.wait_for_writer(timeout); }
     std::optional<Got> next(std::chrono::nanoseconds timeout) override {
         std::optional<Frame> f = m_reader.next(timeout, Hold::pin);
@@ -142,6 +144,11 @@ std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, 
 
 std::unique_ptr<Sink> make_smx_sink(const LaneContext& c, const Lane& lane, const std::string& topic) {
     const Schema schema = lane.payload.schema();
+    if (lane.path == Path::smx_zero_copy_spin) {
+        ReaderOptions spinning;
+        spinning.spin = c.spin;
+        return std::make_unique<SmxPinSink>(c.participant, topic, schema, spinning);
+    }
     // Measuring the writer's cost, a reader that copies would compete for memory bandwidth.
     if (lane.path == Path::smx_copy && c.mode != Mode::cost)
         return std::make_unique<SmxCopySink>(c.participant, topic, schema);

@@ -66,6 +66,11 @@ BenchCommandLine::BenchCommandLine(CLI::App& app, BenchOptions& o) : m_o(o) {
     m_throughput = add_seconds(app, "--throughput-seconds", o.throughput_seconds, "length of each throughput run");
     m_cost = add_seconds(app, "--cost-seconds", o.cost_seconds, "length of each writer-cost run");
     m_idle = add_seconds(app, "--idle-seconds", o.idle_seconds, "length of the idle-reader run");
+    app.add_option("--spin", o.spin_us,
+                   "µs the readers of the smx-zero-copy-spin lane (500 Hz, 1 reader) busy-poll before they block; "
+                   "the default spans the 2 ms period, so frames arrive while they spin; 0 leaves the lane out")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
 }
 
 void BenchCommandLine::finish() {

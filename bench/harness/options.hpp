@@ -23,6 +23,7 @@ struct BenchOptions {
     double throughput_seconds = 2;
     double cost_seconds = 1;
     double idle_seconds = 3;
+    double spin_us = 2500;  ///< the spinning lane's spin; 0 leaves it out
 
     bool wants(const std::string& what) const;      ///< in --only
     bool wants_path(const std::string& path) const;  ///< in --paths (or no --paths given)

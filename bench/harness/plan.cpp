@@ -53,6 +53,21 @@ void plan_latency(const BenchOptions& o, std::vector<Scenario>& out) {
         }
 }
 
+// The spinning reader at 500 Hz, 1 reader, beside the futex floor: a reader that spins through
+// the whole period sees a frame as soon as it is published, so the bound is the cache's, not a
+// wake-up's. Other smx lanes never spin: their reference is a blocking wake.
+void plan_spin(const BenchOptions& o, std::vector<Scenario>& out) {
+    if (o.spin_us <= 0 || !o.wants_path(to_string(Path::smx_zero_copy_spin))) return;
+    constexpr double RATE = 500;
+    std::vector<Lane> lanes;
+    if (o.wants_path(to_string(Path::futex_floor))) lanes.push_back({Path::futex_floor, *parse_payload("64B")});
+    for (const Payload& p : payloads_of(o)) lanes.push_back({Path::smx_zero_copy_spin, p});
+    const std::uint32_t frames = o.frames_at(RATE);
+    Scenario s{Mode::latency, lanes, 1, RATE, frames, latency_bound(frames, lanes.size(), RATE)};
+    s.spin_us = o.spin_us;
+    out.push_back(s);
+}
+
 void plan_unpaced(const BenchOptions& o, std::vector<Scenario>& out) {
     const Path frame_paths[] = {Path::smx_zero_copy, Path::smx_copy, Path::plain_dds};
     if (o.wants("throughput"))
@@ -75,6 +90,7 @@ void plan_unpaced(const BenchOptions& o, std::vector<Scenario>& out) {
 std::vector<Scenario> plan(const BenchOptions& o) {
     std::vector<Scenario> out;
     if (o.wants("latency")) plan_latency(o, out);
+    if (o.wants("latency")) plan_spin(o, out);
     plan_unpaced(o, out);
     if (o.wants("idle")) out.push_back({Mode::idle, {{Path::smx_zero_copy, *parse_payload("rgbd")}}, 1, 0, 0, o.idle_seconds});
     return out;

@@ -171,7 +171,8 @@ int run_reader(const GlobalOptions& global, const RoleOptions& o) {
         if (o.index >= control.block().readers) throw InvalidArgument("reader index out of range");
         if (control.block().lanes != o.lanes.size()) throw InvalidArgument("lane count differs from the control block's");
         const Participant participant(global.domain);
-        const LaneContext context{participant, global.domain, o.mode};
+        const LaneContext context{participant, global.domain, o.mode,
+                                  std::chrono::nanoseconds(static_cast<std::int64_t>(o.spin_us * 1e3))};
         std::vector<std::unique_ptr<Sink>> sinks;
         for (std::size_t i = 0; i < o.lanes.size(); ++i) sinks.push_back(make_sink(context, o.lanes[i], o.lane_topic(i)));
         StopSignal stop([&sinks] {

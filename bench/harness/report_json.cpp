@@ -33,6 +33,7 @@ std::string json_scenario(const RunResult& run) {
                     ", \"payload\": " + json_string(s.payload.name) + ", \"frame_bytes\": " +
                     std::to_string(s.payload.frame_size()) + ", \"readers\": " + std::to_string(s.readers) +
                     ", \"rate_hz\": " + json_number(s.rate_hz) + ", \"scenario\": " + std::to_string(s.scenario) +
+                    (s.spin_us > 0 ? ", \"spin_us\": " + json_number(s.spin_us) : std::string()) +
                     ", \"ok\": " + (run.ok ? "true" : "false");
     j += ", \"interleaved_with\": [" + json_list(s.interleaved_with, ", ", json_string) + "]";
     if (!run.error.empty()) j += ", \"error\": " + json_string(run.error);

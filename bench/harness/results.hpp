@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smx::cli::bench {
@@ -31,6 +32,7 @@ struct LaneScenario {
     double rate_hz = 0;  ///< latency: the writer's frame rate over all lanes of the scenario
     std::uint32_t frames = 0;
     double seconds = 0;
+    double spin_us = 0;                         ///< the spinning lane's ReaderOptions::spin
     unsigned scenario = 0;                      ///< which scenario of the run (1 ..): lanes of one ran together
     std::vector<std::string> interleaved_with;  ///< the scenario's other lanes ("smx-copy:16MiB")
 };
@@ -102,6 +104,8 @@ struct BenchReport {
     std::vector<MemcpyFloor> memcpy;
     std::vector<Target> targets;
     std::vector<std::string> notes;
+    /// Paths this run left out on purpose, and why ("not in --paths", "--spin 0").
+    std::vector<std::pair<Path, std::string>> left_out;
 
     /// The run of `path` in `mode` with `readers` readers carrying `payload` (ignored for a path
     /// without one) at `rate` (latency only); from scenario `prefer` if it has one.

@@ -42,6 +42,8 @@ void add_role_options(CLI::App* sub, RoleOptions& o) {
     sub->add_option("--rate", o.rate, "writer pace in Hz over all lanes (latency)")->check(CLI::Range(0.0, 100000.0));
     sub->add_option("--frames", o.frames, "frames to measure per lane (latency)");
     sub->add_option("--seconds", o.seconds, "duration (throughput, idle) or bound (latency)")->check(CLI::Range(0.0, 3600.0));
+    sub->add_option("--spin-us", o.spin_us, "readers of the spinning lane: spin this long before blocking")
+        ->check(CLI::Range(0.0, 1e6));
     sub->add_option("--control", o.control, "name of the scenario's control block")->required();
     sub->add_option("--topic", o.topic, "topic")->required();
     sub->add_option("--report-fd", o.report_fd, "descriptor for report lines");
@@ -53,7 +55,8 @@ std::vector<std::string> role_arguments(const char* role, const Scenario& s, int
     return {"--domain", std::to_string(domain), role,  "--mode", to_string(s.mode),
             "--lanes",  to_string(s.lanes),     "--readers", std::to_string(s.readers),
             "--rate",   fixed(s.rate_hz),       "--frames", std::to_string(s.frames),
-            "--seconds", fixed(s.seconds),      "--control", control,
+            "--seconds", fixed(s.seconds),      "--spin-us", fixed(s.spin_us),
+            "--control", control,
             "--topic",  topic,                  "--report-fd", std::to_string(CHILD_REPORT_FD),
             "--parent", std::to_string(parent)};
 }

@@ -38,6 +38,7 @@ struct RoleOptions {
     double rate = 0;
     std::uint32_t frames = 0;
     double seconds = 0;
+    double spin_us = 0;
     std::string control;
     std::string topic;
     int report_fd = 1;

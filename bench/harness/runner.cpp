@@ -131,6 +131,7 @@ LaneScenario lane_view(const Scenario& s, unsigned id, unsigned lane) {
     v.rate_hz = s.rate_hz;
     v.frames = s.frames;
     v.seconds = s.seconds;
+    v.spin_us = s.lanes[lane].path == Path::smx_zero_copy_spin ? s.spin_us : 0;
     v.scenario = id;
     for (unsigned l = 0; l < s.lanes.size(); ++l)
         if (l != lane) v.interleaved_with.push_back(to_string(s.lanes[l]));

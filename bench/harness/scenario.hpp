@@ -23,6 +23,7 @@ inline constexpr std::uint32_t SLOTS = 3;
 /// What carries the frames.
 enum class Path {
     smx_zero_copy,       ///< Writer::loan + publish -> Reader::next(Hold::pin)
+    smx_zero_copy_spin,  ///< the same, the reader spinning before it blocks (ReaderOptions::spin)
     smx_copy,            ///< Writer::write -> Reader::copy_next
     iceoryx,             ///< iceoryx 2.0 untyped loan + publish -> take (WaitSet)
     futex_floor,         ///< store + FUTEX_WAKE -> FUTEX_WAIT returns: no payload
@@ -103,6 +104,7 @@ struct Scenario {
     double rate_hz = 0;        ///< latency: frames per second over all lanes; 0 = unpaced
     std::uint32_t frames = 0;  ///< latency: frames to measure per lane
     double seconds = 0;        ///< throughput/cost/idle: how long; latency: upper bound of the run
+    double spin_us = 0;        ///< how long readers of the spinning lane spin before they block
 };
 
 /// The lane that carries frame g (1-based, counted over all lanes).

@@ -99,6 +99,8 @@ Value resolve(const BenchReport& r, const Operand& op, const Point& pt, unsigned
     const unsigned readers = op.readers >= 0 ? static_cast<unsigned>(op.readers) : pt.readers;
     const RunResult* run = r.find(op.mode, op.path, pt.payload, readers, pt.rate, prefer);
     const std::string lane = to_string(op.path);
+    for (const auto& [path, why] : r.left_out)
+        if (!run && path == op.path) return {NAN, nullptr, "n/a (" + lane + ": " + why + ")"};
     if (!run) return {NAN, nullptr, r.quick ? "n/a (quick)" : "n/a (" + lane + " not measured in this run)"};
     if (!run->skipped.empty()) return {NAN, run, "n/a (" + lane + ": " + run->skipped + ")"};
     if (!run->ok) return {NAN, run, lane + " failed: " + run->error};
@@ -250,6 +252,8 @@ const std::vector<TargetSpec>& issue_targets() {
          {{0.5, {Mode::throughput, P::smx_zero_copy, S::writer_fps, 1}}}, 0, 100000, {{"64B"}, {}, {}}},
         {"full-speed writer, zero-copy reader, 64 B: no stall over 2 ms (longest gap)",
          {Mode::throughput, P::smx_zero_copy, S::max_gap, 1}, Relation::at_most, {}, 2e6, INF, {{"64B"}, {}, {}}},
+        {"spin policy (--spin): zero-copy p50 <= 5 µs", latency(P::smx_zero_copy_spin, S::p50), Relation::at_most, {},
+         5000, INF, {EVERY_LATENCY.payloads, {500}, {1}}},
         {"idle reader blocked in next() < 0.5 % of a core", {Mode::idle, P::smx_zero_copy, S::idle_cpu, 1},
          Relation::below, {}, 0.005, INF, {{"rgbd"}, {}, {}}},
         {"0 frames lost by zero-copy readers that keep up", latency(P::smx_zero_copy, S::lost), Relation::at_most, {},

@@ -38,7 +38,8 @@ assert report["quick"] is True
 modes = {r["mode"] for r in report["runs"]}
 assert {"latency", "throughput", "cost", "idle"} <= modes, f"modes run: {sorted(modes)}"
 paths = {r["path"] for r in report["runs"]}
-expected = {"smx-zero-copy", "smx-copy", "plain-dds", "dds-floor", "futex-floor", "memcpy-floor", "iceoryx"}
+expected = {"smx-zero-copy", "smx-zero-copy-spin", "smx-copy", "plain-dds", "dds-floor", "futex-floor", "memcpy-floor",
+            "iceoryx"}
 assert expected <= paths, f"paths run: {sorted(paths)}"
 for r in report["runs"]:
     where = f"{r['mode']} {r['path']} {r['payload']} x{r['readers']}"
