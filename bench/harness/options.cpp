@@ -2,6 +2,8 @@
 
 #include "scenario.hpp"
 
+#include <smx/reader.hpp>
+
 #include <algorithm>
 
 namespace smx::cli::bench {
@@ -24,6 +26,12 @@ std::string joined(const std::vector<std::string>& names) {
     for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
     return text;
 }
+
+}  // namespace
+
+double max_spin_us() { return std::chrono::duration<double, std::micro>(ReaderOptions::MAX_SPIN).count(); }
+
+namespace {
 
 CLI::Option* add_seconds(CLI::App& app, const char* name, double& value, const char* what) {
     return app.add_option(name, value, what)->check(CLI::Range(0.1, 600.0))->capture_default_str();
@@ -69,7 +77,7 @@ BenchCommandLine::BenchCommandLine(CLI::App& app, BenchOptions& o) : m_o(o) {
     app.add_option("--spin", o.spin_us,
                    "µs the readers of the smx-zero-copy-spin lane (500 Hz, 1 reader) busy-poll before they block; "
                    "the default spans the 2 ms period, so frames arrive while they spin; 0 leaves the lane out")
-        ->check(CLI::Range(0.0, 1e6))
+        ->check(CLI::Range(0.0, max_spin_us()))
         ->capture_default_str();
 }
 

@@ -30,6 +30,9 @@ struct BenchOptions {
     std::uint32_t frames_at(double rate) const;
 };
 
+/// The longest spin smx accepts (ReaderOptions::MAX_SPIN), in µs.
+double max_spin_us();
+
 /// Registers every option on `app`; call `finish` after parsing (it applies --quick's defaults
 /// to what the user did not give, and tells --json from --json FILE).
 class BenchCommandLine {

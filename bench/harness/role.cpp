@@ -1,5 +1,6 @@
 #include "role.hpp"
 
+#include "options.hpp"
 #include "process.hpp"
 
 #include <cstdio>
@@ -43,7 +44,7 @@ void add_role_options(CLI::App* sub, RoleOptions& o) {
     sub->add_option("--frames", o.frames, "frames to measure per lane (latency)");
     sub->add_option("--seconds", o.seconds, "duration (throughput, idle) or bound (latency)")->check(CLI::Range(0.0, 3600.0));
     sub->add_option("--spin-us", o.spin_us, "readers of the spinning lane: spin this long before blocking")
-        ->check(CLI::Range(0.0, 1e6));
+        ->check(CLI::Range(0.0, max_spin_us()));
     sub->add_option("--control", o.control, "name of the scenario's control block")->required();
     sub->add_option("--topic", o.topic, "topic")->required();
     sub->add_option("--report-fd", o.report_fd, "descriptor for report lines");
