@@ -248,6 +248,8 @@ BenchReport start_report(const BenchOptions& o) {
     for (const PathInfo& p : paths())
         if (!o.wants_path(p.name)) report.left_out.push_back({p.path, "not in --paths"});
     if (o.spin_us <= 0) report.left_out.push_back({Path::smx_zero_copy_spin, "--spin 0"});
+    report.matrix = {o.only, {}, o.rates, o.readers};
+    for (const std::string& s : o.sizes) report.matrix.sizes.push_back(parse_payload(s)->name);
     report.quick = o.quick;
     report.machine = machine_description();
     report.software = software_description();

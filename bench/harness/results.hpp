@@ -106,6 +106,13 @@ struct BenchReport {
     std::vector<std::string> notes;
     /// Paths this run left out on purpose, and why ("not in --paths", "--spin 0").
     std::vector<std::pair<Path, std::string>> left_out;
+    /// What the run was asked to measure (--only, --sizes, --rates, --readers): a target's
+    /// point outside it is n/a for that reason.
+    struct Matrix {
+        std::vector<std::string> only, sizes;
+        std::vector<double> rates;
+        std::vector<unsigned> readers;
+    } matrix;
 
     /// The run of `path` in `mode` with `readers` readers carrying `payload` (ignored for a path
     /// without one) at `rate` (latency only); from scenario `prefer` if it has one.

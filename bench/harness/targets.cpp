@@ -95,13 +95,24 @@ struct Value {
     std::string na;  // non-empty: not available, and why
 };
 
+// Why a point has no run: what the command line left out.
+std::string not_run(const BenchReport& r, const Operand& op, const Point& pt) {
+    const auto in = [](const auto& list, const auto& v) { return std::find(list.begin(), list.end(), v) != list.end(); };
+    for (const auto& [path, why] : r.left_out)
+        if (path == op.path) return std::string("n/a (") + to_string(op.path) + ": " + why + ")";
+    if (r.quick) return "n/a (quick)";
+    if (!in(r.matrix.only, std::string(to_string(op.mode)))) return "n/a (not in --only)";
+    if (!pt.payload.empty() && info(op.path).payload && !in(r.matrix.sizes, pt.payload)) return "n/a (not in --sizes)";
+    if (op.mode == Mode::latency && !in(r.matrix.rates, pt.rate)) return "n/a (not in --rates)";
+    if (op.mode == Mode::latency && op.readers < 0 && !in(r.matrix.readers, pt.readers)) return "n/a (not in --readers)";
+    return std::string("n/a (") + to_string(op.path) + " not measured in this run)";
+}
+
 Value resolve(const BenchReport& r, const Operand& op, const Point& pt, unsigned prefer) {
     const unsigned readers = op.readers >= 0 ? static_cast<unsigned>(op.readers) : pt.readers;
     const RunResult* run = r.find(op.mode, op.path, pt.payload, readers, pt.rate, prefer);
     const std::string lane = to_string(op.path);
-    for (const auto& [path, why] : r.left_out)
-        if (!run && path == op.path) return {NAN, nullptr, "n/a (" + lane + ": " + why + ")"};
-    if (!run) return {NAN, nullptr, r.quick ? "n/a (quick)" : "n/a (" + lane + " not measured in this run)"};
+    if (!run) return {NAN, nullptr, not_run(r, op, pt)};
     if (!run->skipped.empty()) return {NAN, run, "n/a (" + lane + ": " + run->skipped + ")"};
     if (!run->ok) return {NAN, run, lane + " failed: " + run->error};
     const double v = stat_value(*run, op.stat);
@@ -132,7 +143,7 @@ std::string figure(const TargetSpec& t, const Value& m, const std::vector<Value>
         return fmt("%.0f of %lld (frame, reader) pairs lost", m.v,
                    static_cast<long long>(m.run->published) * static_cast<long long>(m.run->readers.size()));
     if (t.terms.size() == 1 && t.constant == 0 && !std::isfinite(t.cap) && refs[0].v > 0)
-        return fmt("%.2f x (%s vs %s)", m.v / refs[0].v, value_text(stat, m.v).c_str(),
+        return fmt("%.3g x (%s vs %s)", m.v / refs[0].v, value_text(stat, m.v).c_str(),
                    value_text(t.terms[0].operand.stat, refs[0].v).c_str());
     std::string terms;
     for (std::size_t i = 0; i < t.terms.size(); ++i) {
