@@ -27,7 +27,7 @@ public:
         : m_attachment(std::move(attachment)), m_doorbell(m_attachment->segment()),
           m_writer_pid(static_cast<pid_t>(m_attachment->segment().header().writer_pid)),
           m_writer_start(m_attachment->segment().header().writer_start_time),
-          m_last_check(std::chrono::steady_clock::now()) {}
+          m_bell_at_check(m_doorbell.value()), m_last_check(std::chrono::steady_clock::now()) {}
 
     std::uint64_t session() const noexcept override { return m_attachment->segment().session(); }
     std::int64_t writer_pid() const noexcept override { return m_writer_pid; }
@@ -49,9 +49,18 @@ public:
         return WaitEnd::woken;
     }
 
+    // The closed flag on every call; the writer's process (a read of /proc, tens of µs on a
+    // cold core) only when the bell has not rung for LIVENESS_CHECK: a writer that publishes is
+    // alive, so a reader that keeps up never pays for the check on its frames' path.
     bool writer_alive() noexcept override {
         if (m_doorbell.closed()) return false;
+        const std::uint32_t bell = m_doorbell.value();
         const auto now = std::chrono::steady_clock::now();
+        if (bell != m_bell_at_check) {
+            m_bell_at_check = bell;
+            m_last_check = now;
+            return true;
+        }
         if (now - m_last_check < LIVENESS_CHECK) return true;
         m_last_check = now;
         return process_alive(m_writer_pid, m_writer_start);
@@ -64,6 +73,7 @@ private:
     Doorbell m_doorbell;
     pid_t m_writer_pid;
     std::uint64_t m_writer_start;
+    std::uint32_t m_bell_at_check;
     std::chrono::steady_clock::time_point m_last_check;
 };
 
