@@ -12,7 +12,7 @@
 namespace smx::detail {
 
 inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSEG01" little-endian
-// 2: the doorbell (bell, writer_closed, sleeping mask) in the header.
+// 2: the doorbell (bell, writer_closed, sleeping mask) and the registered mask in the header.
 inline constexpr std::uint32_t LAYOUT_VERSION = 2;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
@@ -63,6 +63,9 @@ struct SegmentHeader {
     alignas(CACHE_LINE) std::atomic<std::uint32_t> bell;
     std::atomic<std::uint32_t> writer_closed;  // 1 once the writer closed (set before the last ring)
     alignas(CACHE_LINE) std::atomic<std::uint64_t> sleeping[MAX_READERS / 64];
+    // Bit r set while registration r is claimed (set after its pid, cleared before): the
+    // writer looks for pins in claimed registrations only, not in every one of the capacity.
+    alignas(CACHE_LINE) std::atomic<std::uint64_t> registered[MAX_READERS / 64];
 };
 
 struct alignas(CACHE_LINE) SlotRecord {

@@ -21,12 +21,31 @@ constexpr auto DEAD_READER_CHECK = std::chrono::milliseconds(20);
 // this often (their marks would cost it a system call per frame until then).
 constexpr auto DEAD_SLEEPER_SWEEP = std::chrono::milliseconds(250);
 
+void mark_registered(const Segment& segment, std::uint32_t r, bool registered) noexcept {
+    auto& word = segment.header().registered[r / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (r % 64);
+    if (registered)
+        word.fetch_or(bit, std::memory_order_seq_cst);
+    else
+        word.fetch_and(~bit, std::memory_order_seq_cst);
+}
+
 }  // namespace
 
+// Only claimed registrations can pin (a reader marks itself registered before its first pin,
+// and unmarks after its pins are gone), so only they are looked at: a few cache lines instead
+// of the whole capacity, on the path of every frame.
 bool SlotWriter::pinned(std::uint32_t slot) const noexcept {
+    const SegmentHeader& h = m_segment.header();
     const std::uint32_t capacity = m_segment.reader_capacity();
-    for (std::uint32_t r = 0; r < capacity; ++r)
-        if (m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0) return true;
+    for (std::uint32_t w = 0; w < (capacity + 63) / 64; ++w) {
+        std::uint64_t bits = h.registered[w].load(std::memory_order_seq_cst);
+        while (bits) {
+            const std::uint32_t r = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+            if (r < capacity && m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0) return true;
+        }
+    }
     return false;
 }
 
@@ -124,6 +143,7 @@ bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
     if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) return false;
     for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
     Doorbell(segment).clear_sleeper(r);
+    mark_registered(segment, r, false);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
     return true;
@@ -224,6 +244,7 @@ ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic)
             std::uint64_t expected = 0;
             if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
                 rec.start_time.store(start, std::memory_order_release);
+                mark_registered(segment, r, true);
                 m_index = r;
                 return;
             }
@@ -242,6 +263,7 @@ ReaderRegistration::~ReaderRegistration() {
     for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
         if (rec.pins()[s].exchange(0, std::memory_order_seq_cst) != 0) released = true;
     Doorbell(m_segment).clear_sleeper(m_index);
+    mark_registered(m_segment, m_index, false);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
     SegmentHeader& h = m_segment.header();
