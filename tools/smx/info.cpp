@@ -128,8 +128,8 @@ void print_info(const SegmentInfo& s) {
     row("readers", std::to_string(s.readers.size()) + " of " + std::to_string(s.reader_capacity) +
                        " registrations in use, " + std::to_string(s.live_reader_count()) + " alive");
     for (const RegisteredReader& r : s.readers)
-        std::printf("  pid %-8lld %-5s  pins %u%s\n", static_cast<long long>(r.process.pid),
-                    r.process.alive ? "alive" : "dead", r.pins,
+        std::printf("  pid %-8lld %-5s  pins %u%s%s\n", static_cast<long long>(r.process.pid),
+                    r.process.alive ? "alive" : "dead", r.pins, r.sleeping ? "  asleep, waiting for a frame" : "",
                     r.process.alive ? "" : "  (freed by the writer when it needs the slots)");
 }
 

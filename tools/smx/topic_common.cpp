@@ -223,7 +223,8 @@ std::string segment_json(const SegmentInfo& s, std::optional<double> rate_hz) {
         for (std::size_t i = 0; i < s.readers.size(); ++i) {
             std::string p = process_json(s.readers[i].process);
             p.pop_back();
-            j += (i ? ", " : "") + p + ", \"pins\": " + std::to_string(s.readers[i].pins) + "}";
+            j += (i ? ", " : "") + p + ", \"pins\": " + std::to_string(s.readers[i].pins) +
+                 ", \"sleeping\": " + (s.readers[i].sleeping ? "true" : "false") + "}";
         }
         j += "], \"live_readers\": " + std::to_string(s.live_reader_count());
         if (s.schema) {
