@@ -342,7 +342,7 @@ TEST(CliInfo, shows_schema_segment_permissions_session_writer_and_reader_pids) {
         const ToolRun j = run_smx({"info", topic, "--json"});
         ASSERT_EQ(j.status, 0) << describe(j);
         EXPECT_NE(j.out.find("\"readers\": [{\"pid\": " + std::to_string(pinner.pid())), std::string::npos) << j.out;
-        EXPECT_NE(j.out.find("\"pins\": 1}"), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"pins\": 1, \"sleeping\": false}"), std::string::npos) << j.out;
         EXPECT_NE(j.out.find("\"mode\": \"0600\""), std::string::npos) << j.out;
 
         pinner.send_line("quit");
