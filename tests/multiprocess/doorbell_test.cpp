@@ -16,17 +16,12 @@
 
 using namespace std::chrono_literals;
 using smx::test::Child;
+using smx::test::write_frame;
 using smx::test::hex;
 using smx::test::waiter;
 
 namespace {
 
-smx::PublishResult write_frame(smx::Writer& writer) {
-    auto loan = writer.loan();
-    if (!loan) return {smx::PublishStatus::all_slots_held, 0};
-    smx::pattern::fill_all(*loan, loan->frame_number());
-    return writer.publish(std::move(*loan));
-}
 
 // Re-checks `done` every 2 ms up to `timeout`: the state looked at (another process's sleep,
 // its registration) has no notification of its own.

@@ -2,7 +2,10 @@
 // Helpers shared by the multi-process tests: peer paths, parsing of the "KEY k=v ..." lines the
 // peers print, and a guard that leaves no shared memory behind even when a test fails.
 
+#include "pattern.hpp"
 #include "support.hpp"
+
+#include <smx/smx.hpp>
 
 #include <gtest/gtest.h>
 
@@ -23,6 +26,14 @@ inline std::string injector() { return helper_path("smx_test_injector"); }
 inline std::vector<std::string> waiter(const std::string& topic, const std::string& until = "1000000",
                                        const std::string& timeout_ms = "20000") {
     return {peer(), "waiter", "--topic", topic, "--until", until, "--timeout-ms", timeout_ms};
+}
+
+/// Publishes the next frame through a loan, filled with the test pattern of its frame number.
+inline smx::PublishResult write_frame(smx::Writer& writer) {
+    auto loan = writer.loan();
+    if (!loan) return {smx::PublishStatus::all_slots_held, 0};
+    smx::pattern::fill_all(*loan, loan->frame_number());
+    return writer.publish(std::move(*loan));
 }
 
 /// A 64-bit value as the peers print it (16 lower-case hex digits).

@@ -13,16 +13,11 @@
 
 using namespace std::chrono_literals;
 using smx::test::Child;
+using smx::test::write_frame;
 using smx::test::hex;
 
 namespace {
 
-smx::PublishResult write_frame(smx::Writer& writer) {
-    auto loan = writer.loan();
-    if (!loan) return {smx::PublishStatus::all_slots_held, 0};
-    smx::pattern::fill_all(*loan, loan->frame_number());
-    return writer.publish(std::move(*loan));
-}
 
 }  // namespace
 

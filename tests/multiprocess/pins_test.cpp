@@ -13,17 +13,11 @@
 
 using namespace std::chrono_literals;
 using smx::test::Child;
+using smx::test::write_frame;
 
 namespace {
 
 const smx::Schema SCHEMA = smx::pattern::rgbd_schema(320, 240);
-
-smx::PublishResult write_frame(smx::Writer& writer) {
-    auto loan = writer.loan();
-    if (!loan) return {smx::PublishStatus::all_slots_held, 0};
-    smx::pattern::fill_all(*loan, loan->frame_number());
-    return writer.publish(std::move(*loan));
-}
 
 // Copy path (Writer::write) with the pattern of frame `n`.
 smx::PublishResult write_copy(smx::Writer& writer, std::uint64_t n) {

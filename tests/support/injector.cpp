@@ -78,13 +78,17 @@ bool wait_matched(dds_entity_t pp, dds_entity_t entity, bool writer, std::uint32
     return true;
 }
 
+dds_entity_t notice_topic(dds_entity_t pp, const std::string& topic) {
+    const std::string name = smx::detail::dds_topic_name("notice", topic);
+    return smx::detail::dds_check(dds_create_topic(pp, &smx_wire_Notice_desc, name.c_str(), nullptr, nullptr),
+                                  "creating topic " + name);
+}
+
 int listen(const std::string& topic, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
     smx::Participant participant;
     const dds_entity_t pp = participant.impl()->entity();
-    const std::string name = smx::detail::dds_topic_name("notice", topic);
-    const dds_entity_t t = dds_check(dds_create_topic(pp, &smx_wire_Notice_desc, name.c_str(), nullptr, nullptr),
-                                     "creating topic " + name);
+    const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();
     const dds_entity_t r = dds_create_reader(pp, t, q, nullptr);
     dds_delete_qos(q);
@@ -113,9 +117,7 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     using smx::detail::dds_check;
     smx::Participant participant;
     const dds_entity_t pp = participant.impl()->entity();
-    const std::string name = smx::detail::dds_topic_name("notice", topic);
-    const dds_entity_t t = dds_check(dds_create_topic(pp, &smx_wire_Notice_desc, name.c_str(), nullptr, nullptr),
-                                     "creating topic " + name);
+    const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();
     dds_qset_writer_data_lifecycle(q, false);
     const dds_entity_t w = dds_create_writer(pp, t, q, nullptr);

@@ -92,6 +92,12 @@ public:
         int waits = 0;
         std::vector<std::chrono::nanoseconds> spins;  // the spin of every wait
 
+        /// True once a reader has slept in wait() (bounded by `timeout`).
+        bool wait_until_asleep(std::chrono::milliseconds timeout) {
+            std::unique_lock<std::mutex> lock(mutex);
+            return changed.wait_for(lock, timeout, [&] { return waits > 0; });
+        }
+
         void set_alive(bool a) {
             std::lock_guard<std::mutex> lock(mutex);
             alive = a;
@@ -387,11 +393,7 @@ TEST_F(ReaderCoreTest, a_blocked_next_wakes_for_a_frame_published_from_another_t
     ReaderCore& r = reader();
     ASSERT_TRUE(r.wait_for_writer(1s));
     auto waiting = std::async(std::launch::async, [&] { return r.next(10s, smx::Hold::view); });
-    // Publish only once the reader sleeps in the source, so the wake-up is what is tested.
-    {
-        std::unique_lock<std::mutex> lock(w->mutex);
-        ASSERT_TRUE(w->changed.wait_for(lock, 5s, [&] { return w->waits > 0; }));
-    }
+    ASSERT_TRUE(w->wait_until_asleep(5s));  // so the wake-up is what is tested
     w->publish(1);
     ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
     auto f = waiting.get();
@@ -437,10 +439,7 @@ TEST_F(ReaderCoreTest, close_from_another_thread_wakes_a_blocked_next_waits_for_
     ReaderCore& r = reader();
     ASSERT_TRUE(r.wait_for_writer(1s));
     auto waiting = std::async(std::launch::async, [&] { return r.next(30s, smx::Hold::view).has_value(); });
-    {
-        std::unique_lock<std::mutex> lock(w->mutex);
-        ASSERT_TRUE(w->changed.wait_for(lock, 5s, [&] { return w->waits > 0; }));
-    }
+    ASSERT_TRUE(w->wait_until_asleep(5s));
     r.close();  // returns only once the blocked next() has
     ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
     EXPECT_FALSE(waiting.get());
@@ -508,10 +507,7 @@ TEST_F(ReaderCoreTest, a_timeout_of_nanoseconds_max_waits_for_a_frame_instead_of
     ReaderCore& r = reader();
     ASSERT_TRUE(r.wait_for_writer(std::chrono::nanoseconds::max()));
     auto waiting = std::async(std::launch::async, [&] { return r.next(std::chrono::nanoseconds::max(), smx::Hold::view); });
-    {
-        std::unique_lock<std::mutex> lock(w->mutex);
-        ASSERT_TRUE(w->changed.wait_for(lock, 5s, [&] { return w->waits > 0; }));
-    }
+    ASSERT_TRUE(w->wait_until_asleep(5s));
     w->publish(1);
     ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
     auto f = waiting.get();
