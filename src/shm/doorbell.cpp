@@ -48,8 +48,8 @@ bool Doorbell::closed() const noexcept {
 Doorbell::Wake Doorbell::wait(std::uint32_t index, std::uint32_t seen, std::chrono::nanoseconds timeout,
                     std::chrono::nanoseconds spin) const noexcept {
     SegmentHeader& h = m_segment.header();
-    const auto start = std::chrono::steady_clock::now();
     if (spin.count() > 0) {
+        const auto start = std::chrono::steady_clock::now();
         const auto spin_end = start + std::min(spin, timeout);
         // Bounded by ReaderOptions::spin: the caller traded a core for latency.
         while (h.bell.load(std::memory_order_acquire) == seen) {
