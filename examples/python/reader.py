@@ -1,6 +1,6 @@
 """The seed README's reader, runnable: prints what arrives on "frame_data".
 
-    PYTHONPATH=build/python python3 examples/python/reader.py [--topic frame_data] [--frames 0]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/reader.py [--topic frame_data] [--frames 0]
 
 Only the imports differ from the seed (cyclone.* -> smx). Start it before or after writer.py.
 """

@@ -1,6 +1,6 @@
 """The seed README's writer, runnable: publishes synthetic RGB-D frames on "frame_data".
 
-    PYTHONPATH=build/python python3 examples/python/writer.py [--topic frame_data] [--rate 30] [--frames 0]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/writer.py [--topic frame_data] [--rate 30] [--frames 0]
 
 Only the imports differ from the seed (cyclone.* -> smx). Ctrl-C stops it; the shared memory
 is removed on the way out.

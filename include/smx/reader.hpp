@@ -59,9 +59,9 @@ struct ReaderStats {
     std::uint64_t missed = 0;           ///< frames published but skipped because we fell behind
     std::uint64_t torn_views = 0;       ///< Frame::valid() results that were false
     std::uint64_t torn_copies = 0;      ///< copies found inconsistent (and retried or skipped)
-    std::uint64_t notices_ignored = 0;  ///< transport samples ignored (stale session, out of range, forged); local reads take none
+    std::uint64_t notices_ignored = 0;  ///< session infos ignored: naming another segment or domain (forged or misrouted)
     std::uint64_t attachments = 0;      ///< segments attached (1 + writer restarts seen)
-    std::uint64_t sleeps = 0;           ///< times next()/copy_next() slept waiting for a frame
+    std::uint64_t sleeps = 0;           ///< waits for a frame in next()/copy_next(): a spin, a sleep, or a 100 ms slice of one
     /// Sleeps that ran to their liveness slice (100 ms) although a frame was published
     /// meanwhile: a wake-up that never came. 0 unless something is wrong.
     std::uint64_t unnoticed_frames = 0;
@@ -69,9 +69,11 @@ struct ReaderStats {
 
 /// How a reader waits for frames.
 struct ReaderOptions {
-    /// Before sleeping in next()/copy_next(), busy-poll this long for a new frame. 0 (the
-    /// default) sleeps at once; a few tens of µs cut the wake-up latency to the cache's, at the
-    /// price of a core while spinning. At most `MAX_SPIN`; negative values are refused.
+    /// Before sleeping in next()/copy_next(), busy-poll this long for a new frame (once per
+    /// frame). 0 (the default) sleeps at once. It helps only when the next frame comes within
+    /// the spin: for a periodic writer, spin about the period minus the processing time, which
+    /// costs about a core; a frame caught spinning arrives in ~1 µs instead of a wake-up's
+    /// ~10 µs. At most `MAX_SPIN`; negative values are refused.
     std::chrono::nanoseconds spin{0};
     static constexpr std::chrono::nanoseconds MAX_SPIN = std::chrono::seconds(1);
 };

@@ -39,7 +39,7 @@ struct WriterOptions {
 
 /// Outcome of a write or publish; not an error: back-pressure from readers is ordinary.
 enum class PublishStatus {
-    published,       ///< the frame is in shared memory and its notice is sent
+    published,       ///< the frame is in shared memory and readers are woken
     all_slots_held,  ///< every candidate slot is pinned by a live reader; nothing was written
 };
 
@@ -125,7 +125,7 @@ public:
     /// Reserves a slot for in-place filling, or nullopt if every slot is held (after the
     /// WhenFull policy). Only one loan may be outstanding at a time (InvalidArgument otherwise).
     std::optional<Loan> loan();
-    /// Publishes a filled loan: the frame becomes visible and its notice is sent.
+    /// Publishes a filled loan: the frame becomes visible and readers are woken.
     PublishResult publish(Loan&& loan);
 
     /// Closes: readers see "writer gone", the segment is unlinked. Idempotent.

@@ -510,8 +510,9 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
         ->capture_default_str();
     sub->footer(R"(
 Each reader checks every byte of every frame it gets (each byte derives from the frame number)
-and measures notice-to-consistent-view latency: the time it holds a frame it verified, minus
-the timestamp the writer took when it started the frame. Once a second each reader reports
+and measures frame-start-to-verified-view latency: the time it holds a frame it verified, minus
+the timestamp the writer took when it started the frame (so it includes the writer filling the
+2 MB frame; `smx bench` measures the wake-up alone). Once a second each reader reports
 frames/s, latency p50/p99, frames missed (fell behind), torn views detected (valid() said no),
 and torn frames accepted (valid() said yes but the bytes were wrong: must stay 0).
 

@@ -33,8 +33,8 @@ rate    = frames the writer published between the oldest and newest frame of the
           divided by the time between receiving those two frames;
 period  = time between receiving consecutive frames (divided by the frame-number gap when
           this reader skipped frames); std dev is the jitter.
-Times are taken when this process receives each frame (its notice) — what a consumer sees,
-including DDS and scheduling delays. A final line "final ..." is printed at the end (Ctrl-C or
+Times are taken when this process receives each frame — what a consumer sees, including
+wake-up and scheduling delays. A final line "final ..." is printed at the end (Ctrl-C or
 --seconds). A writer that restarts starts a new window.
 
 Examples:
