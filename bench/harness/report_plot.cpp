@@ -24,7 +24,7 @@ std::uint64_t frame_bytes(const std::string& payload) {
 }
 
 std::string script_header(const std::string& png, unsigned readers, const std::vector<std::string>& payloads) {
-    std::string s = "set terminal pngcairo size 1000,760 font 'DejaVu Sans,10'\nset output " + json_string(png) + "\n";
+    std::string s = "set terminal pngcairo noenhanced size 1000,760 font 'DejaVu Sans,10'\nset output " + json_string(png) + "\n";
     s += "set logscale xy\nset format y '%g'\nset grid xtics ytics mytics\n"
          "set key outside below center horizontal maxrows 5 box\nset bmargin 11\n";
     s += "set title " +
