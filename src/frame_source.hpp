@@ -60,7 +60,6 @@ public:
 struct Connection {
     std::unique_ptr<FrameSource> source;  ///< null: not readable (yet), see `state`
     ReaderState state = ReaderState::waiting_for_writer;
-    bool retry = false;    ///< keep the info and try again on the next pump (segment not there yet)
     bool ignored = false;  ///< the info cannot be about this topic's writer
 };
 

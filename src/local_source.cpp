@@ -85,8 +85,8 @@ public:
     Connection connect(const SessionInfo& info) override {
         // The segment's name follows from domain and topic: info naming another object is not
         // about this topic's writer (a forgery, or another domain's writer), whatever it says.
-        if (info.shm_name != m_name || info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, false, true};
-        if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer, false, false};
+        if (info.shm_name != m_name || info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, true};
+        if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer};
         check_layout(info);
         // If the live writer at the name is not the one announced, that info was stale (or
         // forged): reading the live one is right all the same.
@@ -97,7 +97,7 @@ public:
         try {
             return attach(open());
         } catch (const Error&) {
-            return {nullptr, ReaderState::waiting_for_writer, false, false};
+            return {nullptr, ReaderState::waiting_for_writer};
         }
     }
 
@@ -111,13 +111,13 @@ private:
 
     // A live, open writer's segment becomes a source; anything else says why not.
     Connection attach(std::unique_ptr<Segment> segment) const {
-        if (!segment) return {nullptr, ReaderState::writer_gone, false, false};  // removed: the writer left
+        if (!segment) return {nullptr, ReaderState::writer_gone};  // removed: the writer left
         const SegmentHeader& h = segment->header();
         if (!process_alive(static_cast<pid_t>(h.writer_pid), h.writer_start_time) ||
             h.writer_closed.load(std::memory_order_acquire) != 0)
-            return {nullptr, ReaderState::writer_gone, false, false};
+            return {nullptr, ReaderState::writer_gone};
         auto attachment = std::make_shared<Attachment>(std::move(segment), m_topic, m_counters);
-        return {std::make_unique<LocalFrameSource>(std::move(attachment)), ReaderState::attached, false, false};
+        return {std::make_unique<LocalFrameSource>(std::move(attachment)), ReaderState::attached};
     }
 
     std::unique_ptr<Segment> open() const {

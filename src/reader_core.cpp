@@ -50,34 +50,28 @@ void ReaderCore::pump() {
     check_open();
     if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
     if (m_source) return;
-    if (auto info = m_sessions->take_info()) on_info(*info);
-    if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
-    try_connect();
     const auto now = std::chrono::steady_clock::now();
-    if (!m_source && !m_pending_info && now - m_last_probe >= WAKE_SLICE) {
+    if (auto info = m_sessions->take_info()) {
+        m_mismatch.clear();  // a new writer: its schema is checked afresh
+        m_last_probe = now;  // connecting looks at the segment name too
+        try_connect(*info);
+    }
+    if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
+    if (!m_source && now - m_last_probe >= WAKE_SLICE) {
         m_last_probe = now;
         Connection c = m_connector->probe();
         if (c.source) connected(std::move(c));
     }
 }
 
-void ReaderCore::on_info(const SessionInfo& info) {
-    m_mismatch.clear();
-    m_pending_info = info;
-}
-
-// Each info is tried once (kept only when the connector asks to retry): an info that makes
-// connecting throw is reported once, not on every later call.
-void ReaderCore::try_connect() {
-    if (!m_pending_info) return;
-    const SessionInfo info = std::move(*m_pending_info);
-    m_pending_info.reset();
+// Each info is tried once: an info that makes connecting throw is reported once, not on every
+// later call (the probe finds a writer that is there all the same).
+void ReaderCore::try_connect(const SessionInfo& info) {
     Connection c = m_connector->connect(info);
     if (c.ignored) {
         ++m_stats.notices_ignored;
         return;
     }
-    if (c.retry) m_pending_info = info;
     connected(std::move(c));
 }
 
@@ -98,7 +92,6 @@ void ReaderCore::check_template(const FrameSource& source) {
                       "(template vs writer, writer pid " + std::to_string(source.writer_pid()) + "): ";
     for (std::size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
     m_mismatch = msg;
-    m_pending_info.reset();
     throw SchemaMismatch(m_mismatch);
 }
 

@@ -47,8 +47,7 @@ public:
 private:
     void check_open() const;
     void pump();
-    void on_info(const SessionInfo& info);
-    void try_connect();
+    void try_connect(const SessionInfo& info);
     void check_template(const FrameSource& source);
     void connected(Connection c);
     std::optional<FrameRef> next_ref();
@@ -79,7 +78,6 @@ private:
     std::atomic<bool> m_closed{false};
 
     std::shared_ptr<const Schema> m_schema;  // of the last writer attached (kept when it goes)
-    std::optional<SessionInfo> m_pending_info;
     std::string m_mismatch;
     ReaderState m_state = ReaderState::waiting_for_writer;
     std::uint64_t m_last_returned = 0;

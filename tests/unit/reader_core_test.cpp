@@ -200,14 +200,14 @@ public:
     Connection connect(const SessionInfo& info) override {
         for (const auto& s : m_sessions)
             if (s->session == info.session && alive(*s))
-                return {std::make_unique<FakeSource>(s), smx::ReaderState::attached, false};
-        return {nullptr, smx::ReaderState::writer_gone, false};
+                return {std::make_unique<FakeSource>(s), smx::ReaderState::attached};
+        return {nullptr, smx::ReaderState::writer_gone};
     }
     /// Finds the newest live writer by itself, as the local connector looks at the segment name.
     Connection probe() override {
         for (auto it = m_sessions.rbegin(); it != m_sessions.rend(); ++it)
-            if (alive(**it)) return {std::make_unique<FakeSource>(*it), smx::ReaderState::attached, false};
-        return {nullptr, smx::ReaderState::waiting_for_writer, false};
+            if (alive(**it)) return {std::make_unique<FakeSource>(*it), smx::ReaderState::attached};
+        return {nullptr, smx::ReaderState::waiting_for_writer};
     }
 
 private:
