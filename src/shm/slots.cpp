@@ -21,6 +21,22 @@ constexpr auto DEAD_READER_CHECK = std::chrono::milliseconds(20);
 // this often (their marks would cost it a system call per frame until then).
 constexpr auto DEAD_SLEEPER_SWEEP = std::chrono::milliseconds(250);
 
+// Calls f(r) for every bit r set in a per-registration mask, below the segment's capacity;
+// stops early (returning true) when f does.
+template <class F>
+bool any_registration_in(const Segment& segment, const std::atomic<std::uint64_t>* mask, F&& f) {
+    const std::uint32_t capacity = segment.reader_capacity();
+    for (std::uint32_t w = 0; w < (capacity + 63) / 64; ++w) {
+        std::uint64_t bits = mask[w].load(std::memory_order_seq_cst);
+        while (bits) {
+            const std::uint32_t r = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+            if (f(r)) return true;
+        }
+    }
+    return false;
+}
+
 void mark_registered(const Segment& segment, std::uint32_t r, bool registered) noexcept {
     auto& word = segment.header().registered[r / 64];
     const std::uint64_t bit = std::uint64_t{1} << (r % 64);
@@ -36,17 +52,10 @@ void mark_registered(const Segment& segment, std::uint32_t r, bool registered) n
 // and unmarks after its pins are gone), so only they are looked at: a few cache lines instead
 // of the whole capacity, on the path of every frame.
 bool SlotWriter::pinned(std::uint32_t slot) const noexcept {
-    const SegmentHeader& h = m_segment.header();
     const std::uint32_t capacity = m_segment.reader_capacity();
-    for (std::uint32_t w = 0; w < (capacity + 63) / 64; ++w) {
-        std::uint64_t bits = h.registered[w].load(std::memory_order_seq_cst);
-        while (bits) {
-            const std::uint32_t r = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
-            bits &= bits - 1;
-            if (r < capacity && m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0) return true;
-        }
-    }
-    return false;
+    return any_registration_in(m_segment, m_segment.header().registered, [&](std::uint32_t r) {
+        return r < capacity && m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0;
+    });
 }
 
 std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
@@ -170,23 +179,18 @@ std::uint32_t reclaim_dead_readers(Segment& segment) noexcept {
 // registration and went to sleep just now may lose its fresh mark: one wake-up of everyone
 // afterwards makes it look again and mark itself anew.
 void SlotWriter::sweep_sleepers() noexcept {
-    const SegmentHeader& h = m_segment.header();
     const Doorbell bell(m_segment);
     bool changed = false, freed = false;
     const std::uint32_t capacity = m_segment.reader_capacity();
-    for (std::uint32_t w = 0; w < (capacity + 63) / 64; ++w) {
-        std::uint64_t bits = h.sleeping[w].load(std::memory_order_acquire);
-        while (bits) {
-            const std::uint32_t r = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
-            bits &= bits - 1;
-            if (r >= capacity || m_segment.reader(r).pid.load(std::memory_order_acquire) == 0) {
-                bell.clear_sleeper(r);
-                changed = true;
-            } else if (reclaim_if_dead(m_segment, r)) {
-                changed = freed = true;
-            }
+    any_registration_in(m_segment, m_segment.header().sleeping, [&](std::uint32_t r) {
+        if (r >= capacity || m_segment.reader(r).pid.load(std::memory_order_acquire) == 0) {
+            bell.clear_sleeper(r);
+            changed = true;
+        } else if (reclaim_if_dead(m_segment, r)) {
+            changed = freed = true;
         }
-    }
+        return false;
+    });
     if (freed) wake_waiting_writer(m_segment);
     if (changed) bell.nudge();
 }
