@@ -60,9 +60,10 @@ class SMReader:
 
     ``nr_of_buffers`` is accepted for the seed's sake; the writer decides the slot count.
 
-    ``spin=`` (seconds, default 0) makes ``next()`` busy-poll that long for a new frame before
-    sleeping: a few tens of microseconds cut the wake-up latency to a few microseconds at the
-    price of a core while spinning. At most 1 s; the default sleeps at once.
+    ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
+    before sleeping, once per frame. It helps only when the frame comes within the spin: for a
+    periodic writer, spin about the period minus your processing time (~1 µs instead of a
+    ~10 µs wake-up, for about a core). At most 1 s; the default sleeps at once.
     """
 
     _smx_kind = "reader"
