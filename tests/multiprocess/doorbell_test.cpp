@@ -63,14 +63,7 @@ TEST(Doorbell, a_blocked_reader_lets_go_of_a_closed_writer_at_once_and_takes_the
     ASSERT_TRUE(eventually([&] { return one_reader_asleep(participant.domain_id(), topic); }, 10s));
 
     // This process stays alive: only the writer's close (its ring) can tell the reader it left.
-    first->close();
-    const smx::Schema rgbd = smx::pattern::rgbd_schema(64, 48);
-    smx::Writer second(participant, topic, rgbd);
-    ASSERT_TRUE(write_frame(second));
-    const auto f2 = reader.wait_for_line("FRAME ", 15s);
-    ASSERT_TRUE(f2) << reader.transcript();
-    EXPECT_EQ(*f2, "FRAME 1 session=" + hex(second.session()) + " ok=1 schema=" + rgbd.to_string());
-    second.close();
+    smx::test::expect_waiter_follows_a_new_writer(*first, participant, topic, reader);
 }
 
 TEST(Doorbell, a_blocked_reader_sees_a_killed_writer_within_the_liveness_bound_and_follows_its_restart) {

@@ -44,6 +44,19 @@ inline std::string hex(std::uint64_t v) {
     return s;
 }
 
+/// Closes `first`, starts a writer of another schema on `topic`, publishes one frame and expects
+/// the peer waiter `reader` (attached to `first`) to read it with the new schema.
+inline void expect_waiter_follows_a_new_writer(smx::Writer& first, smx::Participant& participant,
+                                               const std::string& topic, Child& reader) {
+    first.close();
+    const smx::Schema rgbd = smx::pattern::rgbd_schema(64, 48);
+    smx::Writer second(participant, topic, rgbd);
+    ASSERT_TRUE(write_frame(second));
+    const auto frame = reader.wait_for_line("FRAME ", std::chrono::seconds(15));
+    ASSERT_TRUE(frame) << reader.transcript();
+    EXPECT_EQ(*frame, "FRAME 1 session=" + hex(second.session()) + " ok=1 schema=" + rgbd.to_string());
+}
+
 /// The "k=v" words of a line ("RESULT accepted=3 bad=0 ..."), numeric values only.
 inline std::map<std::string, std::uint64_t> values(const std::string& line) {
     std::map<std::string, std::uint64_t> out;

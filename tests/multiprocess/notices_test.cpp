@@ -143,13 +143,7 @@ TEST(ForgedInfo, a_reader_reads_the_live_writer_whatever_forged_session_info_say
     // Forged again while attached: ignored now, and still harmless once the writer leaves.
     injector.send_line("info 00000000deadbee3 /etc/passwd 1 .");
     ASSERT_TRUE(injector.wait_for_line("SENT 3", 10s)) << injector.transcript();
-    first->close();
-    const smx::Schema rgbd = smx::pattern::rgbd_schema(64, 48);
-    smx::Writer second(participant, topic, rgbd);
-    ASSERT_TRUE(write_frame(second));
-    const auto f2 = reader.wait_for_line("FRAME ", 15s);
-    ASSERT_TRUE(f2) << reader.transcript();
-    EXPECT_EQ(*f2, "FRAME 1 session=" + hex(second.session()) + " ok=1 schema=" + rgbd.to_string());
+    smx::test::expect_waiter_follows_a_new_writer(*first, participant, topic, reader);
     EXPECT_EQ(reader.transcript().find("EXCEPTION"), std::string::npos) << reader.transcript();
     injector.send_line("quit");
     EXPECT_EQ(injector.exit_code(10s), 0);
