@@ -126,7 +126,11 @@ void SlotWriter::ring() noexcept {
 
 void SlotWriter::abandon(std::uint32_t slot) noexcept {
     SlotRecord& rec = m_segment.slot(slot);
-    // Even again but with a new value: any reader holding the old seq learns the data changed.
+    // The bytes are part of a frame that never was: the slot must read as empty (frame number 0,
+    // which snapshot() skips), not as the frame it held before. Then even again with a new value,
+    // so any reader holding the old seq learns the data changed.
+    rec.frame_number.store(0, std::memory_order_relaxed);
+    rec.timestamp_ns.store(0, std::memory_order_relaxed);
     rec.seq.store(++m_seq[slot], std::memory_order_release);
 }
 
@@ -262,6 +266,7 @@ ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic)
 }
 
 ReaderRegistration::~ReaderRegistration() {
+    if (!m_process.is_current()) return;
     ReaderRecord& rec = m_segment.reader(m_index);
     bool released = false;
     for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
@@ -278,6 +283,7 @@ ReaderRegistration::~ReaderRegistration() {
 }
 
 bool ReaderRegistration::pin(std::uint32_t slot, std::uint64_t seq) noexcept {
+    if (!m_process.is_current()) return false;
     auto& count = m_segment.reader(m_index).pins()[slot];
     count.fetch_add(1, std::memory_order_seq_cst);
     if (m_segment.slot(slot).seq.load(std::memory_order_seq_cst) == seq) return true;
@@ -286,6 +292,7 @@ bool ReaderRegistration::pin(std::uint32_t slot, std::uint64_t seq) noexcept {
 }
 
 void ReaderRegistration::unpin(std::uint32_t slot) noexcept {
+    if (!m_process.is_current()) return;
     m_segment.reader(m_index).pins()[slot].fetch_sub(1, std::memory_order_seq_cst);
     SegmentHeader& h = m_segment.header();
     if (h.writer_waiting.load(std::memory_order_seq_cst)) {

@@ -2,18 +2,22 @@
 // are printed as "KEY value ..." lines the test reads. Every wait is bounded.
 //
 //   writer  --topic T [--schema S] [--frames N | --forever] [--rate HZ] [--slots N]
-//           [--wait-readers K] [--loan] [--linger]
+//           [--wait-readers K] [--loan] [--abandon K] [--linger]
 //       prints "READY <pid> <segment> <session>", then "PUBLISHED <n>" when done; with --linger
 //       stays until stdin closes or reads "quit" (so tests can kill it while it is alive).
 //       --forever writes at full speed until stdin reads "quit" (or closes).
+//       --abandon K (with --loan): before every K-th frame, a loan is filled half-way with the
+//       next frame's pattern and dropped unpublished (an application failing mid-frame).
 //   reader  --topic T [--schema S|none] [--mode view|copy|pin|novalidate] [--until N]
-//           [--timeout-ms MS] [--print-frames] [--recheck-gap G]
+//           [--timeout-ms MS] [--print-frames] [--recheck-gap G] [--work-us U]
 //       prints "ATTACHED <schema>" then "RESULT accepted=.. torn_detected=.. bad=.. missed=..
 //       delivered=.. last=.. ignored=.. attachments=.."; --print-frames adds one
 //       "FRAME <n> ok=<0|1> ignored=<k> missed=<m>" line per frame (and, in view/pin modes,
 //       "IGNORED <k>" whenever the count of ignored notices changes). In novalidate mode,
 //       --recheck-gap G re-checks each frame's content once a second reader in this process
 //       has seen frame n+G (the writer has moved on): a control that must see tears.
+//       --work-us U spends U µs "processing" after each frame (the frame already let go), so
+//       the reader falls behind a full-speed writer and reads older frames.
 //   follow  --topic T [--attachments K] [--timeout-ms MS]
 //       template-less reader that survives writer restarts: prints "ATTACHED <n> <schema>" for
 //       each new attachment and "FRAME <n> ok=<0|1> schema=<schema>" per frame; after a frame
@@ -150,11 +154,18 @@ int run_writer(const std::map<std::string, std::string>& a) {
     const std::uint64_t frames = forever ? UINT64_MAX : std::stoull(get(a, "frames", "0"));
     const double rate = std::stod(get(a, "rate", "0"));
     const bool use_loan = a.count("loan") != 0;
+    const std::uint64_t abandon_every = std::stoull(get(a, "abandon", "0"));
     const smx::Schema& schema = writer.schema();
     std::vector<std::vector<std::byte>> buffers;
     for (const auto& f : schema.fields()) buffers.emplace_back(f.nbytes());
     std::vector<smx::ArrayRef> refs(schema.size());
     for (std::uint64_t n = 1; n <= frames; ++n) {
+        if (use_loan && abandon_every && n % abandon_every == 0) {
+            auto dropped = writer.loan();
+            if (!dropped) { say("FULL " + std::to_string(n)); return 3; }
+            const auto half = dropped->bytes(0).first(dropped->bytes(0).size() / 2);
+            smx::pattern::fill(half, n, 0);
+        }  // dropped here, unpublished: its slot holds half a frame
         if (use_loan) {
             auto loan = writer.loan();
             if (!loan) { say("FULL " + std::to_string(n)); return 3; }
@@ -249,7 +260,9 @@ int run_reader(const std::map<std::string, std::string>& a) {
             if (f || std::chrono::steady_clock::now() >= deadline) return f;
         }
     };
+    const auto work = std::chrono::microseconds(std::stoll(get(a, "work-us", "0")));
     while (last < until) {
+        if (work.count() > 0 && last > 0) std::this_thread::sleep_for(work);  // the application's work
         if (mode == "copy") {
             copy.resize(reader.schema().frame_size());
             const smx::CopyResult r = reader.copy_next(copy, timeout);

@@ -118,6 +118,25 @@ TEST_F(Slots, an_abandoned_slot_gets_a_new_even_seq_so_old_views_see_the_change)
     EXPECT_FALSE(smx::detail::SlotReader(*reader_side).unchanged(s, before));
 }
 
+// An abandoned slot's bytes are half a new frame: it must read as empty, never as the frame it
+// held before (a reader behind would otherwise take it for that frame, torn).
+TEST_F(Slots, an_abandoned_slot_holds_no_frame_so_a_reader_behind_skips_it) {
+    open_segment(3);
+    const std::uint32_t first = publish(1);
+    publish(2);
+    publish(3);
+    const auto again = writer->acquire(0ns);
+    ASSERT_TRUE(again);
+    ASSERT_EQ(*again, first);
+    writer->abandon(*again);
+    const smx::detail::SlotReader slots(*reader_side);
+    EXPECT_FALSE(slots.snapshot(first)) << "the abandoned slot still claims frame 1";
+    const auto oldest = slots.oldest_after(0);
+    ASSERT_TRUE(oldest);
+    EXPECT_EQ(oldest->frame_number, 2u);
+    EXPECT_EQ(slots.newest()->frame_number, 3u);
+}
+
 TEST_F(Slots, the_latest_published_slot_is_never_chosen_for_the_next_frame) {
     open_segment(2);
     std::uint32_t latest = publish(1);
