@@ -27,11 +27,16 @@ Frame& Frame::operator=(Frame&& o) noexcept {
 
 Frame::~Frame() { release(); }
 
-const Schema& Frame::schema() const noexcept { return m_store->schema(); }
+const Schema& Frame::schema() const { return store().schema(); }
+
+detail::FrameStore& Frame::store() const {
+    if (!m_store) throw Closed("frame was moved from");
+    return *m_store;
+}
 
 bool Frame::valid() const noexcept {
-    if (m_pinned) return true;
     if (!m_store) return false;
+    if (m_pinned && m_store->pins_hold()) return true;
     const bool ok = m_store->unchanged(m_info.slot, m_info.seq);
     if (!ok) m_store->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
     return ok;
@@ -43,7 +48,6 @@ void Frame::release() noexcept {
 }
 
 const void* Frame::data(std::size_t index) const {
-    if (!m_store) throw Closed("frame was moved from");
     const Schema& s = schema();
     if (index >= s.size())
         throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
@@ -68,8 +72,8 @@ bool Frame::copy_into(std::span<std::byte> dst) const {
     if (dst.size() < size)
         throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
-    std::memcpy(dst.data(), m_store->data(m_info.slot), size);
-    return m_pinned || m_store->unchanged(m_info.slot, m_info.seq);
+    std::memcpy(dst.data(), store().data(m_info.slot), size);
+    return (m_pinned && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
@@ -78,7 +82,7 @@ bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
                               " bytes, the buffer " + std::to_string(dst.size()));
     std::memcpy(dst.data(), src.data(), src.size());
-    return m_pinned || m_store->unchanged(m_info.slot, m_info.seq);
+    return (m_pinned && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 }  // namespace smx

@@ -3,6 +3,8 @@
 // local path's store is the shared segment (attachment.hpp); tests and other transports bring
 // their own. Frames share their store, so views never outlive the memory behind them.
 
+#include "fork.hpp"
+
 #include <smx/schema.hpp>
 
 #include <atomic>
@@ -29,6 +31,15 @@ public:
     virtual bool pin(std::uint32_t slot, std::uint64_t seq) noexcept = 0;
     virtual void unpin(std::uint32_t slot) noexcept = 0;
     virtual FrameCounters& counters() const noexcept = 0;
+    /// False in a child made by fork(): pins taken through this store are the parent's, and
+    /// the parent may let them go (fork.hpp).
+    bool owned_here() const noexcept { return m_process.is_current(); }
+    /// True while a pin taken through this store still guarantees its frame: in the process
+    /// that took it, and while the memory behind it is still there.
+    virtual bool pins_hold() const noexcept { return owned_here(); }
+
+private:
+    OwnerProcess m_process;
 };
 
 }  // namespace smx::detail

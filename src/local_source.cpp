@@ -53,7 +53,7 @@ public:
     // cold core) only when the bell has not rung for LIVENESS_CHECK: a writer that publishes is
     // alive, so a reader that keeps up never pays for the check on its frames' path.
     bool writer_alive() noexcept override {
-        if (m_doorbell.closed()) return false;
+        if (m_doorbell.closed() || m_attachment->segment().truncated()) return false;
         const std::uint32_t bell = m_doorbell.value();
         const auto now = std::chrono::steady_clock::now();
         if (bell != m_bell_at_check) {

@@ -39,35 +39,44 @@ Reader::~Reader() = default;
 Reader::Reader(Reader&&) noexcept = default;
 Reader& Reader::operator=(Reader&&) noexcept = default;
 
-bool Reader::wait_for_writer(std::chrono::nanoseconds timeout) { return m_impl->m_core->wait_for_writer(timeout); }
-std::optional<Frame> Reader::latest(Hold hold) { return m_impl->m_core->latest(hold); }
-std::optional<Frame> Reader::next(std::chrono::nanoseconds timeout, Hold hold) {
-    return m_impl->m_core->next(timeout, hold);
+detail::ReaderCore& Reader::core() const {
+    if (!m_impl) throw Closed("reader was moved from");
+    return *m_impl->m_core;
 }
+
+bool Reader::wait_for_writer(std::chrono::nanoseconds timeout) { return core().wait_for_writer(timeout); }
+std::optional<Frame> Reader::latest(Hold hold) { return core().latest(hold); }
+std::optional<Frame> Reader::next(std::chrono::nanoseconds timeout, Hold hold) { return core().next(timeout, hold); }
 CopyResult Reader::copy_latest(std::span<std::byte> dst) {
-    return m_impl->m_core->copy_latest([dst](const std::shared_ptr<const Schema>&) { return dst; });
+    return core().copy_latest([dst](const std::shared_ptr<const Schema>&) { return dst; });
 }
 CopyResult Reader::copy_next(std::span<std::byte> dst, std::chrono::nanoseconds timeout) {
-    return m_impl->m_core->copy_next([dst](const std::shared_ptr<const Schema>&) { return dst; }, timeout);
+    return core().copy_next([dst](const std::shared_ptr<const Schema>&) { return dst; }, timeout);
 }
-CopyResult Reader::copy_latest(const CopyBuffer& buffer) { return m_impl->m_core->copy_latest(buffer); }
+CopyResult Reader::copy_latest(const CopyBuffer& buffer) { return core().copy_latest(buffer); }
 CopyResult Reader::copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout) {
-    return m_impl->m_core->copy_next(buffer, timeout);
+    return core().copy_next(buffer, timeout);
 }
-ReaderState Reader::state() const noexcept { return m_impl->m_core->state(); }
+ReaderState Reader::state() const noexcept { return m_impl ? m_impl->m_core->state() : ReaderState::closed; }
 
-std::shared_ptr<const Schema> Reader::schema_if_known() const noexcept { return m_impl->m_core->schema(); }
+std::shared_ptr<const Schema> Reader::schema_if_known() const noexcept {
+    return m_impl ? m_impl->m_core->schema() : nullptr;
+}
 
 Schema Reader::schema() const {
-    auto s = schema_if_known();
+    auto s = core().schema();
     if (!s)
         throw NoWriter("topic '" + topic() + "': no writer attached yet, so its schema is unknown; call wait_for_writer() first");
     return *s;
 }
 
-const std::string& Reader::topic() const noexcept { return m_impl->m_core->topic(); }
-ReaderStats Reader::stats() const noexcept { return m_impl->m_core->stats(); }
-void Reader::interrupt() noexcept { m_impl->m_core->interrupt(); }
-void Reader::close() noexcept { m_impl->m_core->close(); }
+const std::string& Reader::topic() const { return core().topic(); }
+ReaderStats Reader::stats() const noexcept { return m_impl ? m_impl->m_core->stats() : ReaderStats{}; }
+void Reader::interrupt() noexcept {
+    if (m_impl) m_impl->m_core->interrupt();
+}
+void Reader::close() noexcept {
+    if (m_impl) m_impl->m_core->close();
+}
 
 }  // namespace smx

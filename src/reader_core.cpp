@@ -38,6 +38,7 @@ ReaderCore::~ReaderCore() { close(); }
 // ---- session tracking -----------------------------------------------------------------------
 
 void ReaderCore::check_open() const {
+    if (!m_process.is_current()) throw Closed(m_process.inherited_message("the reader of topic '" + m_topic + "'"));
     if (m_closed.load(std::memory_order_acquire)) throw Closed("reader of topic '" + m_topic + "' is closed");
 }
 
@@ -281,6 +282,7 @@ ReaderStats ReaderCore::stats() const noexcept {
 }
 
 void ReaderCore::interrupt() noexcept {
+    if (!m_process.is_current()) return;  // the blocked thread, if any, is the parent's
     // The flag first: a waiter that has not gone to sleep yet finds it before sleeping, one
     // that has is woken below (the nudge changes the bell it sleeps on, so no wake is lost).
     m_interrupted.store(true, std::memory_order_release);
@@ -291,15 +293,24 @@ void ReaderCore::interrupt() noexcept {
 
 void ReaderCore::close() noexcept {
     if (m_closed.exchange(true, std::memory_order_acq_rel)) return;
-    interrupt();  // a read blocked in another thread returns ...
-    std::lock_guard<std::mutex> call(m_call_mutex);  // ... and is waited for
     std::shared_ptr<FrameSource> source;
     std::unique_ptr<SessionSource> sessions;
+    if (!m_process.is_current()) {
+        // A forked child: no other thread of this process reads, and the mutexes may have been
+        // held by a parent's thread at the fork. The sources touch nothing shared here.
+        source = std::move(m_source);
+        sessions = std::move(m_sessions);
+        m_state = ReaderState::closed;
+        return;
+    }
+    interrupt();  // a read blocked in another thread returns ...
+    std::lock_guard<std::mutex> call(m_call_mutex);  // ... and is waited for
     {
         std::lock_guard<std::mutex> lock(m_source_mutex);
         source = std::move(m_source);
         sessions = std::move(m_sessions);
     }
+    m_state = ReaderState::closed;
 }
 
 }  // namespace smx::detail

@@ -6,6 +6,7 @@
 // DDS, and unit tests drive it with fakes (tests/unit/reader_core_test.cpp).
 
 #include "channel.hpp"
+#include "fork.hpp"
 #include "frame_source.hpp"
 
 #include <smx/reader.hpp>
@@ -39,9 +40,10 @@ public:
     std::shared_ptr<const Schema> schema() const noexcept { return m_schema; }
     const std::string& topic() const noexcept { return m_topic; }
     ReaderStats stats() const noexcept;
-    /// Thread-safe.
+    /// Thread-safe. A no-op in a forked child.
     void interrupt() noexcept;
     /// Thread-safe: wakes a read blocked in another thread and waits for it to return first.
+    /// In a forked child it only lets go of this process's copies (fork.hpp).
     void close() noexcept;
 
 private:
@@ -85,6 +87,7 @@ private:
     std::chrono::steady_clock::time_point m_last_probe{};
     bool m_spin_spent = false;  // spun since the last frame returned: sleep at once
     ReaderStats m_stats;
+    OwnerProcess m_process;
 };
 
 }  // namespace smx::detail

@@ -2,6 +2,7 @@
 
 #include "channel.hpp"
 #include "dds/dds_channel.hpp"
+#include "fork.hpp"
 #include "shm/layout.hpp"
 #include "names.hpp"
 #include "shm/process.hpp"
@@ -58,7 +59,7 @@ bool is_contiguous(const ArrayRef& a) {
 
 }  // namespace
 
-class WriterImpl {
+class WriterImpl : public std::enable_shared_from_this<WriterImpl> {
 public:
     WriterImpl(const Participant& participant, std::string topic, Schema schema, const WriterOptions& options)
         : m_participant(participant.impl()), m_topic(std::move(topic)), m_schema(std::move(schema)),
@@ -105,19 +106,34 @@ public:
     ~WriterImpl() { close(); }
 
     void close() noexcept {
-        // Unlink first: the name is free for the next writer at once, even while DDS lingers
-        // for acknowledgements below, and a loan's memory_owner() may keep the mapping (and
-        // the lock) a while longer.
-        if (m_segment) m_segment->unlink();
-        if (m_slots) m_slots->close();  // wakes local readers: they see the writer gone at once
-        if (m_announcer) m_announcer->retire();
+        // In a forked child nothing shared is touched (fork.hpp): the parent still writes.
+        if (m_process.is_current()) {
+            // Unlink first: the name is free for the next writer at once, even while DDS lingers
+            // for acknowledgements below, and a loan's memory_owner() may keep the mapping (and
+            // the lock) a while longer.
+            if (m_segment) m_segment->unlink();
+            if (m_slots) m_slots->close();  // wakes local readers: they see the writer gone at once
+            if (m_announcer) m_announcer->retire();
+        }
         m_announcer.reset();
         m_slots.reset();
         m_segment.reset();
     }
 
     void check_open() const {
+        if (!m_process.is_current()) throw Closed(m_process.inherited_message("the writer of topic '" + m_topic + "'"));
         if (!m_segment) throw Closed("writer of topic '" + m_topic + "' is closed");
+        check_intact();
+    }
+
+    // A truncation is noticed when the writer's own access hits the missing part (bus_guard.hpp):
+    // checked again after filling a slot, before publishing it.
+    void check_intact() const {
+        if (m_segment->truncated())
+            throw SegmentCorrupt("writer of topic '" + m_topic + "': segment '" + m_segment_name +
+                                 "' was truncated by another process while in use, so readers lost it; close this "
+                                 "writer and create a new one (and find who writes to " + shm_directory() +
+                                 m_segment_name + ")");
     }
 
     void check_fields(std::span<const ArrayRef> fields) const {
@@ -163,6 +179,7 @@ public:
             else
                 strided_copy(dst, static_cast<const std::byte*>(a.data), a.shape, a.strides.data(), a.dtype.itemsize());
         }
+        check_intact();
         return commit(*slot, m_published + 1, ts);
     }
 
@@ -181,7 +198,7 @@ public:
         const auto slot = acquire();
         if (!slot) return std::nullopt;
         m_loan_out = true;
-        return Loan(this, *slot, m_published + 1, ts);
+        return Loan(shared_from_this(), *slot, m_published + 1, ts);
     }
 
     PublishResult publish(std::uint32_t slot, std::uint64_t frame_number, std::int64_t ts) {
@@ -192,7 +209,7 @@ public:
 
     void abandon(std::uint32_t slot) noexcept {
         m_loan_out = false;
-        if (m_slots) m_slots->abandon(slot);
+        if (m_slots && m_process.is_current()) m_slots->abandon(slot);
     }
 
     std::byte* slot_data(std::uint32_t slot) const {
@@ -210,69 +227,89 @@ public:
     std::uint64_t m_published = 0;
     bool m_loan_out = false;
     std::string m_segment_name;  // kept after close(), for messages and tools
+    OwnerProcess m_process;
 };
 
 }  // namespace smx::detail
 
 namespace smx {
 
-Loan::Loan(detail::WriterImpl* writer, std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept
-    : m_writer(writer), m_slot(slot), m_frame_number(frame_number), m_timestamp_ns(timestamp_ns) {}
+Loan::Loan(std::shared_ptr<detail::WriterImpl> writer, std::uint32_t slot, std::uint64_t frame_number,
+           std::int64_t timestamp_ns) noexcept
+    : m_writer(std::move(writer)), m_slot(slot), m_frame_number(frame_number), m_timestamp_ns(timestamp_ns) {}
 
 Loan::Loan(Loan&& o) noexcept
-    : m_writer(o.m_writer), m_slot(o.m_slot), m_frame_number(o.m_frame_number), m_timestamp_ns(o.m_timestamp_ns) {
-    o.m_writer = nullptr;
-}
+    : m_writer(std::move(o.m_writer)), m_slot(o.m_slot), m_frame_number(o.m_frame_number),
+      m_timestamp_ns(o.m_timestamp_ns) {}
 
 Loan& Loan::operator=(Loan&& o) noexcept {
     if (this != &o) {
         if (m_writer) m_writer->abandon(m_slot);
-        m_writer = o.m_writer;
+        m_writer = std::move(o.m_writer);
         m_slot = o.m_slot;
         m_frame_number = o.m_frame_number;
         m_timestamp_ns = o.m_timestamp_ns;
-        o.m_writer = nullptr;
     }
     return *this;
 }
 
+// A closed writer's abandon() touches nothing: the loan may outlive it.
 Loan::~Loan() {
     if (m_writer) m_writer->abandon(m_slot);
 }
 
-const Schema& Loan::schema() const noexcept { return m_writer->m_schema; }
+detail::WriterImpl& Loan::writer() const {
+    if (!m_writer) throw Closed("loan was published or moved from");
+    return *m_writer;
+}
+
+const Schema& Loan::schema() const { return writer().m_schema; }
 
 void* Loan::data(std::size_t index) {
-    if (!m_writer) throw Closed("loan was published or moved from");
-    if (index >= schema().size())
+    detail::WriterImpl& w = writer();
+    if (index >= w.m_schema.size())
         throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
-                              std::to_string(schema().size()) + " fields)");
-    return m_writer->slot_data(m_slot) + schema().offset(index);
+                              std::to_string(w.m_schema.size()) + " fields)");
+    return w.slot_data(m_slot) + w.m_schema.offset(index);
 }
 
 std::span<std::byte> Loan::bytes(std::size_t index) {
-    return {static_cast<std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+    std::byte* p = static_cast<std::byte*>(data(index));
+    return {p, static_cast<std::size_t>(schema()[index].nbytes())};
 }
 
 std::shared_ptr<const void> Loan::memory_owner() const {
-    if (!m_writer) throw Closed("loan was published or moved from");
-    m_writer->check_open();
-    return m_writer->m_segment;
+    detail::WriterImpl& w = writer();
+    w.check_open();
+    return w.m_segment;
 }
 
 std::size_t Loan::checked_index(std::string_view name, DType dtype) const {
-    if (!m_writer) throw Closed("loan was published or moved from");
-    const Field& f = schema().field(name);
+    const Schema& s = schema();
+    const Field& f = s.field(name);
     if (!(f.dtype == dtype))
         throw InvalidArgument("field '" + f.name + "' has dtype " + f.dtype.typestr() + ", not " + dtype.typestr());
-    return static_cast<std::size_t>(schema().index_of(name));
+    return static_cast<std::size_t>(s.index_of(name));
 }
 
 Writer::Writer(const Participant& participant, std::string topic, Schema schema, WriterOptions options)
-    : m_impl(std::make_unique<detail::WriterImpl>(participant, std::move(topic), std::move(schema), options)) {}
-Writer::~Writer() = default;
+    : m_impl(std::make_shared<detail::WriterImpl>(participant, std::move(topic), std::move(schema), options)) {}
+
+// Loans may keep the implementation alive: it is closed here, not when the last one goes.
+Writer::~Writer() { close(); }
 Writer::Writer(Writer&&) noexcept = default;
-Writer& Writer::operator=(Writer&&) noexcept = default;
+Writer& Writer::operator=(Writer&& o) noexcept {
+    if (this != &o) {
+        close();
+        m_impl = std::move(o.m_impl);
+    }
+    return *this;
+}
+
+const detail::WriterImpl& Writer::impl() const {
+    if (!m_impl) throw Closed("writer was moved from");
+    return *m_impl;
+}
 
 PublishResult Writer::write(std::span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns) {
     if (!m_impl) throw Closed("writer was moved from");
@@ -285,9 +322,10 @@ std::optional<Loan> Writer::loan() {
 }
 
 PublishResult Writer::publish(Loan&& loan) {
-    if (!m_impl || loan.m_writer != m_impl.get())
+    if (!m_impl) throw Closed("writer was moved from");
+    if (loan.m_writer != m_impl)
         throw InvalidArgument("publish: the loan does not belong to this writer (or was already published)");
-    loan.m_writer = nullptr;
+    loan.m_writer.reset();
     return m_impl->publish(loan.m_slot, loan.m_frame_number, loan.m_timestamp_ns);
 }
 
@@ -295,11 +333,15 @@ void Writer::close() noexcept {
     if (m_impl) m_impl->close();
 }
 
-const std::string& Writer::topic() const noexcept { return m_impl->m_topic; }
-const Schema& Writer::schema() const noexcept { return m_impl->m_schema; }
-std::uint64_t Writer::session() const noexcept { return m_impl->m_segment ? m_impl->m_segment->session() : 0; }
-const std::string& Writer::segment_name() const noexcept { return m_impl->m_segment_name; }
-std::uint32_t Writer::reader_count() const noexcept { return m_impl->m_slots ? m_impl->m_slots->reader_count() : 0; }
-std::uint64_t Writer::frames_published() const noexcept { return m_impl->m_published; }
+const std::string& Writer::topic() const { return impl().m_topic; }
+const Schema& Writer::schema() const { return impl().m_schema; }
+const std::string& Writer::segment_name() const { return impl().m_segment_name; }
+std::uint64_t Writer::session() const noexcept {
+    return m_impl && m_impl->m_segment ? m_impl->m_segment->session() : 0;
+}
+std::uint32_t Writer::reader_count() const noexcept {
+    return m_impl && m_impl->m_slots ? m_impl->m_slots->reader_count() : 0;
+}
+std::uint64_t Writer::frames_published() const noexcept { return m_impl ? m_impl->m_published : 0; }
 
 }  // namespace smx

@@ -47,7 +47,9 @@ public:
     const FrameInfo& info() const noexcept { return m_info; }
     std::uint64_t frame_number() const noexcept { return m_info.frame_number; }
     std::int64_t timestamp_ns() const noexcept { return m_info.timestamp_ns; }
-    const Schema& schema() const noexcept;
+    /// Throws Closed on a moved-from frame (as do field, data, bytes and the copies; valid()
+    /// is false and release() a no-op there).
+    const Schema& schema() const;
 
     /// True while the slot still holds this frame (always true while pinned). A false result
     /// is counted in the reader's `torn_views` statistic.
@@ -80,6 +82,7 @@ public:
 
 private:
     std::size_t checked_index(std::string_view name, DType dtype) const;
+    detail::FrameStore& store() const;  // throws Closed when moved from
 
     std::shared_ptr<detail::FrameStore> m_store;
     FrameInfo m_info;

@@ -20,6 +20,7 @@
 namespace smx {
 
 namespace detail {
+class ReaderCore;
 class ReaderImpl;
 }
 
@@ -34,6 +35,7 @@ enum class ReaderState {
     waiting_for_writer,  ///< no writer seen yet
     attached,            ///< attached to a live writer's segment
     writer_gone,         ///< the writer closed or died; a new one will be picked up
+    closed,              ///< the reader was closed (or moved from)
 };
 
 /// Outcome of a consistent copy.
@@ -112,13 +114,17 @@ public:
     CopyResult copy_latest(const CopyBuffer& buffer);
     CopyResult copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout);
 
+    /// Every call but state(), schema_if_known(), stats(), interrupt() and close() throws
+    /// Closed once the reader is closed or moved from, or in a child made by fork() (a reader
+    /// is its maker's: the child's copy touches none of its pins, registration or DDS state).
     ReaderState state() const noexcept;
     /// The schema of the writer attached last (a copy: a restart with a new schema does not
     /// change what an earlier call returned). Throws NoWriter if no writer was attached yet.
     Schema schema() const;
     /// The schema, or nullptr if no writer was attached yet. Shared and immutable.
     std::shared_ptr<const Schema> schema_if_known() const noexcept;
-    const std::string& topic() const noexcept;
+    const std::string& topic() const;
+    /// Zeros on a moved-from reader.
     ReaderStats stats() const noexcept;
 
     /// Wakes a `next()`/`copy_next()`/`wait_for_writer()` blocked in another thread (it returns
@@ -129,6 +135,7 @@ public:
     void close() noexcept;
 
 private:
+    detail::ReaderCore& core() const;
     std::unique_ptr<detail::ReaderImpl> m_impl;
 };
 

@@ -53,7 +53,8 @@ class Writer;
 
 /// A slot reserved for in-place filling (zero copy). Obtain with `Writer::loan()`, fill the
 /// views, then `Writer::publish(std::move(loan))`. A loan dropped without publishing is
-/// abandoned: the slot is marked changed and nothing is announced.
+/// abandoned: the slot then holds no frame (readers never see its bytes) and nothing is
+/// announced. A loan may outlive its writer: its calls then throw Closed.
 class SMX_EXPORT Loan {
 public:
     Loan(Loan&&) noexcept;
@@ -68,10 +69,13 @@ public:
         const std::size_t i = checked_index(name, dtype_of<T>());
         return ArrayView<T>(static_cast<T*>(data(i)), schema()[i].shape);
     }
-    /// Writable address of field `index`.
+    /// Writable address of field `index`. Throws Closed once the loan was published or moved
+    /// from, or its writer closed.
     void* data(std::size_t index);
     std::span<std::byte> bytes(std::size_t index);
-    const Schema& schema() const noexcept;
+    /// The writer's schema (also after the writer closed). Throws Closed once the loan was
+    /// published or moved from.
+    const Schema& schema() const;
     /// The frame number this loan will be published as.
     std::uint64_t frame_number() const noexcept { return m_frame_number; }
     /// Overrides the timestamp (default: CLOCK_REALTIME when the loan was taken).
@@ -85,11 +89,12 @@ public:
 private:
     friend class Writer;
     friend class detail::WriterImpl;
-    Loan(detail::WriterImpl* writer, std::uint32_t slot, std::uint64_t frame_number,
+    Loan(std::shared_ptr<detail::WriterImpl> writer, std::uint32_t slot, std::uint64_t frame_number,
          std::int64_t timestamp_ns) noexcept;
     std::size_t checked_index(std::string_view name, DType dtype) const;
+    detail::WriterImpl& writer() const;
 
-    detail::WriterImpl* m_writer = nullptr;
+    std::shared_ptr<detail::WriterImpl> m_writer;  // null once published or moved from
     std::uint32_t m_slot = 0;
     std::uint64_t m_frame_number = 0;
     std::int64_t m_timestamp_ns = 0;
@@ -128,21 +133,27 @@ public:
     /// Publishes a filled loan: the frame becomes visible and readers are woken.
     PublishResult publish(Loan&& loan);
 
-    /// Closes: readers see "writer gone", the segment is unlinked. Idempotent.
+    /// Closes: readers see "writer gone", the segment is unlinked. Idempotent; a no-op on a
+    /// moved-from writer. In a child made by fork() it touches nothing shared (the segment,
+    /// the readers and the DDS announcement stay the parent's); every other call there throws
+    /// Closed.
     void close() noexcept;
 
-    const std::string& topic() const noexcept;
-    const Schema& schema() const noexcept;
-    std::uint64_t session() const noexcept;
+    /// Throw Closed on a moved-from writer (as do write, loan and publish).
+    const std::string& topic() const;
+    const Schema& schema() const;
     /// Name of the POSIX shared memory object ("/smx.0.frame_data"); still set after close().
-    const std::string& segment_name() const noexcept;
-    /// Readers currently registered in the segment.
+    const std::string& segment_name() const;
+    /// 0 once closed or moved from.
+    std::uint64_t session() const noexcept;
+    /// Readers currently registered in the segment (0 once closed or moved from).
     std::uint32_t reader_count() const noexcept;
-    /// Frames published so far in this session.
+    /// Frames published so far in this session (0 on a moved-from writer).
     std::uint64_t frames_published() const noexcept;
 
 private:
-    std::unique_ptr<detail::WriterImpl> m_impl;
+    const detail::WriterImpl& impl() const;
+    std::shared_ptr<detail::WriterImpl> m_impl;  // shared with its loans
 };
 
 }  // namespace smx

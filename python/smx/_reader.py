@@ -291,7 +291,7 @@ class SMReader:
 
     @property
     def state(self) -> str:
-        """"waiting_for_writer", "attached" or "writer_gone"."""
+        """"waiting_for_writer", "attached", "writer_gone" or "closed"."""
         return str(self._core.state)
 
     @property

@@ -43,6 +43,7 @@ const char* state_name(ReaderState s) {
         case ReaderState::waiting_for_writer: return "waiting_for_writer";
         case ReaderState::attached: return "attached";
         case ReaderState::writer_gone: return "writer_gone";
+        case ReaderState::closed: return "closed";
     }
     return "unknown";
 }

@@ -1,5 +1,6 @@
 #include "dds/dds_channel.hpp"
 
+#include "fork.hpp"
 #include "names.hpp"
 #include "smx_wire.h"
 
@@ -23,13 +24,15 @@ public:
         std::swap(m_e, o.m_e);
         return *this;
     }
+    // Not in a forked child: Cyclone's threads are not there, and deleting would hang.
     ~Entity() {
-        if (m_e > 0) dds_delete(m_e);
+        if (m_e > 0 && m_process.is_current()) dds_delete(m_e);
     }
     dds_entity_t get() const noexcept { return m_e; }
 
 private:
     dds_entity_t m_e = 0;
+    OwnerProcess m_process;
 };
 
 class Qos {
@@ -111,6 +114,7 @@ public:
     void retire() noexcept override {
         if (m_retired) return;
         m_retired = true;
+        if (!m_process.is_current()) return;  // the parent's writer speaks for the topic, not a forked child
         // Disposing the (keyless) info instance is what readers see as "writer gone".
         dds_dispose(m_info_writer.get(), &m_info_sample);
         m_notice_writer = Entity();
@@ -118,6 +122,7 @@ public:
     }
 
 private:
+    OwnerProcess m_process;
     static void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t status, void* self) {
         static_cast<DdsAnnouncer*>(self)->m_notice_readers.store(status.current_count, std::memory_order_relaxed);
     }

@@ -84,6 +84,9 @@ ParticipantImpl::ParticipantImpl(int domain_id) : m_domain_id(domain_id) {
 }
 
 ParticipantImpl::~ParticipantImpl() {
+    // A forked child leaves the parent's participant and domain alone (see fork.hpp); the
+    // registry's mutex may even have been held by another thread at the fork.
+    if (!m_process.is_current()) return;
     if (m_participant > 0) dds_delete(m_participant);
     release_domain();
 }

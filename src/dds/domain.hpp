@@ -2,6 +2,8 @@
 // The DDS domain participant behind smx::Participant, and the one helper that turns Cyclone
 // return codes into exceptions.
 
+#include "fork.hpp"
+
 #include <dds/dds.h>
 
 #include <string>
@@ -31,6 +33,7 @@ private:
     int m_domain_id;
     std::string m_configuration;
     dds_entity_t m_participant = 0;
+    OwnerProcess m_process;
 };
 
 }  // namespace smx::detail

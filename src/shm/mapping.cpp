@@ -1,5 +1,7 @@
 #include "shm/mapping.hpp"
 
+#include "shm/bus_guard.hpp"
+
 #include <smx/error.hpp>
 
 #include <cerrno>
@@ -15,25 +17,36 @@ std::uint64_t page_size() noexcept {
     return size;
 }
 
-Mapping::Mapping(Mapping&& o) noexcept : m_data(o.m_data), m_size(o.m_size) {
+Mapping::Mapping(Mapping&& o) noexcept : m_data(o.m_data), m_size(o.m_size), m_guard(o.m_guard) {
     o.m_data = nullptr;
     o.m_size = 0;
+    o.m_guard = -1;
 }
 
 Mapping& Mapping::operator=(Mapping&& o) noexcept {
     if (this != &o) {
-        if (m_data) ::munmap(m_data, m_size);
+        unmap();
         m_data = o.m_data;
         m_size = o.m_size;
+        m_guard = o.m_guard;
         o.m_data = nullptr;
         o.m_size = 0;
+        o.m_guard = -1;
     }
     return *this;
 }
 
-Mapping::~Mapping() {
+Mapping::~Mapping() { unmap(); }
+
+void Mapping::unmap() noexcept {
+    bus_guard::remove(m_guard);  // before the range can be mapped again by anyone
+    m_guard = -1;
     if (m_data) ::munmap(m_data, m_size);
+    m_data = nullptr;
+    m_size = 0;
 }
+
+bool Mapping::truncated() const noexcept { return bus_guard::hit(m_guard); }
 
 Mapping Mapping::map(int fd, std::uint64_t offset, std::uint64_t length, bool writable,
                      bool prefault, const char* what) {
@@ -51,6 +64,7 @@ Mapping Mapping::map(int fd, std::uint64_t offset, std::uint64_t length, bool wr
     }
     m.m_data = static_cast<std::byte*>(p);
     m.m_size = length;
+    m.m_guard = bus_guard::add(p, length, writable);
     return m;
 }
 

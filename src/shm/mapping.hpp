@@ -1,5 +1,6 @@
 #pragma once
-// A memory mapping of part of a file descriptor; unmapped on destruction.
+// A memory mapping of part of a file descriptor; unmapped on destruction. Every mapping is
+// guarded against truncation of the file under it (bus_guard.hpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -24,10 +25,15 @@ public:
     std::byte* data() const noexcept { return m_data; }
     std::uint64_t size() const noexcept { return m_size; }
     bool valid() const noexcept { return m_data != nullptr; }
+    /// True once the file was truncated under the mapping and an access hit the missing part:
+    /// the mapping then holds zeros, not the file (bus_guard.hpp).
+    bool truncated() const noexcept;
 
 private:
+    void unmap() noexcept;
     std::byte* m_data = nullptr;
     std::uint64_t m_size = 0;
+    int m_guard = -1;
 };
 
 std::uint64_t page_size() noexcept;

@@ -301,6 +301,11 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
     if (h.segment_size != size)
         corrupt(name, subject, "is " + std::to_string(size) + " bytes but its header says " +
                                  std::to_string(h.segment_size) + " (truncated or overwritten)");
+    // A writer reserves every byte (posix_fallocate). Mapping a sparse object would allocate its
+    // holes page by page as they are read: filling the host's tmpfs, then SIGBUS when it is full.
+    if (const std::uint64_t backed = obj.allocated(); backed < size)
+        corrupt(name, subject, "is sparse: only " + std::to_string(backed) + " of its " + std::to_string(size) +
+                                 " bytes are allocated, so no smx writer made it");
     if (!terminated(h.topic) || !terminated(h.host)) corrupt(name, subject, "has unterminated strings");
     if (inspecting) {
         subject = h.topic;
@@ -390,7 +395,7 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
 }
 
 void Segment::unlink() noexcept {
-    if (!m_owner || m_unlinked) return;
+    if (!m_owner || m_unlinked || !m_process.is_current()) return;
     m_unlinked = true;
     // Only remove the name if it is still ours (a successor may already have replaced it).
     if (shm_inode_of(m_name) == m_inode) shm_unlink_name(m_name);

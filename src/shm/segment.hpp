@@ -2,6 +2,7 @@
 // A shared segment: header, slot table, reader table and payload of one (domain, topic).
 // Created (and owned) by the writer, attached by readers after validating every field.
 
+#include "fork.hpp"
 #include "shm/layout.hpp"
 #include "shm/mapping.hpp"
 #include "shm/shm_object.hpp"
@@ -53,7 +54,7 @@ public:
     /// or SystemError.
     static std::unique_ptr<Segment> inspect(const std::string& name);
 
-    /// The owner unlinks the name (if it still refers to this object).
+    /// The owner unlinks the name (if it still refers to this object; never in a forked child).
     ~Segment();
     Segment(const Segment&) = delete;
     Segment& operator=(const Segment&) = delete;
@@ -78,6 +79,10 @@ public:
     /// Start of slot i's payload: writable for the owner, read-only pages for readers.
     std::byte* payload(std::uint32_t i) const noexcept { return m_payload.data() + i * m_geometry.slot_stride; }
 
+    /// True once the object was truncated under this process's mappings (bus_guard.hpp): what
+    /// they show since is zeros, not the segment.
+    bool truncated() const noexcept { return m_control.truncated() || m_payload.truncated(); }
+
     /// Removes the name now (owner only; idempotent).
     void unlink() noexcept;
 
@@ -93,6 +98,7 @@ private:
     std::string m_name;
     bool m_owner = false;
     bool m_unlinked = false;
+    OwnerProcess m_process;  // a forked child never unlinks its parent's segment
     std::uint64_t m_inode = 0;
     std::uint32_t m_slot_count = 0;
     std::uint32_t m_reader_capacity = 0;

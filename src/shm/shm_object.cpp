@@ -102,6 +102,12 @@ std::uint64_t ShmObject::size() const {
     return static_cast<std::uint64_t>(st.st_size);
 }
 
+std::uint64_t ShmObject::allocated() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
+    return static_cast<std::uint64_t>(st.st_blocks) * 512u;
+}
+
 std::uint64_t ShmObject::inode() const {
     struct stat st {};
     if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");

@@ -36,6 +36,9 @@ public:
     /// False for a FIFO, device or directory planted at the name (opened without blocking).
     bool is_regular() const;
     std::uint64_t size() const;
+    /// Bytes of memory actually allocated to the object (fstat st_blocks): less than size()
+    /// for a sparse object, whose holes would be allocated by the first touch of each page.
+    std::uint64_t allocated() const;
     /// Inode number, to tell whether the name still refers to this object.
     std::uint64_t inode() const;
     /// Non-blocking exclusive flock; false if someone else holds it.

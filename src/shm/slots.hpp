@@ -57,7 +57,8 @@ public:
     std::uint64_t commit(std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
     /// Tells readers the writer is gone (they stop waiting at once).
     void close() noexcept { m_doorbell.close(); }
-    /// Gives back an acquired slot without publishing it (contents are no longer trusted).
+    /// Gives back an acquired slot without publishing it: it then holds no frame (readers skip
+    /// it; its bytes are half a frame that never was) until the writer uses it again.
     void abandon(std::uint32_t slot) noexcept;
 
     /// Registrations currently in use.
@@ -105,9 +106,13 @@ public:
     ReaderRegistration(const ReaderRegistration&) = delete;
     ReaderRegistration& operator=(const ReaderRegistration&) = delete;
 
-    /// Pins `slot` if it still holds `seq`; false (and no pin) otherwise.
+    /// Pins `slot` if it still holds `seq`; false (and no pin) otherwise. The registration is
+    /// its maker's: in a forked child pin() fails and unpin() and destruction touch nothing
+    /// (the pins are the parent's).
     bool pin(std::uint32_t slot, std::uint64_t seq) noexcept;
     void unpin(std::uint32_t slot) noexcept;
+    /// False in a forked child (see fork.hpp).
+    bool owned_here() const noexcept { return m_process.is_current(); }
     std::uint32_t index() const noexcept { return m_index; }
     /// Sleeps on the segment's doorbell as this registration (see Doorbell::wait).
     Doorbell::Wake wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept {
@@ -117,6 +122,7 @@ public:
 private:
     Segment& m_segment;
     std::uint32_t m_index = 0;
+    OwnerProcess m_process;
 };
 
 }  // namespace smx::detail

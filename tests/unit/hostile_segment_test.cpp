@@ -8,6 +8,7 @@
 
 #include "shm/layout.hpp"
 #include "shm/segment.hpp"
+#include "shm/slots.hpp"
 #include "support.hpp"
 
 #include <smx/smx.hpp>
@@ -380,4 +381,78 @@ TEST(HostileSegmentEndToEnd, a_reader_of_a_live_writer_whose_segment_was_overwri
     writer.send_line("quit");
     EXPECT_EQ(writer.exit_code(20s), 0) << writer.transcript();
     EXPECT_TRUE(shm_entries_containing(topic).empty()) << "the writer removes its segment when it closes";
+}
+
+// A sparse file with a valid header: mapping it would allocate its holes page by page as they
+// are read (a host-wide tmpfs attack), then die of SIGBUS once tmpfs is full.
+TEST_F(HostileSegment, a_sparse_file_with_a_valid_header_is_refused_without_allocating_its_holes) {
+    ASSERT_EQ(::shm_unlink(name.c_str()), 0);
+    const int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(bytes.size())), 0);
+    ASSERT_EQ(::pwrite(fd, bytes.data(), header.payload_offset, 0), static_cast<ssize_t>(header.payload_offset));
+    ::close(fd);
+    const auto blocks_before = stat_shm(name)->st_blocks;
+    ASSERT_LT(static_cast<std::uint64_t>(blocks_before) * 512u, bytes.size()) << "the file is not sparse";
+    EXPECT_NE(attach_error().find("is sparse: only " + std::to_string(blocks_before * 512) + " of its " +
+                                  std::to_string(bytes.size()) + " bytes are allocated"),
+              std::string::npos)
+        << attach_error();
+    EXPECT_NE(message_of<smx::SegmentCorrupt>([&] { Segment::inspect(name); }).find("is sparse"), std::string::npos);
+    EXPECT_EQ(stat_shm(name)->st_blocks, blocks_before) << "attaching allocated the holes";
+}
+
+namespace {
+// Runs `body` in a forked child and expects it to return 0 (not to die of SIGBUS).
+void expect_child_survives(const std::function<int(int)>& body) {
+    smx::unit::ForkedChild child(body);
+    const auto status = child.wait(30s);
+    ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        << smx::unit::describe_status(status) << " (1..9: an expectation in the child failed)";
+}
+}  // namespace
+
+// Anyone who may write the file may shrink it under the processes that map it.
+TEST_F(HostileSegment, a_reader_whose_segment_is_truncated_under_it_reads_zeros_and_knows_it_instead_of_dying) {
+    expect_child_survives([&](int) {
+        auto seg = Segment::attach(name, topic);
+        if (!seg || seg->truncated()) return 1;
+        if (::truncate(smx::unit::shm_path(name).c_str(), 0) != 0) return 2;
+        if (seg->header().magic != 0) return 3;  // SIGBUS here without the guard
+        if (seg->slot(0).seq.load() != 0) return 4;
+        if (seg->payload(1)[10] != std::byte{0}) return 5;
+        if (!seg->truncated()) return 6;
+        return 0;
+    });
+}
+
+TEST_F(HostileSegment, a_tool_inspecting_a_segment_truncated_under_it_survives) {
+    expect_child_survives([&](int) {
+        auto seg = Segment::inspect(name);
+        if (!seg) return 1;
+        if (::truncate(smx::unit::shm_path(name).c_str(), 0) != 0) return 2;
+        const auto regs = smx::detail::registrations(*seg);  // reads the reader table
+        if (!regs.empty() || !seg->truncated()) return 3;
+        return 0;
+    });
+}
+
+TEST(Truncation, a_writer_whose_segment_is_truncated_under_it_keeps_running_and_knows_it) {
+    const std::string topic = unique_topic("trunc_writer");
+    const std::string name = "/smx.0." + topic;
+    ShmCleanup cleanup(name);
+    expect_child_survives([&](int) {
+        SegmentConfig c;
+        c.topic = topic;
+        c.session = 7;
+        auto seg = Segment::create(c, SMALL);
+        smx::detail::SlotWriter writer(*seg);
+        if (::truncate(smx::unit::shm_path(name).c_str(), 0) != 0) return 2;
+        const auto slot = writer.acquire(0ns);
+        if (!slot) return 3;
+        std::memset(seg->payload(*slot), 0xab, SMALL.frame_size());  // SIGBUS here without the guard
+        writer.commit(*slot, 1, 1);
+        if (!seg->truncated()) return 4;
+        return 0;
+    });
 }
