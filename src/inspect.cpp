@@ -75,7 +75,7 @@ void fill_from_segment(SegmentInfo& info, const detail::Segment& seg) {
     info.writer_host = h.host;
     info.writer.pid = h.writer_pid;
     info.writer.start_ticks = h.writer_start_time;
-    info.writer.alive = detail::process_alive(static_cast<pid_t>(h.writer_pid), h.writer_start_time);
+    info.writer.alive = seg.writer_alive();  // its liveness lock: valid across PID namespaces
     info.writer_started_ns = ticks_to_realtime_ns(h.writer_start_time);
     info.created_ns = h.creation_time_ns;
     info.schema = *seg.schema();
@@ -91,8 +91,7 @@ void fill_from_segment(SegmentInfo& info, const detail::Segment& seg) {
         RegisteredReader reader;
         reader.process.pid = static_cast<std::int64_t>(r.pid);
         reader.process.start_ticks = r.start_time;
-        // Start time 0: the reader is registering right now (it claimed the pid word first).
-        reader.process.alive = detail::process_alive(static_cast<pid_t>(r.pid), r.start_time);
+        reader.process.alive = r.alive;
         reader.pins = r.pins;
         reader.sleeping = r.sleeping;
         info.readers.push_back(reader);

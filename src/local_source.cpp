@@ -26,7 +26,6 @@ public:
     explicit LocalFrameSource(std::shared_ptr<Attachment> attachment)
         : m_attachment(std::move(attachment)), m_doorbell(m_attachment->segment()),
           m_writer_pid(static_cast<pid_t>(m_attachment->segment().header().writer_pid)),
-          m_writer_start(m_attachment->segment().header().writer_start_time),
           m_bell_at_check(m_doorbell.value()), m_last_check(std::chrono::steady_clock::now()) {}
 
     std::uint64_t session() const noexcept override { return m_attachment->segment().session(); }
@@ -49,9 +48,10 @@ public:
         return WaitEnd::woken;
     }
 
-    // The closed flag on every call; the writer's process (a read of /proc, tens of µs on a
-    // cold core) only when the bell has not rung for LIVENESS_CHECK: a writer that publishes is
-    // alive, so a reader that keeps up never pays for the check on its frames' path.
+    // The closed flag on every call; the writer's liveness lock (a system call) only when the
+    // bell has not rung for LIVENESS_CHECK: a writer that publishes is alive, so a reader that
+    // keeps up never pays for the check on its frames' path. A writer found dead without having
+    // closed (SIGKILL, a crash) leaves its segment behind: the reader removes it.
     bool writer_alive() noexcept override {
         if (m_doorbell.closed() || m_attachment->segment().truncated()) return false;
         const std::uint32_t bell = m_doorbell.value();
@@ -63,7 +63,9 @@ public:
         }
         if (now - m_last_check < LIVENESS_CHECK) return true;
         m_last_check = now;
-        return process_alive(m_writer_pid, m_writer_start);
+        if (m_attachment->segment().writer_alive()) return true;
+        m_attachment->segment().remove_if_abandoned();
+        return false;
     }
 
     void nudge() noexcept override { m_doorbell.nudge(); }
@@ -72,7 +74,6 @@ private:
     std::shared_ptr<Attachment> m_attachment;
     Doorbell m_doorbell;
     pid_t m_writer_pid;
-    std::uint64_t m_writer_start;
     std::uint32_t m_bell_at_check;
     std::chrono::steady_clock::time_point m_last_check;
 };
@@ -112,10 +113,12 @@ private:
     // A live, open writer's segment becomes a source; anything else says why not.
     Connection attach(std::unique_ptr<Segment> segment) const {
         if (!segment) return {nullptr, ReaderState::writer_gone};  // removed: the writer left
-        const SegmentHeader& h = segment->header();
-        if (!process_alive(static_cast<pid_t>(h.writer_pid), h.writer_start_time) ||
-            h.writer_closed.load(std::memory_order_acquire) != 0)
+        if (segment->header().writer_closed.load(std::memory_order_acquire) != 0)
             return {nullptr, ReaderState::writer_gone};
+        if (!segment->writer_alive()) {
+            segment->remove_if_abandoned();
+            return {nullptr, ReaderState::writer_gone};
+        }
         auto attachment = std::make_shared<Attachment>(std::move(segment), m_topic, m_counters);
         return {std::make_unique<LocalFrameSource>(std::move(attachment)), ReaderState::attached};
     }

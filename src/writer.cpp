@@ -8,6 +8,7 @@
 #include "shm/process.hpp"
 #include "shm/segment.hpp"
 #include "shm/slots.hpp"
+#include "shm/termination.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -101,12 +102,15 @@ public:
             info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
         }
         m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
+        m_watch = termination::watch(*m_segment);  // last: nothing below can fail
     }
 
     ~WriterImpl() { close(); }
 
     void close() noexcept {
         // In a forked child nothing shared is touched (fork.hpp): the parent still writes.
+        termination::forget(m_watch);
+        m_watch = -1;
         if (m_process.is_current()) {
             // Unlink first: the name is free for the next writer at once, even while DDS lingers
             // for acknowledgements below, and a loan's memory_owner() may keep the mapping (and
@@ -228,6 +232,7 @@ public:
     bool m_loan_out = false;
     std::string m_segment_name;  // kept after close(), for messages and tools
     OwnerProcess m_process;
+    int m_watch = -1;  // termination.hpp
 };
 
 }  // namespace smx::detail

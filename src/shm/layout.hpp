@@ -13,11 +13,20 @@ namespace smx::detail {
 
 inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSEG01" little-endian
 // 2: the doorbell (bell, writer_closed, sleeping mask) and the registered mask in the header.
-inline constexpr std::uint32_t LAYOUT_VERSION = 2;
+// 3: liveness from locks, not pids (the liveness locks below).
+inline constexpr std::uint32_t LAYOUT_VERSION = 3;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
 inline constexpr std::uint32_t MAX_SLOTS = 1024;
 inline constexpr std::uint32_t MAX_READERS = 4096;
+
+// Liveness locks: open-file-description byte locks (F_OFD_SETLK) far past the end of the file.
+// The writer holds WRITER_LOCK_BYTE, the reader of registration r holds READER_LOCK_BASE + r,
+// for their whole lives; the kernel drops them when the process dies, however it dies. Others
+// look without taking anything (F_OFD_GETLK): no pid is judged, so pid reuse and PID namespaces
+// (containers sharing /dev/shm) cannot fool anyone. Writers exclude each other with flock.
+inline constexpr std::uint64_t WRITER_LOCK_BYTE = std::uint64_t{1} << 52;
+inline constexpr std::uint64_t READER_LOCK_BASE = WRITER_LOCK_BYTE + 1;
 
 struct FieldRecord {
     char name[MAX_FIELD_NAME + 1];

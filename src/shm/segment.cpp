@@ -6,10 +6,12 @@
 #include <smx/error.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <new>
+#include <thread>
 #include <unistd.h>
 
 namespace smx::detail {
@@ -97,6 +99,26 @@ std::string not_a_segment_reason(const ShmObject& obj) {
     return {};
 }
 
+// Who holds an smx segment found at a topic's name.
+enum class Holder {
+    live_writer,  // its writer lives: refuse
+    nobody,       // stale, and the caller now holds its writers' flock: it may remove it
+    remover       // someone (a reader, another starting writer) is removing it right now
+};
+
+Holder holder_of(ShmObject& existing) {
+    if (existing.byte_locked_elsewhere(WRITER_LOCK_BYTE)) return Holder::live_writer;
+    if (existing.try_lock_exclusive()) return Holder::nobody;
+    // The flock is held, but by no writer of this layout: a remover (for microseconds), or the
+    // live writer of an older smx that has no liveness lock.
+    std::uint32_t version = 0;
+    if (::pread(existing.fd(), &version, sizeof version, offsetof(SegmentHeader, layout_version)) !=
+            static_cast<ssize_t>(sizeof version) ||
+        version != LAYOUT_VERSION)
+        return Holder::live_writer;
+    return Holder::remover;
+}
+
 // A writer only ever replaces (stale) smx segments: anything else at the name was put there by
 // someone else and may be in use.
 void refuse_if_foreign(const ShmObject& existing, const SegmentConfig& config) {
@@ -158,7 +180,7 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
         ShmObject existing = ShmObject::open_existing(final_name, false);
         if (existing.valid()) {
             refuse_if_foreign(existing, config);
-            if (!existing.try_lock_exclusive()) refuse_if_live(existing);
+            if (holder_of(existing) == Holder::live_writer) refuse_if_live(existing);
         }
     }
     remove_stale_temporaries(final_name);
@@ -171,7 +193,9 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
         // Between shm_open and flock, a writer starting at the same moment may take this for a
         // crashed creator's temporary and remove it (remove_stale_temporaries): then it is
         // locked by that writer or already unlinked, and we start again under a new name.
-        if (obj.try_lock_exclusive() && shm_inode_of(obj.name()) == obj.inode()) break;
+        if (obj.try_lock_exclusive() && shm_inode_of(obj.name()) == obj.inode() &&
+            obj.try_lock_byte(WRITER_LOCK_BYTE))
+            break;
         if (attempt >= 100)
             throw SystemError(EBUSY, "could not build segment '" + final_name + "' for topic '" + config.topic +
                                          "': its temporary objects keep being removed");
@@ -238,16 +262,20 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
         if (seg->m_object.rename_noreplace(final_name)) break;
         ShmObject existing = ShmObject::open_existing(final_name, false);
         if (!existing.valid()) continue;  // vanished between rename and open: try again
+        Holder holder = Holder::remover;
         try {
             refuse_if_foreign(existing, config);
-            if (!existing.try_lock_exclusive()) refuse_if_live(existing);
+            holder = holder_of(existing);
+            if (holder == Holder::live_writer) refuse_if_live(existing);
         } catch (...) {
             seg->m_object.unlink();
             throw;
         }
-        // Stale: its writer died. Remove it unless the name was replaced meanwhile.
-        if (shm_inode_of(final_name) == existing.inode()) existing.unlink();
-        if (attempt > 100) {
+        // Stale: its writer died. Remove it unless the name was replaced meanwhile. Being removed
+        // by someone else: that takes microseconds; let them finish.
+        if (holder == Holder::nobody && shm_inode_of(final_name) == existing.inode()) existing.unlink();
+        if (holder == Holder::remover) std::this_thread::yield();
+        if (attempt > 1000) {
             seg->m_object.unlink();
             throw SystemError(EAGAIN, "could not place segment '" + final_name + "' for topic '" +
                                           config.topic + "': the name keeps changing");
@@ -378,6 +406,7 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
     check_layout("segment_size", h.segment_size, g.segment_size);
 
     std::unique_ptr<Segment> seg(new Segment());
+    seg->m_inode = obj.inode();
     seg->m_object = std::move(obj);
     seg->m_name = name;
     seg->m_slot_count = h.slot_count;
@@ -392,6 +421,44 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
     // The file may have been replaced or truncated between the checks and the mapping.
     if (seg->m_object.size() != size) corrupt(name, subject, "changed size while being attached");
     return seg;
+}
+
+bool Segment::reader_alive(std::uint32_t r) const noexcept {
+    {
+        std::lock_guard<std::mutex> lock(m_registrations_mutex);
+        if (std::find(m_registrations.begin(), m_registrations.end(), r) != m_registrations.end()) return true;
+    }
+    return m_object.byte_locked_elsewhere(READER_LOCK_BASE + r);
+}
+
+bool Segment::try_lock_registration(std::uint32_t r) {
+    std::lock_guard<std::mutex> lock(m_registrations_mutex);
+    if (std::find(m_registrations.begin(), m_registrations.end(), r) != m_registrations.end()) return false;
+    if (!m_object.try_lock_byte(READER_LOCK_BASE + r)) return false;
+    m_registrations.push_back(r);
+    return true;
+}
+
+void Segment::unlock_registration(std::uint32_t r) noexcept {
+    std::lock_guard<std::mutex> lock(m_registrations_mutex);
+    const auto it = std::find(m_registrations.begin(), m_registrations.end(), r);
+    if (it == m_registrations.end()) return;
+    m_registrations.erase(it);
+    m_object.unlock_byte(READER_LOCK_BASE + r);
+}
+
+bool Segment::remove_if_abandoned() noexcept {
+    if (m_owner || writer_alive()) return false;
+    try {
+        // With the writers' flock held, no writer can take or replace this object's name meanwhile:
+        // a starting writer that finds it held by someone who is no live writer waits (create()).
+        if (!m_object.try_lock_exclusive()) return false;
+    } catch (const Error&) {
+        return false;
+    }
+    const bool removed = shm_inode_of(m_name) == m_inode && shm_unlink_name(m_name);
+    m_object.unlock_exclusive();
+    return removed;
 }
 
 void Segment::unlink() noexcept {

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace smx::detail {
 
@@ -79,6 +81,19 @@ public:
     /// Start of slot i's payload: writable for the owner, read-only pages for readers.
     std::byte* payload(std::uint32_t i) const noexcept { return m_payload.data() + i * m_geometry.slot_stride; }
 
+    /// Reader side: true while the writer lives (it holds its liveness lock; layout.hpp).
+    bool writer_alive() const noexcept { return m_object.byte_locked_elsewhere(WRITER_LOCK_BYTE); }
+    /// True while the reader holding registration r lives.
+    bool reader_alive(std::uint32_t r) const noexcept;
+    /// Takes registration r's liveness lock through this attachment; false if anyone else holds
+    /// it, including another registration made through this same Segment.
+    bool try_lock_registration(std::uint32_t r);
+    void unlock_registration(std::uint32_t r) noexcept;
+    /// Reader side: removes the name of a segment whose writer died without closing it (SIGKILL,
+    /// a crash), if the name still refers to this segment, so a dead writer's megabytes do not
+    /// stay in /dev/shm until its successor starts. True if this call removed it.
+    bool remove_if_abandoned() noexcept;
+
     /// True once the object was truncated under this process's mappings (bus_guard.hpp): what
     /// they show since is zeros, not the segment.
     bool truncated() const noexcept { return m_control.truncated() || m_payload.truncated(); }
@@ -99,6 +114,10 @@ private:
     bool m_owner = false;
     bool m_unlinked = false;
     OwnerProcess m_process;  // a forked child never unlinks its parent's segment
+    // Registrations locked through this object's open file description: the kernel does not tell
+    // them apart (a description's own locks never conflict with each other).
+    mutable std::mutex m_registrations_mutex;
+    std::vector<std::uint32_t> m_registrations;
     std::uint64_t m_inode = 0;
     std::uint32_t m_slot_count = 0;
     std::uint32_t m_reader_capacity = 0;

@@ -122,6 +122,39 @@ bool ShmObject::try_lock_exclusive() {
     }
 }
 
+namespace {
+struct flock byte_lock(short type, std::uint64_t offset) {
+    struct flock fl {};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(offset);
+    fl.l_len = 1;
+    return fl;
+}
+}  // namespace
+
+bool ShmObject::try_lock_byte(std::uint64_t offset) {
+    struct flock fl = byte_lock(F_WRLCK, offset);
+    for (;;) {
+        if (::fcntl(m_fd, F_OFD_SETLK, &fl) == 0) return true;
+        if (errno == EAGAIN || errno == EACCES) return false;
+        if (errno != EINTR) throw_errno(errno, "lock byte " + std::to_string(offset) + " of '" + m_name + "'");
+    }
+}
+
+void ShmObject::unlock_byte(std::uint64_t offset) noexcept {
+    struct flock fl = byte_lock(F_UNLCK, offset);
+    (void)::fcntl(m_fd, F_OFD_SETLK, &fl);
+}
+
+bool ShmObject::byte_locked_elsewhere(std::uint64_t offset) const noexcept {
+    struct flock fl = byte_lock(F_WRLCK, offset);
+    if (::fcntl(m_fd, F_OFD_GETLK, &fl) != 0) return true;
+    return fl.l_type != F_UNLCK;
+}
+
+void ShmObject::unlock_exclusive() noexcept { (void)::flock(m_fd, LOCK_UN); }
+
 bool ShmObject::rename_noreplace(const std::string& new_name) {
     // POSIX shm has no rename; on Linux the objects are files in /dev/shm.
     if (::renameat2(AT_FDCWD, dev_path(m_name).c_str(), AT_FDCWD, dev_path(new_name).c_str(),

@@ -43,6 +43,15 @@ public:
     std::uint64_t inode() const;
     /// Non-blocking exclusive flock; false if someone else holds it.
     bool try_lock_exclusive();
+    void unlock_exclusive() noexcept;
+    /// Takes a write lock on byte `offset` for this open file description (F_OFD_SETLK: kept
+    /// until unlock_byte() or until the last descriptor of this description closes, i.e. the
+    /// process dies). False if another description holds it. Needs a writable object.
+    bool try_lock_byte(std::uint64_t offset);
+    void unlock_byte(std::uint64_t offset) noexcept;
+    /// True if another open file description holds a lock on byte `offset` (F_OFD_GETLK: takes
+    /// nothing; works on a read-only object). Errors count as "held" (never judge the living dead).
+    bool byte_locked_elsewhere(std::uint64_t offset) const noexcept;
     /// Renames this object to `new_name` unless that name exists (returns false then).
     bool rename_noreplace(const std::string& new_name);
     /// Unlinks the object's current name; ENOENT is not an error.

@@ -145,14 +145,12 @@ std::uint32_t SlotWriter::reader_count() const noexcept {
 
 namespace {
 
-// Frees registration r if its process died; true if this call freed it.
-bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
+// Frees registration r, whose reader is known dead, if `pid` is still its owner; true if this
+// call freed it. Only the reclaimer that wins the exchange touches the pins, so a registration
+// re-claimed by a new reader meanwhile never loses its pins.
+bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid) noexcept {
     ReaderRecord& rec = segment.reader(r);
-    std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
     if (pid == 0 || pid == RECLAIMING) return false;
-    if (process_alive(static_cast<pid_t>(pid), rec.start_time.load(std::memory_order_acquire))) return false;
-    // Only the reclaimer that wins this exchange touches the pins, so a registration that
-    // is re-claimed by a new reader meanwhile can never lose its pins.
     if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) return false;
     for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
     Doorbell(segment).clear_sleeper(r);
@@ -160,6 +158,14 @@ bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
     return true;
+}
+
+// Frees registration r if its reader died: it no longer holds the registration's liveness lock
+// (layout.hpp; a reader takes the lock before it claims the pid word). True if this call freed it.
+bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
+    const std::uint64_t pid = segment.reader(r).pid.load(std::memory_order_acquire);
+    if (pid == 0 || pid == RECLAIMING || segment.reader_alive(r)) return false;
+    return reclaim(segment, r, pid);
 }
 
 void wake_waiting_writer(Segment& segment) noexcept {
@@ -236,29 +242,39 @@ std::vector<RegistrationSnapshot> registrations(const Segment& segment) {
         ReaderRecord& rec = segment.reader(r);
         const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
         if (pid == 0 || pid == RECLAIMING) continue;
-        RegistrationSnapshot snap{pid, rec.start_time.load(std::memory_order_acquire), 0, Doorbell(segment).asleep(r)};
+        RegistrationSnapshot snap{pid, rec.start_time.load(std::memory_order_acquire), 0, Doorbell(segment).asleep(r),
+                                  segment.reader_alive(r)};
         for (std::uint32_t s = 0; s < segment.slot_count(); ++s) snap.pins += rec.pins()[s].load(std::memory_order_relaxed);
         out.push_back(snap);
     }
     return out;
 }
 
+// Registration r is this reader's once it holds r's liveness lock: whoever else is named in it
+// then is dead (a live owner would hold the lock), and is reclaimed here if no one else does.
 ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic) : m_segment(segment) {
     const auto pid = static_cast<std::uint64_t>(::getpid());
     const std::uint64_t start = process_start_time(::getpid());
-    for (int round = 0; round < 2; ++round) {
-        for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
-            ReaderRecord& rec = segment.reader(r);
-            std::uint64_t expected = 0;
-            if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
-                rec.start_time.store(start, std::memory_order_release);
-                mark_registered(segment, r, true);
-                m_index = r;
-                return;
-            }
+    bool reclaimed = false;
+    for (std::uint32_t r = 0; r < segment.reader_capacity(); ++r) {
+        ReaderRecord& rec = segment.reader(r);
+        std::uint64_t owner = rec.pid.load(std::memory_order_acquire);
+        if (owner == RECLAIMING || !segment.try_lock_registration(r)) continue;
+        if (owner != 0) {
+            owner = rec.pid.load(std::memory_order_acquire);
+            if (reclaim(segment, r, owner)) reclaimed = true;
         }
-        if (reclaim_dead_readers(segment) == 0) break;
+        std::uint64_t expected = 0;
+        if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
+            rec.start_time.store(start, std::memory_order_release);
+            mark_registered(segment, r, true);
+            m_index = r;
+            if (reclaimed) wake_waiting_writer(segment);
+            return;
+        }
+        segment.unlock_registration(r);  // another reclaimer is still at it: take the next one
     }
+    if (reclaimed) wake_waiting_writer(segment);
     throw TooManyReaders("topic '" + std::string(topic) + "': all " +
                          std::to_string(segment.reader_capacity()) +
                          " reader registrations of segment '" + segment.name() +
@@ -275,6 +291,7 @@ ReaderRegistration::~ReaderRegistration() {
     mark_registered(m_segment, m_index, false);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
+    m_segment.unlock_registration(m_index);
     SegmentHeader& h = m_segment.header();
     if (released && h.writer_waiting.load(std::memory_order_seq_cst)) {
         h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);

@@ -92,6 +92,7 @@ struct RegistrationSnapshot {
     std::uint64_t start_time = 0;  // 0 while registering
     std::uint32_t pins = 0;        // over all slots
     bool sleeping = false;         // asleep on the doorbell
+    bool alive = false;            // its reader holds the registration's liveness lock
 };
 
 /// The registrations in use.

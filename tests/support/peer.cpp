@@ -2,12 +2,14 @@
 // are printed as "KEY value ..." lines the test reads. Every wait is bounded.
 //
 //   writer  --topic T [--schema S] [--frames N | --forever] [--rate HZ] [--slots N]
-//           [--wait-readers K] [--loan] [--abandon K] [--linger]
+//           [--wait-readers K] [--loan] [--abandon K] [--linger] [--handle-sigterm]
 //       prints "READY <pid> <segment> <session>", then "PUBLISHED <n>" when done; with --linger
 //       stays until stdin closes or reads "quit" (so tests can kill it while it is alive).
 //       --forever writes at full speed until stdin reads "quit" (or closes).
 //       --abandon K (with --loan): before every K-th frame, a loan is filled half-way with the
 //       next frame's pattern and dropped unpublished (an application failing mid-frame).
+//       --handle-sigterm installs an application SIGTERM handler (that counts and carries on)
+//       before the writer is made; a lingering writer answers "status" with "SIGTERMS <n>".
 //   reader  --topic T [--schema S|none] [--mode view|copy|pin|novalidate] [--until N]
 //           [--timeout-ms MS] [--print-frames] [--recheck-gap G] [--work-us U]
 //       prints "ATTACHED <schema>" then "RESULT accepted=.. torn_detected=.. bad=.. missed=..
@@ -44,6 +46,7 @@
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,10 +114,15 @@ void say(const std::string& line) {
 }
 
 // Blocks until stdin says "quit" or closes (the test process holds the other end).
+volatile std::sig_atomic_t g_sigterms = 0;
+
+// Until stdin says "quit" or closes; "status" -> "SIGTERMS <n>" (handled by --handle-sigterm).
 void linger() {
     std::string line;
-    while (std::getline(std::cin, line))
+    while (std::getline(std::cin, line)) {
         if (line == "quit") break;
+        if (line == "status") say("SIGTERMS " + std::to_string(g_sigterms));
+    }
 }
 
 // Non-blocking: true once stdin holds "quit" or is closed. Only for --forever writers, whose
@@ -134,6 +142,7 @@ std::string hex(std::uint64_t v) {
 }
 
 int run_writer(const std::map<std::string, std::string>& a) {
+    if (a.count("handle-sigterm")) std::signal(SIGTERM, [](int) { g_sigterms = g_sigterms + 1; });
     smx::Participant participant;
     smx::WriterOptions opt;
     opt.slots = static_cast<std::uint32_t>(std::stoul(get(a, "slots", "3")));
