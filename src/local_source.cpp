@@ -6,9 +6,23 @@
 #include "shm/layout.hpp"
 #include "shm/process.hpp"
 
+#include <algorithm>
+#include <pwd.h>
+#include <unistd.h>
+
 namespace smx::detail {
 
 namespace {
+
+// "1001 (alice)", or the bare number for a uid without a name.
+std::string user_label(std::uint32_t uid) {
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    char buf[1024];
+    if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
+        return std::to_string(uid) + " (" + found->pw_name + ")";
+    return std::to_string(uid);
+}
 
 // How often a reader checks that the writer's process still exists: a crashed writer rings
 // no bell (the reader core wakes at least this often).
@@ -80,8 +94,13 @@ private:
 
 class LocalConnector final : public Connector {
 public:
-    LocalConnector(int domain_id, std::string topic, std::shared_ptr<FrameCounters> counters)
-        : m_topic(std::move(topic)), m_name(segment_name(domain_id, m_topic)), m_counters(std::move(counters)) {}
+    LocalConnector(int domain_id, std::string topic, std::shared_ptr<FrameCounters> counters,
+                   std::vector<std::uint32_t> trusted_uids)
+        : m_topic(std::move(topic)), m_name(segment_name(domain_id, m_topic)), m_counters(std::move(counters)),
+          m_trusted(std::move(trusted_uids)) {
+        m_trusted.push_back(static_cast<std::uint32_t>(::geteuid()));
+        m_trusted.push_back(0);  // root can read and write every segment anyway
+    }
 
     Connection connect(const SessionInfo& info) override {
         // The segment's name follows from domain and topic: info naming another object is not
@@ -110,9 +129,23 @@ private:
                                  ", this smx reads " + std::to_string(LAYOUT_VERSION) + "; upgrade the older side");
     }
 
-    // A live, open writer's segment becomes a source; anything else says why not.
+    // The name is the topic's, but anyone may create a file there before the writer does:
+    // only a trusted user's object can be the topic's writer.
+    void check_owner(const Segment& segment) const {
+        const std::uint32_t uid = segment.object().owner_uid();
+        if (std::find(m_trusted.begin(), m_trusted.end(), uid) != m_trusted.end()) return;
+        throw PermissionDenied("topic '" + m_topic + "': segment '" + m_name + "' is owned by user " +
+                               user_label(uid) + ", whom this reader does not trust (it trusts its own user " +
+                               user_label(static_cast<std::uint32_t>(::geteuid())) +
+                               " and root); if that user's writer is genuine, add uid " + std::to_string(uid) +
+                               " to ReaderOptions::trusted_uids (Python: trusted_uids=[" + std::to_string(uid) +
+                               "]), otherwise remove " + shm_directory() + m_name);
+    }
+
+    // A live, open, trusted writer's segment becomes a source; anything else says why not.
     Connection attach(std::unique_ptr<Segment> segment) const {
         if (!segment) return {nullptr, ReaderState::writer_gone};  // removed: the writer left
+        check_owner(*segment);
         if (segment->header().writer_closed.load(std::memory_order_acquire) != 0)
             return {nullptr, ReaderState::writer_gone};
         if (!segment->writer_alive()) {
@@ -135,13 +168,15 @@ private:
     std::string m_topic;
     std::string m_name;  // the segment name of (domain, topic)
     std::shared_ptr<FrameCounters> m_counters;
+    std::vector<std::uint32_t> m_trusted;
 };
 
 }  // namespace
 
 std::unique_ptr<Connector> make_local_connector(int domain_id, std::string topic,
-                                                std::shared_ptr<FrameCounters> counters) {
-    return std::make_unique<LocalConnector>(domain_id, std::move(topic), std::move(counters));
+                                                std::shared_ptr<FrameCounters> counters,
+                                                std::vector<std::uint32_t> trusted_uids) {
+    return std::make_unique<LocalConnector>(domain_id, std::move(topic), std::move(counters), std::move(trusted_uids));
 }
 
 }  // namespace smx::detail

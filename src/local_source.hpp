@@ -6,11 +6,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace smx::detail {
 
-/// Connects to sessions of `topic` in `domain_id` whose segment this process can map.
+/// Connects to sessions of `topic` in `domain_id` whose segment this process can map and whose
+/// owner it trusts: its own user, root, or one of `trusted_uids`.
 std::unique_ptr<Connector> make_local_connector(int domain_id, std::string topic,
-                                                std::shared_ptr<FrameCounters> counters);
+                                                std::shared_ptr<FrameCounters> counters,
+                                                std::vector<std::uint32_t> trusted_uids = {});
 
 }  // namespace smx::detail

@@ -18,7 +18,7 @@ public:
         validate_topic(topic);
         auto counters = std::make_shared<FrameCounters>();
         auto sessions = make_dds_session_source(m_participant, topic);
-        auto connector = make_local_connector(m_participant->domain_id(), topic, counters);
+        auto connector = make_local_connector(m_participant->domain_id(), topic, counters, options.trusted_uids);
         m_core.emplace(std::move(topic), std::move(expected), options, std::move(sessions), std::move(connector),
                        std::move(counters));
     }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <span>
 #include <string>
 
@@ -78,6 +79,11 @@ struct ReaderOptions {
     /// ~10 µs. At most `MAX_SPIN`; negative values are refused.
     std::chrono::nanoseconds spin{0};
     static constexpr std::chrono::nanoseconds MAX_SPIN = std::chrono::seconds(1);
+    /// Users whose writers this reader trusts, besides its own user and root. A segment at the
+    /// topic's name owned by anyone else is refused (PermissionDenied naming the owner), so no
+    /// other local user can pose as the topic's writer. Add a uid here to read a writer that runs
+    /// as another user (with a segment mode that lets this user open it).
+    std::vector<std::uint32_t> trusted_uids;
 };
 
 /// Reads one topic. Not thread-safe (but see interrupt()); use one Reader per thread.

@@ -47,7 +47,12 @@ _CopyResult = Tuple[str, Optional[Dict[str, np.ndarray]], Optional[Schema], Opti
 
 class Reader:
     def __init__(
-        self, participant: Participant, topic: str, schema: Optional[Schema] = None, spin: float = 0.0
+        self,
+        participant: Participant,
+        topic: str,
+        schema: Optional[Schema] = None,
+        spin: float = 0.0,
+        trusted_uids: List[int] = ...,
     ) -> None: ...
     def wait_for_writer(self, timeout: Optional[float] = None) -> bool: ...
     def latest(self, pin: bool = False) -> Optional[Frame]: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -60,6 +60,10 @@ class SMReader:
 
     ``nr_of_buffers`` is accepted for the seed's sake; the writer decides the slot count.
 
+    ``trusted_uids=`` lists users whose writers this reader reads besides its own user and root;
+    a segment at the topic's name owned by anyone else is refused (``PermissionDenied``), so no
+    other local user can pose as the topic's writer.
+
     ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
     before sleeping, once per frame. It helps only when the frame comes within the spin: for a
     periodic writer, spin about the period minus your processing time (~1 µs instead of a
@@ -78,6 +82,7 @@ class SMReader:
         timeout: Optional[float] = None,
         warn_every: float = 60.0,
         spin: float = 0.0,
+        trusted_uids: Sequence[int] = (),
     ) -> None:
         if topic_name is None:
             raise TypeError("SMReader needs a topic_name")
@@ -95,7 +100,8 @@ class SMReader:
         self._schema_cache: Optional[Schema] = None
         self._schema_core: Any = None
         core_schema = None if self._template_schema is None else self._template_schema._core
-        self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema, float(spin))
+        self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema, float(spin),
+                                  [int(u) for u in trusted_uids])
         _lifecycle.track(self)
         try:
             self._wait_for_writer(timeout, warn_every)

@@ -74,8 +74,10 @@ py::object copy_to_python(CopyOutcome&& c) {
 /// One Reader shared by Python threads: calls are serialised by a mutex taken without the GIL.
 class PyReader {
 public:
-    PyReader(const Participant& participant, std::string topic, std::shared_ptr<Schema> expected, double spin) {
+    PyReader(const Participant& participant, std::string topic, std::shared_ptr<Schema> expected, double spin,
+             std::vector<std::uint32_t> trusted_uids) {
         ReaderOptions options;
+        options.trusted_uids = std::move(trusted_uids);
         if (!(spin >= 0.0) || spin > std::chrono::duration<double>(ReaderOptions::MAX_SPIN).count())
             throw InvalidArgument("reader of topic '" + topic + "': spin=" + std::to_string(spin) +
                                   " s is out of range 0.." +
@@ -238,8 +240,9 @@ void register_reader(py::module_& m) {
         }, py::arg("arrays"), "Copies every field into `arrays` (schema order); True if consistent.");
 
     py::class_<PyReader>(m, "Reader", "Reads one topic (see smx.SMReader).")
-        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double>(), py::arg("participant"),
-             py::arg("topic"), py::arg("schema") = nullptr, py::arg("spin") = 0.0, py::keep_alive<1, 2>())
+        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double, std::vector<std::uint32_t>>(),
+             py::arg("participant"), py::arg("topic"), py::arg("schema") = nullptr, py::arg("spin") = 0.0,
+             py::arg("trusted_uids") = std::vector<std::uint32_t>{}, py::keep_alive<1, 2>())
         .def("wait_for_writer", &PyReader::wait_for_writer, py::arg("timeout") = py::none())
         .def("latest", &PyReader::latest, py::arg("pin") = false)
         .def("next", &PyReader::next, py::arg("timeout") = py::none(), py::arg("pin") = false)

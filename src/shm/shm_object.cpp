@@ -108,6 +108,12 @@ std::uint64_t ShmObject::allocated() const {
     return static_cast<std::uint64_t>(st.st_blocks) * 512u;
 }
 
+std::uint32_t ShmObject::owner_uid() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
+    return static_cast<std::uint32_t>(st.st_uid);
+}
+
 std::uint64_t ShmObject::inode() const {
     struct stat st {};
     if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");

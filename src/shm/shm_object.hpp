@@ -39,6 +39,8 @@ public:
     /// Bytes of memory actually allocated to the object (fstat st_blocks): less than size()
     /// for a sparse object, whose holes would be allocated by the first touch of each page.
     std::uint64_t allocated() const;
+    /// The owning user (fstat st_uid).
+    std::uint32_t owner_uid() const;
     /// Inode number, to tell whether the name still refers to this object.
     std::uint64_t inode() const;
     /// Non-blocking exclusive flock; false if someone else holds it.

@@ -4,6 +4,9 @@
 
 #include "unit_support.hpp"
 
+#include "local_source.hpp"
+#include "shm/layout.hpp"
+#include "shm/process.hpp"
 #include "shm/segment.hpp"
 #include "support.hpp"
 
@@ -170,4 +173,42 @@ TEST(Permissions, writing_through_a_public_readers_frame_view_kills_the_writing_
     writer.send_line("quit");
     EXPECT_EQ(writer.exit_code(20s), 0) << writer.transcript();
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// Another local user creates a segment at the topic's name before any writer (a squatter): a
+// reader must not take its frames for the topic's. Trusting that user explicitly lets it in.
+TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untrusted_user) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as another user (uid " << NOBODY << ")";
+    const std::string topic = unique_topic("perm_squat");
+    ShmCleanup cleanup("/smx.0." + topic);
+    ForkedChild squatter([&](int report) {
+        if (::setgid(NOBODY) != 0 || ::setuid(NOBODY) != 0) return 2;
+        auto seg = create(topic, 0644);  // readable by everyone, as a lure
+        if (::write(report, "p", 1) != 1) return 3;
+        for (int i = 0; i < 600; ++i) ::usleep(100'000);  // killed by the test
+        return 0;
+    });
+    ASSERT_EQ(squatter.read_report(20s), 'p') << describe_status(squatter.wait(0ms));
+
+    smx::Participant participant;
+    smx::Reader reader(participant, topic);
+    EXPECT_FALSE(reader.wait_for_writer(1s)) << "the reader attached to another user's segment";
+    EXPECT_EQ(reader.state(), smx::ReaderState::waiting_for_writer);
+
+    // Announced by (forged) session info, the refusal names the owner and the fix.
+    smx::detail::SessionInfo info;
+    info.topic = topic;
+    info.shm_name = "/smx.0." + topic;
+    info.host = smx::detail::host_name();
+    info.layout_version = smx::detail::LAYOUT_VERSION;
+    auto connector = smx::detail::make_local_connector(0, topic, std::make_shared<smx::detail::FrameCounters>());
+    const std::string msg = smx::unit::message_of<smx::PermissionDenied>([&] { connector->connect(info); });
+    EXPECT_NE(msg.find("topic '" + topic + "': segment '/smx.0." + topic + "' is owned by user 65534"), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("trusted_uids"), std::string::npos) << msg;
+
+    smx::ReaderOptions trusting;
+    trusting.trusted_uids = {NOBODY};
+    smx::Reader trusted(participant, topic, trusting);
+    EXPECT_TRUE(trusted.wait_for_writer(5s)) << "trusted_uids did not let the user's writer in";
 }
