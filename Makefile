@@ -90,7 +90,7 @@ fuzz: fuzz-build
 	  $(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t \
 	    > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || failed="$$failed $$t"; \
-	  grep -E '^#[0-9]+ +DONE|^Done|stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY|^==[0-9]+==ERROR|^smx fuzz check failed' \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^Done|stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY|^==[0-9]+==ERROR|^smx fuzz check failed' \
 	    $(FUZZ_BUILD)/fuzz_$$t.log; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzzing found crashes in:$$failed (inputs in $(FUZZ_BUILD)/artifacts/)"; exit 1; fi
