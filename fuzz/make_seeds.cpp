@@ -84,6 +84,14 @@ Bytes segment_input(std::uint8_t flags, std::uint32_t size, const Bytes& content
     return o.b;
 }
 
+// The contents up to their last non-zero byte: with SIZE, the rest of the file is a hole that
+// reads as zeros, so a seed of ~1 KB stands for a whole segment.
+Bytes trimmed(const Bytes& contents) {
+    std::size_t n = contents.size();
+    while (n > 0 && contents[n - 1] == 0) --n;
+    return Bytes(contents.begin(), contents.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
 void segment_seeds() {
     enum { OWN_TOPIC = 1, SPARSE = 2, SIZE = 4, WRONG_TOPIC = 8 };
     const Bytes small = dump_segment(Schema{{"a", K::i4, {4}}, {"b", K::f4, {2, 3}}}, 2, 1);
@@ -91,20 +99,25 @@ void segment_seeds() {
                                            {"pose", K::f8, {7}}, {"flags", K::b1, {1}}, {"z", K::c16, {2}}},
                                     3, 64);
     const auto& h = *reinterpret_cast<const SegmentHeader*>(small.data());
-    write("segment_validator", "valid", segment_input(0, 0, small));
-    write("segment_validator", "valid-own-topic", segment_input(OWN_TOPIC, 0, small));
-    write("segment_validator", "valid-own-topic-sparse", segment_input(OWN_TOPIC | SPARSE, 0, small));
-    write("segment_validator", "valid-wrong-topic", segment_input(WRONG_TOPIC, 0, small));
-    write("segment_validator", "wide-own-topic", segment_input(OWN_TOPIC | SPARSE, 0, wide));
-    write("segment_validator", "oversized", segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(small.size() + 4096), small));
-    write("segment_validator", "truncated-payload",
-          segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(small.size() - 4096), small));
-    write("segment_validator", "truncated-to-control", segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(h.payload_offset), small));
+    const auto size = static_cast<std::uint32_t>(small.size());
+    const Bytes head = trimmed(small);
+    // One whole dump, so that inputs may reach the slot and reader tables; the rest trimmed.
+    write("segment_validator", "valid-whole", segment_input(OWN_TOPIC, 0, small));
+    write("segment_validator", "valid", segment_input(SIZE, size, head));
+    write("segment_validator", "valid-own-topic", segment_input(OWN_TOPIC | SIZE, size, head));
+    write("segment_validator", "valid-own-topic-sparse", segment_input(OWN_TOPIC | SPARSE | SIZE, size, head));
+    write("segment_validator", "valid-wrong-topic", segment_input(WRONG_TOPIC | SIZE, size, head));
+    write("segment_validator", "wide-own-topic",
+          segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(wide.size()), trimmed(wide)));
+    write("segment_validator", "oversized", segment_input(OWN_TOPIC | SIZE, size + 4096, head));
+    write("segment_validator", "truncated-payload", segment_input(OWN_TOPIC | SIZE, size - 4096, head));
+    write("segment_validator", "truncated-to-control",
+          segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(h.payload_offset), head));
     write("segment_validator", "truncated-header",
-          segment_input(OWN_TOPIC, 0, Bytes(small.begin(), small.begin() + sizeof(SegmentHeader) - 1)));
+          segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(sizeof(SegmentHeader) - 1), head));
     write("segment_validator", "magic-only", segment_input(0, 0, Bytes(small.begin(), small.begin() + 8)));
     write("segment_validator", "empty", segment_input(0, 0, {}));
-    write("segment_validator", "holes-only", segment_input(OWN_TOPIC | SIZE, static_cast<std::uint32_t>(small.size()), {}));
+    write("segment_validator", "holes-only", segment_input(OWN_TOPIC | SIZE, size, {}));
 }
 
 // ---- schema: A's fields, how B is made, B, slots, readers -------------------------------
