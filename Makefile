@@ -21,6 +21,10 @@ PACKAGES += gnuplot-nox
 # iox-roudi the bench starts for its run. Without them the iceoryx lane is reported n/a.
 PACKAGES += iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev
 
+# `make fuzz` only (never `make test`): clang 14 and libFuzzer, whose runtime
+# (libclang_rt.fuzzer*.a) is in libclang-rt-14-dev, which clang merely recommends.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+
 # As root (CI, containers) apt-get runs directly; otherwise through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -61,3 +65,37 @@ clean:
 .PHONY: bench
 bench: build
 	$(BUILD)/bin/smx bench --plot $(BUILD)/bench.png
+
+# Fuzzing (docs/reliability.md, "Fuzzing"): the libFuzzer targets of fuzz/, built with clang and
+# ASan/UBSan into FUZZ_BUILD, each run FUZZ_SECONDS on fuzz/corpus/<target> plus a working
+# corpus in FUZZ_BUILD/corpus/<target> (new inputs go there, not into the repository). Logs:
+# FUZZ_BUILD/fuzz_<target>.log; crashing inputs: FUZZ_BUILD/artifacts/<target>/. `make
+# fuzz-merge` then adds the working inputs that reach new coverage to fuzz/corpus (-merge=1).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := segment_validator schema names info_sample reader_info
+
+.PHONY: fuzz fuzz-build fuzz-merge
+fuzz-build:
+	$(MAKE) deps PACKAGES="$(PACKAGES) $(FUZZ_PACKAGES)"
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMX_FUZZ=ON \
+	  -DSMX_BUILD_TESTS=OFF -DSMX_BUILD_TOOLS=OFF -DSMX_BUILD_EXAMPLES=OFF -DSMX_BUILD_PYTHON=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target smx_fuzzers
+
+fuzz: fuzz-build
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD)/fuzz_$$t.log)"; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t \
+	    > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^Done|stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY|^==[0-9]+==ERROR|^smx fuzz check failed' \
+	    $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing found crashes in:$$failed (inputs in $(FUZZ_BUILD)/artifacts/)"; exit 1; fi
+
+fuzz-merge: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t -merge=1 fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t || exit 1; \
+	done

@@ -50,12 +50,21 @@ std::int64_t boot_time_ns() {
     return static_cast<std::int64_t>(btime) * 1'000'000'000;
 }
 
+// 0 if unknown. The ticks are the header's word, written by whoever can write the segment: a
+// value too large to be a time since boot is unknown too (not a signed overflow).
 std::int64_t ticks_to_realtime_ns(std::uint64_t ticks) {
     const long hz = ::sysconf(_SC_CLK_TCK);
     const std::int64_t boot = boot_time_ns();
     if (ticks == 0 || hz <= 0 || boot == 0) return 0;
-    return boot + static_cast<std::int64_t>(ticks / static_cast<std::uint64_t>(hz)) * 1'000'000'000 +
-           static_cast<std::int64_t>(ticks % static_cast<std::uint64_t>(hz)) * 1'000'000'000 / hz;
+    const auto per_second = static_cast<std::uint64_t>(hz);
+    const std::uint64_t seconds = ticks / per_second;
+    const auto fraction_ns = static_cast<std::int64_t>(ticks % per_second * 1'000'000'000 / per_second);
+    std::int64_t ns = 0;
+    if (seconds > static_cast<std::uint64_t>(INT64_MAX) ||
+        __builtin_mul_overflow(static_cast<std::int64_t>(seconds), std::int64_t{1'000'000'000}, &ns) ||
+        __builtin_add_overflow(ns, fraction_ns, &ns) || __builtin_add_overflow(ns, boot, &ns))
+        return 0;
+    return ns;
 }
 
 void fill_stat(SegmentInfo& info, const struct stat& st) {

@@ -78,8 +78,11 @@ std::string dds_escape_topic(std::string_view topic) {
             out += HEX[c & 15];
         }
     }
+    if (out.size() <= MAX_ESCAPED) return out;
+    // Cut: '~' is not allowed in DDS names. (Not told by the length: an escape of 161 bytes is
+    // cut to 161 bytes.)
     std::string cut = cut_with_hash(out, topic);
-    if (cut.size() != out.size()) cut[cut.size() - 17] = '_';  // '~' is not allowed in DDS names
+    cut[cut.size() - 17] = '_';
     return cut;
 }
 

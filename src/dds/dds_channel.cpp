@@ -1,5 +1,6 @@
 #include "dds/dds_channel.hpp"
 
+#include "dds/wire.hpp"
 #include "fork.hpp"
 #include "names.hpp"
 #include "smx_wire.h"
@@ -218,7 +219,7 @@ public:
             const dds_return_t n = dds_take(m_info_reader.get(), samples, infos, 4, 4);
             if (n <= 0) break;
             for (dds_return_t i = 0; i < n; ++i)
-                if (infos[i].valid_data) newest = convert(*static_cast<const smx_wire_Info*>(samples[i]));
+                if (infos[i].valid_data) newest = session_info_from_wire(*static_cast<const smx_wire_Info*>(samples[i]));
             dds_return_loan(m_info_reader.get(), samples, n);
         }
         return newest;
@@ -229,30 +230,6 @@ public:
 private:
     static constexpr dds_attach_t INFO_TOKEN = 1, GUARD_TOKEN = 2;
 
-    static SessionInfo convert(const smx_wire_Info& s) {
-        SessionInfo info;
-        info.session = s.session;
-        info.host = s.host ? s.host : "";
-        info.pid = s.pid;
-        info.topic = s.topic ? s.topic : "";
-        info.shm_name = s.shm_name ? s.shm_name : "";
-        info.slot_count = s.slot_count;
-        info.reader_capacity = s.reader_capacity;
-        info.layout_version = s.layout_version;
-        info.frame_size = s.frame_size;
-        info.schema_hash = s.schema_hash;
-        for (std::uint32_t i = 0; i < s.fields._length; ++i) {
-            const smx_wire_FieldInfo& f = s.fields._buffer[i];
-            FieldDescription d;
-            d.name = f.name ? f.name : "";
-            d.dtype = f.dtype ? f.dtype : "";
-            d.shape.assign(f.shape._buffer, f.shape._buffer + f.shape._length);
-            d.offset = f.offset;
-            info.fields.push_back(std::move(d));
-        }
-        return info;
-    }
-
     std::shared_ptr<ParticipantImpl> m_participant;
     std::string m_topic;
     // Declaration order is destruction order reversed: waitset last declared, first destroyed.
@@ -260,6 +237,30 @@ private:
 };
 
 }  // namespace
+
+SessionInfo session_info_from_wire(const smx_wire_Info& s) {
+    SessionInfo info;
+    info.session = s.session;
+    info.host = s.host ? s.host : "";
+    info.pid = s.pid;
+    info.topic = s.topic ? s.topic : "";
+    info.shm_name = s.shm_name ? s.shm_name : "";
+    info.slot_count = s.slot_count;
+    info.reader_capacity = s.reader_capacity;
+    info.layout_version = s.layout_version;
+    info.frame_size = s.frame_size;
+    info.schema_hash = s.schema_hash;
+    for (std::uint32_t i = 0; i < s.fields._length; ++i) {
+        const smx_wire_FieldInfo& f = s.fields._buffer[i];
+        FieldDescription d;
+        d.name = f.name ? f.name : "";
+        d.dtype = f.dtype ? f.dtype : "";
+        d.shape.assign(f.shape._buffer, f.shape._buffer + f.shape._length);
+        d.offset = f.offset;
+        info.fields.push_back(std::move(d));
+    }
+    return info;
+}
 
 std::string dds_topic_name(const char* kind, const std::string& topic) {
     return std::string("smx_") + kind + "_" + dds_escape_topic(topic);
