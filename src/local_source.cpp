@@ -107,7 +107,12 @@ public:
         // about this topic's writer (a forgery, or another domain's writer), whatever it says.
         if (info.shm_name != m_name || info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, true};
         if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer};
-        check_layout(info);
+        if (info.layout_version != LAYOUT_VERSION) {
+            // Forged, or a writer of another smx version: the segment at the name decides. Only if
+            // nothing readable is there is the version the user's problem.
+            if (Connection c = probe(); c.source) return c;
+            check_layout(info);
+        }
         // If the live writer at the name is not the one announced, that info was stale (or
         // forged): reading the live one is right all the same.
         return attach(open());

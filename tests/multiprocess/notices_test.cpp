@@ -125,13 +125,15 @@ TEST(ForgedInfo, a_reader_reads_the_live_writer_whatever_forged_session_info_say
     auto first = std::make_unique<smx::Writer>(participant, topic, small);
     Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
     ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
-    // Info naming other objects (a system file, another domain's segment of this topic) with
-    // an old layout: keyless and keep-last 1, each replaces the writer's own info in a
+    // Info naming other objects (a system file, another domain's segment of this topic) or
+    // another layout: keyless and keep-last 1, each replaces the writer's own info in a
     // reader's cache. They must neither hide the live writer nor make reads throw.
     const std::string other_domain = "/smx.7." + first->segment_name().substr(first->segment_name().find('.', 5) + 1);
     injector.send_line("info 00000000deadbeef /etc/passwd 1 .");
     injector.send_line("info 00000000deadbee2 " + other_domain + " 2 .");
-    ASSERT_TRUE(injector.wait_for_line("SENT 2", 10s)) << injector.transcript();
+    // And the right segment name with a layout nobody has: the segment itself decides.
+    injector.send_line("info 00000000deadbee4 " + first->segment_name() + " 99 .");
+    ASSERT_TRUE(injector.wait_for_line("SENT 3", 10s)) << injector.transcript();
 
     Child reader(smx::test::waiter(topic));
     ASSERT_TRUE(reader.wait_for_line("ATTACHED", 15s)) << reader.transcript();
@@ -142,7 +144,7 @@ TEST(ForgedInfo, a_reader_reads_the_live_writer_whatever_forged_session_info_say
 
     // Forged again while attached: ignored now, and still harmless once the writer leaves.
     injector.send_line("info 00000000deadbee3 /etc/passwd 1 .");
-    ASSERT_TRUE(injector.wait_for_line("SENT 3", 10s)) << injector.transcript();
+    ASSERT_TRUE(injector.wait_for_line("SENT 4", 10s)) << injector.transcript();
     smx::test::expect_waiter_follows_a_new_writer(*first, participant, topic, reader);
     EXPECT_EQ(reader.transcript().find("EXCEPTION"), std::string::npos) << reader.transcript();
     injector.send_line("quit");
