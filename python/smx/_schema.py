@@ -61,6 +61,9 @@ class Schema:
             for entry in fields:
                 name, dtype, shape = entry
                 shape = (int(shape),) if np.isscalar(shape) else tuple(int(d) for d in shape)
+                if any(d < 1 for d in shape):
+                    raise InvalidArgument(f"field '{name}': shape {shape} has a dimension below 1; "
+                                          "every dimension must be a positive integer")
                 spec.append((str(name), typestr(dtype, name), list(shape)))
             core = _core.Schema(spec)
         self._core = core

@@ -169,6 +169,15 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
     const std::string final_name = segment_name(config.domain_id, config.topic);
     const SegmentGeometry g = SegmentGeometry::compute(schema, config.slots, config.reader_capacity);
 
+    const std::string where = "topic '" + config.topic + "' in domain " + std::to_string(config.domain_id);
+    // What stands at the name, with the topic in the message if it is not a segment at all.
+    auto open_name = [&] {
+        try {
+            return ShmObject::open_existing(final_name, false);
+        } catch (const SegmentCorrupt& e) {
+            throw SegmentCorrupt(where + ": " + e.what());
+        }
+    };
     auto refuse_if_live = [&](ShmObject& existing) {
         throw WriterExists("topic '" + config.topic + "' in domain " + std::to_string(config.domain_id) +
                            " already has a live writer (" + describe_holder(existing) +
@@ -177,7 +186,7 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
 
     // Cheap early refusal before reserving memory for the new segment.
     {
-        ShmObject existing = ShmObject::open_existing(final_name, false);
+        ShmObject existing = open_name();
         if (existing.valid()) {
             refuse_if_foreign(existing, config);
             if (holder_of(existing) == Holder::live_writer) refuse_if_live(existing);
@@ -189,7 +198,15 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
     seg->m_owner = true;
     ShmObject obj;
     for (int attempt = 0;; ++attempt) {
-        obj = ShmObject::create_exclusive(temporary_segment_name(final_name, random_u64()), config.mode);
+        try {
+            obj = ShmObject::create_exclusive(temporary_segment_name(final_name, random_u64()), config.mode);
+        } catch (const OutOfSpace& e) {
+            throw OutOfSpace(where + ": cannot create segment '" + final_name + "' (" + e.what() + "): " +
+                             shm_directory() + " is out of space or of inodes (df -i " + shm_directory() +
+                             "); remove stale segments (smx list --all) or raise its limits");
+        } catch (const PermissionDenied& e) {
+            throw PermissionDenied(where + ": cannot create segment '" + final_name + "' (" + e.what() + ")");
+        }
         // Between shm_open and flock, a writer starting at the same moment may take this for a
         // crashed creator's temporary and remove it (remove_stale_temporaries): then it is
         // locked by that writer or already unlinked, and we start again under a new name.
@@ -260,7 +277,7 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
 
     for (int attempt = 0;; ++attempt) {
         if (seg->m_object.rename_noreplace(final_name)) break;
-        ShmObject existing = ShmObject::open_existing(final_name, false);
+        ShmObject existing = open_name();
         if (!existing.valid()) continue;  // vanished between rename and open: try again
         Holder holder = Holder::remover;
         try {
@@ -303,7 +320,13 @@ std::unique_ptr<Segment> Segment::inspect(const std::string& name) { return open
 std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::string_view topic, bool inspecting) {
     // What the messages call the segment: the caller's topic, or (inspecting) the header's once readable.
     std::string subject(topic);
-    ShmObject obj = ShmObject::open_existing(name, !inspecting);
+    ShmObject obj;
+    try {
+        obj = ShmObject::open_existing(name, !inspecting);
+    } catch (const SegmentCorrupt& e) {
+        if (topic.empty()) throw;
+        throw SegmentCorrupt("topic '" + subject + "': " + e.what());
+    }
     if (!obj.valid()) return nullptr;
     if (const std::string reason = not_a_segment_reason(obj); !reason.empty())
         corrupt(name, subject, "is not an smx segment (" + reason + ")");
@@ -348,10 +371,22 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
         if (expected != name)
             corrupt(name, subject, "claims domain " + std::to_string(h.domain_id) + ", whose segment for this topic is '" +
                                        expected + "'");
-    } else if (topic != h.topic)
+    } else if (topic != h.topic) {
+        // Two topics whose names map to one segment name collide; a header whose topic does not
+        // map to this name at all was overwritten.
+        std::string claimed;
+        try {
+            claimed = segment_name(static_cast<int>(h.domain_id), h.topic);
+        } catch (const InvalidArgument&) {
+        }
+        if (claimed != name)
+            corrupt(name, subject, "claims to hold topic '" + std::string(h.topic) + "' of domain " +
+                                     std::to_string(h.domain_id) + ", which is not stored under this name "
+                                     "(overwritten or tampered with)");
         throw SegmentCorrupt("segment '" + name + "' was expected to hold topic '" + std::string(topic) +
                              "' but belongs to topic '" + h.topic +
                              "' (both names map to this segment name); rename one of the two topics");
+    }
     if (h.slot_count < 2 || h.slot_count > MAX_SLOTS)
         corrupt(name, subject, "has a slot count of " + std::to_string(h.slot_count));
     if (h.reader_capacity < 1 || h.reader_capacity > MAX_READERS)

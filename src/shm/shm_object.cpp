@@ -69,6 +69,19 @@ ShmObject ShmObject::open_existing(const std::string& name, bool writable) {
     const int fd = ::shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK, 0);
     if (fd < 0) {
         if (errno == ENOENT) return {};
+        // shm_open does not follow symbolic links (ELOOP) and cannot open sockets (ENXIO): say what is there.
+        if (errno == ELOOP || errno == ENXIO) {
+            const std::string path = dev_path(name);
+            struct stat st {};
+            const char* what = "file that is no shared memory object";
+            if (::lstat(path.c_str(), &st) == 0) {
+                if (S_ISLNK(st.st_mode)) what = "symbolic link";
+                else if (S_ISSOCK(st.st_mode)) what = "socket";
+                else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) what = "device";
+            }
+            throw SegmentCorrupt(path + " is a " + what + ", not an smx segment; smx never follows or removes it: "
+                                 "if nothing uses it, remove it (rm " + path + ")");
+        }
         throw_errno(errno, "shm_open '" + name + "' (" + (writable ? "read-write" : "read-only") + ")");
     }
     return ShmObject(fd, name);

@@ -54,3 +54,10 @@ def test_typestr_maps_numpy_dtypes_to_the_library_spelling():
     assert smx.typestr(np.dtype("=u2")) == "<u2"
     with pytest.raises(ValueError, match="unsupported dtype >f8"):
         smx.typestr(">f8")
+
+
+@pytest.mark.parametrize("shape", [(-1,), (3, -2), 0, (2, 0)])
+def test_a_negative_or_zero_dimension_is_an_InvalidArgument_naming_the_field(shape):
+    with pytest.raises(smx.InvalidArgument) as info:
+        smx.Schema([("depth", np.uint16, shape)])
+    assert "field 'depth'" in str(info.value) and "positive integer" in str(info.value)

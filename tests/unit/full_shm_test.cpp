@@ -35,9 +35,10 @@ std::string find_program(const std::string& name) {
 
 // Runs `script` under `sh -c` in a private mount namespace with a 4 MiB tmpfs on /dev/shm;
 // $0 is the test peer, $1 the topic.
-std::vector<std::string> in_small_shm(const std::string& unshare, const std::string& script, const std::string& topic) {
+std::vector<std::string> in_small_shm(const std::string& unshare, const std::string& script, const std::string& topic,
+                                      const std::string& options = "size=4m") {
     return {unshare, "-m", "--propagation", "private", "sh", "-c",
-            "mount -t tmpfs -o size=4m tmpfs /dev/shm || { echo MOUNT_FAILED; exit 90; }; " + script,
+            "mount -t tmpfs -o " + options + " tmpfs /dev/shm || { echo MOUNT_FAILED; exit 90; }; " + script,
             smx::test::helper_path("smx_test_peer"), topic};
 }
 
@@ -82,4 +83,29 @@ TEST(FullShm, a_writer_whose_segment_does_not_fit_fails_with_OutOfSpace_and_leav
     EXPECT_EQ(*left, "SHM_LEFT []") << "the failed writer left something in /dev/shm";
     EXPECT_EQ(run.exit_code(30s), 0) << run.transcript();
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty()) << "nothing leaked into the real /dev/shm";
+}
+
+// Out of inodes (a tmpfs of 2: its root and one file already there): the message names the topic
+// and what to look at, not only "No space left on device".
+TEST(FullShm, a_writer_that_finds_dev_shm_out_of_inodes_fails_with_OutOfSpace_naming_the_topic) {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs on /dev/shm in a private namespace needs root";
+    const std::string unshare = find_program("unshare");
+    if (unshare.empty()) GTEST_SKIP() << "unshare(1) is not installed";
+    const std::string topic = unique_topic("full_inodes");
+    Child run(in_small_shm(unshare,
+                           "touch /dev/shm/other && \"$0\" writer --topic \"$1\" --schema blob:4096; echo DONE $?; "
+                           "echo \"SHM_LEFT [$(ls -A /dev/shm | tr '\\n' ' ')]\"",
+                           topic, "size=4m,nr_inodes=2"));
+    const auto error = run.wait_for_line("EXCEPTION ", 30s);
+    ASSERT_TRUE(error) << run.transcript();
+    const std::string prefix = "EXCEPTION out_of_space topic '" + topic + "' in domain 0: cannot create segment '/smx.0." +
+                               topic + "' (";
+    EXPECT_EQ(error->rfind(prefix, 0), 0u) << *error;
+    EXPECT_NE(error->find("No space left on device"), std::string::npos) << *error;
+    EXPECT_NE(error->find("/dev/shm is out of space or of inodes (df -i /dev/shm)"), std::string::npos) << *error;
+    EXPECT_TRUE(run.wait_for_line("DONE 5", 30s)) << run.transcript();
+    const auto left = run.wait_for_line("SHM_LEFT ", 30s);
+    ASSERT_TRUE(left) << run.transcript();
+    EXPECT_EQ(*left, "SHM_LEFT [other ]");
+    EXPECT_EQ(run.exit_code(30s), 0) << run.transcript();
 }

@@ -17,6 +17,8 @@
 
 #include <cstddef>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 using namespace std::chrono_literals;
 using smx::detail::FieldRecord;
@@ -243,6 +245,13 @@ TEST_F(HostileSegment, a_segment_of_another_topic_at_the_name_is_a_topic_mismatc
                                        "' (both names map to this segment name); rename one of the two topics");
 }
 
+// A topic rewritten in the header is corruption, not a collision of two topic names.
+TEST_F(HostileSegment, a_tampered_header_topic_is_reported_as_tampering_not_as_a_name_collision) {
+    tamper(name, offsetof(SegmentHeader, topic), "evil", 5);
+    EXPECT_EQ(attach_error(), expected("claims to hold topic 'evil' of domain 0, which is not stored under this name "
+                                       "(overwritten or tampered with)"));
+}
+
 // ---- foreign files ------------------------------------------------------------------------
 
 class ForeignFile : public ::testing::Test {
@@ -314,6 +323,32 @@ TEST_F(ForeignFile, a_fifo_at_the_name_is_refused_by_writer_reader_and_inspectio
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISFIFO(st.st_mode));  // left alone
+}
+
+// shm_open neither follows symbolic links nor opens sockets; the messages say what is there.
+TEST_F(ForeignFile, a_symbolic_link_or_a_socket_at_the_name_is_named_as_such_by_writer_and_reader) {
+    for (const std::string kind : {"symbolic link", "socket"}) {
+        if (kind == "symbolic link") {
+            ASSERT_EQ(::symlink("/etc/hostname", path.c_str()), 0) << std::strerror(errno);
+        } else {
+            const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            ASSERT_GE(fd, 0);
+            sockaddr_un addr{};
+            addr.sun_family = AF_UNIX;
+            std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+            ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+            ::close(fd);
+        }
+        const std::string what = path + " is a " + kind + ", not an smx segment; smx never follows or removes it: "
+                                 "if nothing uses it, remove it (rm " + path + ")";
+        EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }),
+                  "topic '" + topic + "' in domain 0: " + what);
+        EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }), "topic '" + topic + "': " + what);
+        struct stat st {};
+        ASSERT_EQ(::lstat(path.c_str(), &st), 0) << kind << " was removed";
+        EXPECT_TRUE(kind == "socket" ? S_ISSOCK(st.st_mode) : S_ISLNK(st.st_mode));
+        ASSERT_EQ(::unlink(path.c_str()), 0);
+    }
 }
 
 TEST_F(ForeignFile, a_writer_refuses_to_replace_an_empty_foreign_file) {
