@@ -150,3 +150,38 @@ TEST(ForgedInfo, a_reader_reads_the_live_writer_whatever_forged_session_info_say
     injector.send_line("quit");
     EXPECT_EQ(injector.exit_code(10s), 0);
 }
+
+// Any local user on the domain can speak on the info topic: a new session id for the right
+// segment name, then a dispose (what a closing writer sends). Liveness and ownership come from
+// the segment, so an attached reader keeps reading its live writer.
+TEST(ForgedInfo, neither_a_forged_new_session_nor_a_forged_dispose_cuts_a_reader_off_its_live_writer) {
+    const std::string topic = smx::test::unique_topic("forged_dispose");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant;
+    const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
+    smx::Writer writer(participant, topic, small);
+    Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
+    ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
+    Child reader(smx::test::waiter(topic, "3"));
+    ASSERT_TRUE(reader.wait_for_line("ATTACHED", 15s)) << reader.transcript();
+    ASSERT_TRUE(write_frame(writer));
+    const std::string session = hex(writer.session());
+    ASSERT_EQ(reader.wait_for_line("FRAME ", 10s), "FRAME 1 session=" + session + " ok=1 schema=" + small.to_string())
+        << reader.transcript();
+
+    injector.send_line("info 00000000deadbee5 " + writer.segment_name() + " 3 .");
+    injector.send_line("dispose");
+    ASSERT_TRUE(injector.wait_for_line("SENT 2", 10s)) << injector.transcript();
+    for (std::uint64_t n = 2; n <= 3; ++n) {
+        ASSERT_TRUE(write_frame(writer));
+        EXPECT_EQ(reader.wait_for_line("FRAME ", 10s),
+                  "FRAME " + std::to_string(n) + " session=" + session + " ok=1 schema=" + small.to_string())
+            << reader.transcript();
+    }
+    const auto result = reader.wait_for_line("RESULT", 10s);
+    ASSERT_TRUE(result) << reader.transcript();
+    EXPECT_EQ(reader.transcript().find("EXCEPTION"), std::string::npos) << reader.transcript();
+    EXPECT_EQ(reader.exit_code(10s), 0);
+    injector.send_line("quit");
+    EXPECT_EQ(injector.exit_code(10s), 0);
+}

@@ -8,7 +8,8 @@
 //       each stdin line "notice <session hex> <slot> <seq> <frame>" writes one Notice and prints
 //       "SENT <count>"; for each line "info <session hex> <shm name> <layout version> <host|.>"
 //       writes one forged Info (no fields; "." = this host) on the topic's info topic and
-//       prints "SENT <count>"; exits on "quit" or EOF.
+//       prints "SENT <count>"; "dispose" disposes the (keyless) info instance, as a retiring
+//       writer does, and prints "SENT <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
 //       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
@@ -141,6 +142,15 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
         if (line == "quit") break;
         std::istringstream in(line);
         std::string verb, session;
+        if (line == "dispose") {
+            smx_wire_Info info{};
+            info.host = const_cast<char*>("");
+            info.topic = const_cast<char*>(topic.c_str());
+            info.shm_name = const_cast<char*>("");
+            dds_check(dds_dispose(iw, &info), "disposing the info instance");
+            say("SENT " + std::to_string(++sent));
+            continue;
+        }
         if (line.rfind("info ", 0) == 0) {
             std::string shm_name, host;
             smx_wire_Info info{};
