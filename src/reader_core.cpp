@@ -159,11 +159,16 @@ void ReaderCore::record_returned(std::uint64_t frame_number, bool count_missed) 
 
 // The oldest frame after the last one returned. A genuine writer's frame numbers only grow, so
 // a newest frame below the last one returned means that one was forged or corrupt: resume from
-// what the slot table holds rather than wait for a number that may never come.
+// what the slot table holds rather than wait for a number that may never come. But the slots are
+// read one at a time, so a scan that raced the writer can see only older frames too (found by
+// the protocol model, tests/model): it is believed only if the bell did not ring during it; else
+// the caller's wait returns at once and the next scan decides.
 std::optional<FrameRef> ReaderCore::next_ref() {
+    const std::uint32_t bell = m_source->generation();
     if (auto ref = m_source->oldest_after(m_last_returned)) return ref;
     const auto newest = m_source->newest();
     if (!newest || newest->frame_number >= m_last_returned) return std::nullopt;
+    if (m_source->generation() != bell) return std::nullopt;
     m_last_returned = newest->frame_number - 1;
     return newest;
 }

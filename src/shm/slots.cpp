@@ -147,11 +147,18 @@ namespace {
 
 // Frees registration r, whose reader is known dead, if `pid` is still its owner; true if this
 // call freed it. Only the reclaimer that wins the exchange touches the pins, so a registration
-// re-claimed by a new reader meanwhile never loses its pins.
-bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid) noexcept {
+// re-claimed by a new reader meanwhile never loses its pins. `verify`: the caller does not hold
+// r's lock, so between its look and the exchange the registration may have been freed and
+// claimed by a new reader whose pid happens to be the same (reuse): the lock tells, after the
+// exchange and before any pin is touched.
+bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid, bool verify) noexcept {
     ReaderRecord& rec = segment.reader(r);
     if (pid == 0 || pid == RECLAIMING) return false;
     if (!rec.pid.compare_exchange_strong(pid, RECLAIMING, std::memory_order_acq_rel)) return false;
+    if (verify && segment.reader_alive(r)) {
+        rec.pid.store(pid, std::memory_order_release);  // a live reader's: give it back untouched
+        return false;
+    }
     for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
     Doorbell(segment).clear_sleeper(r);
     mark_registered(segment, r, false);
@@ -165,7 +172,7 @@ bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid) noexcept {
 bool reclaim_if_dead(Segment& segment, std::uint32_t r) noexcept {
     const std::uint64_t pid = segment.reader(r).pid.load(std::memory_order_acquire);
     if (pid == 0 || pid == RECLAIMING || segment.reader_alive(r)) return false;
-    return reclaim(segment, r, pid);
+    return reclaim(segment, r, pid, true);
 }
 
 void wake_waiting_writer(Segment& segment) noexcept {
@@ -262,7 +269,7 @@ ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic)
         if (owner == RECLAIMING || !segment.try_lock_registration(r)) continue;
         if (owner != 0) {
             owner = rec.pid.load(std::memory_order_acquire);
-            if (reclaim(segment, r, owner)) reclaimed = true;
+            if (reclaim(segment, r, owner, false)) reclaimed = true;
         }
         std::uint64_t expected = 0;
         if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {

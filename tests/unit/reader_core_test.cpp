@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -62,8 +63,10 @@ public:
         if (n) m_frame[s] = n;
         m_seq[s] += 2;
     }
+    /// Starts writing slot `s` (odd seq): it holds no frame until the next publish into it.
+    void begin_write(std::uint32_t s) { m_seq[s] |= 1; }
     std::optional<FrameRef> ref(std::uint32_t s) const {
-        if (m_seq[s] == 0) return std::nullopt;
+        if (m_seq[s] == 0 || (m_seq[s] & 1) != 0) return std::nullopt;
         return FrameRef{s, m_seq[s], m_frame[s], static_cast<std::int64_t>(m_frame[s])};
     }
     std::uint32_t slot_count() const { return static_cast<std::uint32_t>(m_bytes.size()); }
@@ -91,6 +94,7 @@ public:
         bool alive = true;
         int waits = 0;
         std::vector<std::chrono::nanoseconds> spins;  // the spin of every wait
+        std::function<void()> before_next_newest;      // run once, at the start of newest()
 
         /// True once a reader has slept in wait() (bounded by `timeout`).
         bool wait_until_asleep(std::chrono::milliseconds timeout) {
@@ -127,7 +131,10 @@ public:
         std::lock_guard<std::mutex> lock(m->mutex);
         return m->generation;
     }
-    std::optional<FrameRef> newest() const noexcept override { return pick([](auto a, auto b) { return a > b; }, 0); }
+    std::optional<FrameRef> newest() const noexcept override {
+        if (m->before_next_newest) std::exchange(m->before_next_newest, nullptr)();
+        return pick([](auto a, auto b) { return a > b; }, 0);
+    }
     std::optional<FrameRef> oldest_after(std::uint64_t n) const noexcept override {
         return pick([](auto a, auto b) { return a < b; }, n);
     }
@@ -460,6 +467,29 @@ TEST_F(ReaderCoreTest, a_forged_huge_frame_number_does_not_stop_next_from_return
     EXPECT_EQ(f->frame_number(), 4u);  // the newest genuine frame; then it goes on from there
     w->publish(5);
     EXPECT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), 5u);
+}
+
+// Slots are scanned one at a time: a scan that races the writer can see only frames older than
+// the last one returned (found by the protocol model, tests/model). That is not a forgery to
+// resync from: next() must never return an older frame.
+TEST_F(ReaderCoreTest, a_scan_that_raced_the_writer_never_makes_next_return_an_older_frame) {
+    auto w = start_writer();
+    ReaderCore& r = reader();
+    ASSERT_TRUE(r.wait_for_writer(1s));
+    for (std::uint64_t n = 1; n <= 3; ++n) w->publish(n);
+    for (std::uint64_t n = 1; n <= 3; ++n) ASSERT_EQ(r.next(0ns, smx::Hold::view)->frame_number(), n);
+    // Mid-scan the writer published frame 4 into a slot already looked at and began the next
+    // write in the slot of frame 3: the scan sees frames 1 and 2 only.
+    w->before_next_newest = [&] {
+        w->store->begin_write(2);
+        w->bump();
+    };
+    const auto f = r.next(0ns, smx::Hold::view);
+    EXPECT_FALSE(f && f->frame_number() <= 3) << "next() went back to frame " << f->frame_number();
+    w->publish(4);
+    const auto g = r.next(0ns, smx::Hold::view);
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->frame_number(), 4u);
 }
 
 TEST_F(ReaderCoreTest, a_reader_spins_once_per_frame_then_sleeps_without_spinning) {

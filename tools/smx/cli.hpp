@@ -3,6 +3,7 @@
 // subcommand plugs into main. Each subcommand lives in its own file and offers one
 // `add_*_command` function; main registers them all and runs the one the user chose.
 
+#include <cstdint>
 #include <CLI/CLI.hpp>
 
 #include <functional>
@@ -12,6 +13,12 @@
 namespace smx::cli {
 
 /// Exit statuses of `smx`, listed in `smx --help`.
+/// Seconds from `earlier_ns` to `later_ns`. Timestamps come from shared memory that any process
+/// mapping it may have written: subtracted as doubles, a hostile value cannot overflow.
+inline double seconds_between(std::int64_t later_ns, std::int64_t earlier_ns) noexcept {
+    return (static_cast<double>(later_ns) - static_cast<double>(earlier_ns)) / 1e9;
+}
+
 inline constexpr int STATUS_OK = 0;       ///< the command did what was asked
 inline constexpr int STATUS_FAILED = 1;   ///< it ran, but the outcome is a failure (a torn frame accepted)
 inline constexpr int STATUS_USAGE = 2;    ///< the command line is wrong

@@ -93,7 +93,7 @@ std::string frame_line(const Frame& frame, const std::vector<std::size_t>& field
         if (!frame.copy_field_into(fields[k], copies[k]))
             return line + "  torn: the writer reused its slot while it was read; not shown";
     }
-    line += "  age " + format_duration(static_cast<double>(realtime_now_ns() - frame.timestamp_ns()) / 1e9) + "  ";
+    line += "  age " + format_duration(seconds_between(realtime_now_ns(), frame.timestamp_ns())) + "  ";
     for (std::size_t k = 0; k < fields.size(); ++k)
         line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], copies[k].data());
     return line;

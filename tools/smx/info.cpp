@@ -124,7 +124,7 @@ void print_info(const SegmentInfo& s) {
         row("newest frame", "none published yet");
     else
         row("newest frame", std::to_string(s.newest_frame) + ", written " + format_time(s.newest_timestamp_ns) + " (" +
-                                format_duration(static_cast<double>(now - s.newest_timestamp_ns) / 1e9) + " ago)");
+                                format_duration(seconds_between(now, s.newest_timestamp_ns)) + " ago)");
     row("readers", std::to_string(s.readers.size()) + " of " + std::to_string(s.reader_capacity) +
                        " registrations in use, " + std::to_string(s.live_reader_count()) + " alive");
     for (const RegisteredReader& r : s.readers)

@@ -67,7 +67,7 @@ std::string rate_text(const Row& r) {
 std::string newest_text(const SegmentInfo& s, std::int64_t now_ns) {
     if (!s.error.empty()) return "-";
     if (s.newest_frame == 0) return "none yet";
-    return std::to_string(s.newest_frame) + " (" + format_duration(static_cast<double>(now_ns - s.newest_timestamp_ns) / 1e9) +
+    return std::to_string(s.newest_frame) + " (" + format_duration(seconds_between(now_ns, s.newest_timestamp_ns)) +
            " ago)";
 }
 
@@ -94,7 +94,7 @@ std::vector<Row> measure(const ListOptions& o, int domain) {
             // The frames' own timestamps span exactly `frames` periods; the wall time between
             // the readings is off by up to a period. Timestamps that do not look like a clock
             // running through the window (set by the application) are not used.
-            const double stamped = static_cast<double>(s.newest_timestamp_ns - it->second->newest_timestamp_ns) / 1e9;
+            const double stamped = seconds_between(s.newest_timestamp_ns, it->second->newest_timestamp_ns);
             rate = frames / (frames > 0 && stamped > 0 && stamped <= elapsed + 0.05 ? stamped : elapsed);
         }
         rows.push_back({std::move(s), rate});
