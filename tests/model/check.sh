@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # Two readers on two slots: reader 0 calls next() (view or copy), reader 1 latest() with a pin.
 TWO="-DNS=2 -DMAXF=2 -DMAXAB=1 -DR0MODES=4 -DR1MODES=2"
 # Three slots, four frames: what next() going back needs (a frame pinned by the other reader).
-THREE="-DNS=3 -DMAXF=4 -DMAXAB=1 -DR0MODES=4 -DR1MODES=2 -DWAITFULL=0 -DLCALLS=0"
+THREE="-DNS=3 -DMAXF=4 -DMAXAB=1 -DR0MODES=4 -DR1MODES=2 -DWAITFULL=0"
 
 CTEST="two_readers_full_wait two_readers_reader_crash one_reader_every_call
        finds_torn_accept_with_old_abandon finds_next_going_back_with_todays_fallback"
@@ -37,12 +37,12 @@ run_one() {
     finds_torn_accept_with_old_abandon)
                                     set -- "fail:assertion violated ((x1==bf)&&(x2==bf))" $TWO -DLCALLS=2 -DWAITFULL=1 -DOLD_ABANDON ;;
     finds_next_going_back_with_todays_fallback)
-                                    set -- "fail:assertion violated ( !(next_mode)||(bf>hi[r]))" $THREE -DFALLBACK=1 ;;
+                                    set -- "fail:assertion violated ( !(next_mode)||(bf>hi[r]))" $THREE -DLCALLS=0 -DFALLBACK=1 ;;
     # ---- make model ----
     two_readers_every_call)         set -- pass -DNS=2 -DMAXF=2 -DMAXAB=1 -DR0MODES=12 -DR1MODES=3 -DLCALLS=2 -DWAITFULL=0 ;;
     two_readers_crash_and_full_wait) set -- pass $TWO -DLCALLS=2 -DWAITFULL=1 -DRCRASH=1 -DVICTIM=1 ;;
     one_reader_three_slots_crashes) set -- pass -DONE_READER -DNS=3 -DMAXF=3 -DMAXAB=1 -DR0MODES=15 -DLCALLS=0 -DRTIMEOUT=1 -DRCRASH=1 -DVICTIM=0 -DWCRASH=1 ;;
-    next_fallback_with_bell_check)  set -- pass $THREE -DFALLBACK=2 ;;
+    next_fallback_with_bell_check)  set -- pass $THREE -DLCALLS=2 -DFALLBACK=2 ;;
     fine_snapshot)                  set -- pass $TWO -DLCALLS=2 -DWAITFULL=1 -DFINE_SNAPSHOT ;;
     mutant_no_recheck)              set -- "fail:assertion violated ((held[0]!=got)&&(held[1]!=got))" $TWO -DLCALLS=2 -DMUT_NO_RECHECK ;;
     mutant_ring_early)              set -- "fail:assertion violated (( !(queued[0])||(seen[0]==bell))" $TWO -DLCALLS=2 -DMUT_RING_EARLY ;;
