@@ -42,7 +42,7 @@ run_one() {
     two_readers_every_call)         set -- pass -DNS=2 -DMAXF=2 -DMAXAB=1 -DR0MODES=12 -DR1MODES=3 -DLCALLS=2 -DWAITFULL=0 ;;
     two_readers_crash_and_full_wait) set -- pass $TWO -DLCALLS=2 -DWAITFULL=1 -DRCRASH=1 -DVICTIM=1 ;;
     one_reader_three_slots_crashes) set -- pass -DONE_READER -DNS=3 -DMAXF=3 -DMAXAB=1 -DR0MODES=15 -DLCALLS=0 -DRTIMEOUT=1 -DRCRASH=1 -DVICTIM=0 -DWCRASH=1 ;;
-    next_fallback_with_bell_check)  set -- pass $THREE -DLCALLS=2 -DFALLBACK=2 ;;
+    next_fallback_with_bell_check)  set -- pass $THREE -DLCALLS=1 -DHOLD=1 -DFALLBACK=2 ;;
     fine_snapshot)                  set -- pass $TWO -DLCALLS=2 -DWAITFULL=1 -DFINE_SNAPSHOT ;;
     mutant_no_recheck)              set -- "fail:assertion violated ((held[0]!=got)&&(held[1]!=got))" $TWO -DLCALLS=2 -DMUT_NO_RECHECK ;;
     mutant_ring_early)              set -- "fail:assertion violated (( !(queued[0])||(seen[0]==bell))" $TWO -DLCALLS=2 -DMUT_RING_EARLY ;;

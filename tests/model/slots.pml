@@ -60,6 +60,8 @@
  *   OLD_ABANDON     abandon as it was before issue 11: a new even seq, the frame number kept;
  *                   without it: frame number 0 ("no frame"), then the new even seq
  *   FINE_SNAPSHOT   a snapshot's three loads as three steps
+ *   LATEST_ORDER    also assert that latest() never returns a frame older than one the
+ *                   reader returned before (not a property of the code: see docs/model.md)
  * Mutations, each of which the check must reject (tests/model/check.sh):
  *   MUT_NO_RECHECK   the writer does not re-check the pins after making seq odd
  *   MUT_RING_EARLY   ring() looks for sleepers before it changes the bell
@@ -485,8 +487,14 @@ inline scan(after) {
 }
 
 /* A frame is accepted: (d), then record_returned(). */
+#ifdef LATEST_ORDER
+#define CHECK_LATEST_ORDER assert(next_mode || bf >= hi[r])
+#else
+#define CHECK_LATEST_ORDER skip
+#endif
 #define ACCEPT \
     assert(!next_mode || bf > hi[r]); \
+    CHECK_LATEST_ORDER; \
     if :: bf > last -> last = bf :: else fi; \
     if :: bf > hi[r] -> hi[r] = bf :: else fi
 
