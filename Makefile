@@ -20,6 +20,8 @@ PACKAGES += gnuplot-nox
 # (libiceoryx-posh-dev brings the hoofs and platform libraries), and the iceoryx package for the
 # iox-roudi the bench starts for its run. Without them the iceoryx lane is reported n/a.
 PACKAGES += iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev
+# The Model.* tests check the slot protocol's Promela model (tests/model) with spin.
+PACKAGES += spin
 
 # `make fuzz` only (never `make test`): clang 14 and libFuzzer, whose runtime
 # (libclang_rt.fuzzer*.a) is in libclang-rt-14-dev, which clang merely recommends.
@@ -60,6 +62,12 @@ install: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Every configuration of the slot protocol model (docs/model.md), the larger ones and the
+# mutations included (several minutes, a few GB of memory); `make test` runs the small ones.
+.PHONY: model
+model: deps
+	sh tests/model/check.sh spin $(BUILD)/model all
 
 # The full benchmark of docs/performance.md (about 12 minutes; run it on a quiet machine).
 .PHONY: bench
