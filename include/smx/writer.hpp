@@ -104,7 +104,11 @@ private:
 ///
 /// Construction creates the shared segment (refusing if another live writer owns the topic,
 /// replacing a dead writer's stale one) and announces the session over DDS. Destruction or
-/// `close()` tells readers the writer is gone and removes the segment.
+/// `close()` tells readers the writer is gone and removes the segment. So does a SIGTERM, SIGINT
+/// or SIGHUP whose action was still the default when the writer started (smx's handler closes
+/// the process's writers, then ends it with the same signal); an application's own handler is
+/// left alone, and SMX_NO_SIGNAL_HANDLERS=1 keeps smx's out. A writer belongs to the process
+/// that made it: in a child made by fork() it is inert (see close()).
 class SMX_EXPORT Writer {
 public:
     /// Throws InvalidArgument (bad topic/options), WriterExists, SegmentCorrupt (a file that is
