@@ -25,8 +25,10 @@ public:
 
     const Schema& schema() const noexcept override { return *m_segment->schema(); }
     const std::byte* data(std::uint32_t slot) const noexcept override { return m_segment->payload(slot); }
+    // A truncation that cut only the payload leaves seq intact while the data reads as the bus
+    // guard's zeros (bus_guard.hpp): the fault happens during the read, so it is known here.
     bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept override {
-        return m_slots.unchanged(slot, seq);
+        return m_slots.unchanged(slot, seq) && !m_segment->truncated();
     }
     bool pin(std::uint32_t slot, std::uint64_t seq) noexcept override { return m_registration.pin(slot, seq); }
     void unpin(std::uint32_t slot) noexcept override { m_registration.unpin(slot); }
