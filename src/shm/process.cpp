@@ -3,7 +3,6 @@
 #include <smx/error.hpp>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -17,7 +16,6 @@ namespace smx::detail {
 namespace {
 struct ProcStat {
     bool readable = false;
-    char state = '?';
     std::uint64_t start_time = 0;
 };
 
@@ -35,7 +33,6 @@ ProcStat read_proc_stat(pid_t pid) noexcept {
     // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
     const char* p = std::strrchr(buf, ')');
     if (!p || p[1] != ' ') return st;
-    st.state = p[2];
     ++p;
     // After ')' come fields 3..; the start time is field 22.
     for (int field = 3; field < 22; ++field) {
@@ -51,17 +48,6 @@ ProcStat read_proc_stat(pid_t pid) noexcept {
 std::uint64_t process_start_time(pid_t pid) noexcept {
     const ProcStat st = read_proc_stat(pid);
     return st.readable ? st.start_time : 0;
-}
-
-bool process_alive(pid_t pid, std::uint64_t start_time) noexcept {
-    if (pid <= 0) return false;
-    if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
-    const ProcStat st = read_proc_stat(pid);
-    // A process we cannot inspect is presumed alive; a zombie (killed, not yet reaped by its
-    // parent) holds no resources any more and counts as dead.
-    if (!st.readable) return true;
-    if (st.state == 'Z' || st.state == 'X') return false;
-    return start_time == 0 || st.start_time == start_time;
 }
 
 std::string host_name() {

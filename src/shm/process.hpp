@@ -1,5 +1,6 @@
 #pragma once
-// Process identity and liveness: a pid alone can be reused, pid + start time cannot.
+// Process identity, as recorded in a segment for display (liveness comes from locks: see
+// layout.hpp), and the host facts a writer announces.
 
 #include <cstdint>
 #include <string>
@@ -9,9 +10,6 @@ namespace smx::detail {
 
 /// Start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22); 0 if gone.
 std::uint64_t process_start_time(pid_t pid) noexcept;
-
-/// True if `pid` runs and (when start_time != 0) started at `start_time`.
-bool process_alive(pid_t pid, std::uint64_t start_time) noexcept;
 
 /// This host's name (uname nodename).
 std::string host_name();
