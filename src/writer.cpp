@@ -127,11 +127,10 @@ public:
     void check_open() const {
         if (!m_process.is_current()) throw Closed(m_process.inherited_message("the writer of topic '" + m_topic + "'"));
         if (!m_segment) throw Closed("writer of topic '" + m_topic + "' is closed");
-        check_intact();
     }
 
     // A truncation is noticed when the writer's own access hits the missing part (bus_guard.hpp):
-    // checked again after filling a slot, before publishing it.
+    // checked before a loan is handed out and after a slot was filled, before it is published.
     void check_intact() const {
         if (m_segment->truncated())
             throw SegmentCorrupt("writer of topic '" + m_topic + "': segment '" + m_segment_name +
@@ -196,6 +195,7 @@ public:
 
     std::optional<Loan> loan() {
         check_open();
+        check_intact();
         if (m_loan_out)
             throw InvalidArgument("loan on topic '" + m_topic + "': a loan is already outstanding; publish it first");
         const std::int64_t ts = realtime_ns();
@@ -208,6 +208,7 @@ public:
     PublishResult publish(std::uint32_t slot, std::uint64_t frame_number, std::int64_t ts) {
         m_loan_out = false;
         check_open();
+        check_intact();
         return commit(slot, frame_number, ts);
     }
 
