@@ -50,16 +50,33 @@ std::optional<std::chrono::milliseconds> time_to_writer_gone(smx::Reader& reader
     return std::nullopt;
 }
 
+// A peer writer of `topic` (it published frames 1 and 2, then lingers) and a reader of this
+// process attached to it; nothing of the topic is left in /dev/shm afterwards.
+struct AttachedReader {
+    AttachedReader(const std::string& topic_, const std::vector<std::string>& writer_argv)
+        : topic(topic_), guard(topic_), writer(writer_argv), reader(participant, topic_) {}
+
+    ::testing::AssertionResult ready() {
+        if (!writer.wait_for_line("PUBLISHED", 15s)) return ::testing::AssertionFailure() << writer.transcript();
+        if (!reader.wait_for_writer(10s)) return ::testing::AssertionFailure() << "the reader did not attach to the live writer";
+        return ::testing::AssertionSuccess();
+    }
+
+    std::string topic;
+    smx::test::ShmGuard guard;
+    Child writer;
+    smx::Participant participant;
+    smx::Reader reader;
+};
+
 }  // namespace
 
 TEST(Liveness, a_writer_ended_by_SIGTERM_closes_for_its_readers_and_removes_its_segment) {
     const std::string topic = smx::test::unique_topic("live_term");
-    smx::test::ShmGuard guard(topic);
-    Child writer(writer_args(topic));
-    ASSERT_TRUE(writer.wait_for_line("PUBLISHED", 15s)) << writer.transcript();
-    smx::Participant participant;
-    smx::Reader reader(participant, topic);
-    ASSERT_TRUE(reader.wait_for_writer(10s));
+    AttachedReader run(topic, writer_args(topic));
+    ASSERT_TRUE(run.ready());
+    Child& writer = run.writer;
+    smx::Reader& reader = run.reader;
     writer.signal(SIGTERM);
     EXPECT_EQ(writer.exit_code(10s), -SIGTERM) << "the process must still end by its signal";
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty()) << "SIGTERM left the segment";
@@ -87,12 +104,10 @@ TEST(Liveness, a_writer_whose_application_handles_SIGTERM_keeps_its_segment_whil
 
 TEST(Liveness, a_reader_that_finds_a_SIGKILLed_writer_dead_removes_its_segment) {
     const std::string topic = smx::test::unique_topic("live_kill");
-    smx::test::ShmGuard guard(topic);
-    Child writer(writer_args(topic));
-    ASSERT_TRUE(writer.wait_for_line("PUBLISHED", 15s)) << writer.transcript();
-    smx::Participant participant;
-    smx::Reader reader(participant, topic);
-    ASSERT_TRUE(reader.wait_for_writer(10s));
+    AttachedReader run(topic, writer_args(topic));
+    ASSERT_TRUE(run.ready());
+    Child& writer = run.writer;
+    smx::Reader& reader = run.reader;
     writer.signal(SIGKILL);
     const auto killed = std::chrono::steady_clock::now();
     ASSERT_EQ(writer.exit_code(10s), -SIGKILL);
@@ -101,7 +116,7 @@ TEST(Liveness, a_reader_that_finds_a_SIGKILLed_writer_dead_removes_its_segment) 
     ASSERT_TRUE(gone) << "the blocked reader never saw the writer gone";
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty()) << "the reader left the dead writer's segment";
     // A new writer of the topic starts at once, and the reader follows it.
-    smx::Writer second(participant, topic, SMALL);
+    smx::Writer second(run.participant, topic, SMALL);
     ASSERT_TRUE(smx::test::write_frame(second));
     const auto f = reader.next(10s);
     ASSERT_TRUE(f);
@@ -110,12 +125,10 @@ TEST(Liveness, a_reader_that_finds_a_SIGKILLed_writer_dead_removes_its_segment) 
 
 TEST(Liveness, a_polling_reader_sees_a_SIGKILLed_writer_gone_within_a_second) {
     const std::string topic = smx::test::unique_topic("live_poll");
-    smx::test::ShmGuard guard(topic);
-    Child writer(writer_args(topic));
-    ASSERT_TRUE(writer.wait_for_line("PUBLISHED", 15s)) << writer.transcript();
-    smx::Participant participant;
-    smx::Reader reader(participant, topic);
-    ASSERT_TRUE(reader.wait_for_writer(10s));
+    AttachedReader run(topic, writer_args(topic));
+    ASSERT_TRUE(run.ready());
+    Child& writer = run.writer;
+    smx::Reader& reader = run.reader;
     ASSERT_TRUE(reader.latest());
     writer.signal(SIGKILL);
     const auto killed = std::chrono::steady_clock::now();
@@ -129,12 +142,10 @@ TEST(Liveness, a_polling_reader_sees_a_SIGKILLed_writer_gone_within_a_second) {
 TEST(Liveness, a_writer_in_another_pid_namespace_is_read_as_live_and_seen_gone_when_killed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root for unshare --pid";
     const std::string topic = smx::test::unique_topic("live_pidns_w");
-    smx::test::ShmGuard guard(topic);
-    Child writer(in_new_pid_namespace(writer_args(topic)));
-    ASSERT_TRUE(writer.wait_for_line("PUBLISHED", 15s)) << writer.transcript();
-    smx::Participant participant;
-    smx::Reader reader(participant, topic);
-    ASSERT_TRUE(reader.wait_for_writer(5s)) << "the writer in another PID namespace was taken for dead";
+    AttachedReader run(topic, in_new_pid_namespace(writer_args(topic)));
+    ASSERT_TRUE(run.ready()) << "the writer in another PID namespace was taken for dead";
+    Child& writer = run.writer;
+    smx::Reader& reader = run.reader;
     const auto f = reader.latest();
     ASSERT_TRUE(f);
     EXPECT_EQ(f->frame_number(), 2u);
