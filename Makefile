@@ -69,6 +69,14 @@ clean:
 model: deps
 	sh tests/model/check.sh spin $(BUILD)/model all
 
+# The long chaos run of docs/reliability.md ("Chaos"): 2,000 writer cycles of kills, stops,
+# forks, truncations and forgeries; prints a summary and writes it to $(BUILD)/chaos.json.
+# CHAOS_ARGS adds options of tests/chaos/chaos.cpp (e.g. CHAOS_ARGS="--cycles 5000 --seed 7").
+CHAOS_ARGS ?=
+.PHONY: chaos
+chaos: build
+	$(BUILD)/tests/smx_chaos --long --json $(BUILD)/chaos.json $(CHAOS_ARGS)
+
 # The full benchmark of docs/performance.md (about 12 minutes; run it on a quiet machine).
 .PHONY: bench
 bench: build

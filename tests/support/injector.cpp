@@ -11,6 +11,7 @@
 //       prints "SENT <count>"; "dispose" disposes the (keyless) info instance, as a retiring
 //       writer does, and prints "SENT <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
+//   --domain D (either form): the DDS domain to join (default 0).
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
 //       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
 //       prints "QUIET" and exits after MS without a sample.
@@ -30,6 +31,8 @@
 #include <string>
 
 namespace {
+
+int g_domain = 0;  // --domain
 
 void say(const std::string& line) {
     std::fputs((line + "\n").c_str(), stdout);
@@ -87,7 +90,7 @@ dds_entity_t notice_topic(dds_entity_t pp, const std::string& topic) {
 
 int listen(const std::string& topic, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
-    smx::Participant participant;
+    smx::Participant participant(g_domain);
     const dds_entity_t pp = participant.impl()->entity();
     const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();
@@ -116,7 +119,7 @@ int listen(const std::string& topic, std::chrono::milliseconds timeout) {
 
 int run(const std::string& topic, std::uint32_t matches, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
-    smx::Participant participant;
+    smx::Participant participant(g_domain);
     const dds_entity_t pp = participant.impl()->entity();
     const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();
@@ -196,9 +199,10 @@ int main(int argc, char** argv) {
         else if (k == "--matches") matches = static_cast<std::uint32_t>(std::stoul(argv[i + 1]));
         else if (k == "--timeout-ms") timeout_ms = std::stoll(argv[i + 1]);
         else if (k == "--listen") listening = std::string(argv[i + 1]) == "1";
+        else if (k == "--domain") g_domain = std::stoi(argv[i + 1]);
     }
     if (topic.empty()) {
-        std::fprintf(stderr, "usage: smx_test_injector --topic T [--matches K | --listen 1] [--timeout-ms MS]\n");
+        std::fprintf(stderr, "usage: smx_test_injector --topic T [--matches K | --listen 1] [--timeout-ms MS] [--domain D]\n");
         return 64;
     }
     try {
