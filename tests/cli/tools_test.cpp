@@ -471,7 +471,9 @@ protected:
         ASSERT_TRUE(writer->wait_published());
     }
     void TearDown() override {
-        if (writer) EXPECT_EQ(writer->stop(), 0);
+        if (writer) {
+            EXPECT_EQ(writer->stop(), 0);
+        }
         writer.reset();
         EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
     }
@@ -709,6 +711,8 @@ TEST(CliErrors, every_topic_command_documents_examples_and_exit_statuses_in_its_
         EXPECT_NE(r.out.find("Examples:\n  smx " + command), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("Exit status:\n  0  ok"), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("--domain"), std::string::npos) << r.out;
-        if (command != "list") EXPECT_NE(r.out.find("--timeout"), std::string::npos) << r.out;
+        if (command != "list") {
+            EXPECT_NE(r.out.find("--timeout"), std::string::npos) << r.out;
+        }
     }
 }
