@@ -41,10 +41,17 @@ deps:
 	  echo "all Debian packages present"; \
 	fi
 
+# WERROR=ON turns compiler warnings into errors (-DSMX_WERROR=ON); `make test`, which CI runs,
+# sets it. Unset, the build directory keeps what it was configured with (OFF when new), so
+# `make build` after `make test` does not rebuild everything.
+WERROR ?=
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=$(PYTHON)
+
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=$(PYTHON)
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) $(if $(WERROR),-DSMX_WERROR=$(WERROR))
 	cmake --build $(BUILD) -j $(JOBS)
 
+test: WERROR = ON
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 600
 
