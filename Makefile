@@ -68,3 +68,30 @@ clean:
 .PHONY: bench
 bench: build
 	$(BUILD)/bin/smx bench --plot $(BUILD)/bench.png
+
+# ---- Sanitizers (docs/reliability.md, "Sanitizers") ------------------------------------------
+# Each in a build directory of its own with every target instrumented; the suites run with the
+# runtime's options (tests/sanitizers/sanitizers.cmake), so any finding fails its test.
+#   make asan   AddressSanitizer and UndefinedBehaviorSanitizer in one build (build-asan):
+#               suites unit, multiprocess, cli and python (the interpreter with libasan preloaded)
+#   make tsan   ThreadSanitizer (build-tsan): suites unit, multiprocess and cli; only Cyclone DDS's
+#               uninstrumented library is suppressed (tests/sanitizers/tsan.supp says why)
+# ASAN_LABELS / TSAN_LABELS choose other suites (a ctest label regex: unit, multiprocess, cli,
+# bench, python, package). Warnings are not errors here: instrumented code gives the compiler
+# false positives, and `make test`'s uninstrumented build is the one held to -Werror.
+ASAN_BUILD  ?= build-asan
+TSAN_BUILD  ?= build-tsan
+ASAN_LABELS ?= unit|multiprocess|cli|python
+TSAN_LABELS ?= unit|multiprocess|cli
+
+.PHONY: asan tsan
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=address,undefined -DSMX_WERROR=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(ASAN_LABELS)'
+
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=thread -DSMX_WERROR=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)'
+
