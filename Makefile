@@ -28,9 +28,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 all: build
 
-deps:
+# Installs the Debian packages of $(1) that are missing.
+define install_missing
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -40,6 +41,10 @@ deps:
 	else \
 	  echo "all Debian packages present"; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(PACKAGES))
 
 # WERROR=ON turns compiler warnings into errors (-DSMX_WERROR=ON); `make test`, which CI runs,
 # sets it. Unset, the build directory keeps what it was configured with (OFF when new), so
@@ -95,3 +100,17 @@ tsan: deps
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
 	cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)'
 
+# ---- Lint (not part of `make test`) ----------------------------------------------------------
+# clang-tidy (.clang-tidy: naming, function size, bug-prone checks) and clang-format
+# (.clang-format), LLVM 14, with the compile database of $(BUILD). LINT_SCOPE=changed (default):
+# the C++ files changed since the merge base with LINT_BASE, clang-format over their changed lines
+# only; LINT_SCOPE=all: clang-tidy over every source (the tree is not clang-formatted in bulk).
+# .ci/lint says more.
+LINT_SCOPE ?= changed
+LINT_BASE  ?= main
+LINT_PACKAGES := clang-tidy clang-format
+
+.PHONY: lint
+lint: build
+	$(call install_missing,$(LINT_PACKAGES))
+	.ci/lint $(BUILD) $(LINT_SCOPE) $(LINT_BASE)
