@@ -611,9 +611,9 @@ TEST_F(CliSnapshot, float_field_is_normalised_over_its_finite_values) {
     ASSERT_EQ(p.height, 24u);
     const smx::Schema schema{{"img", smx::DType::Kind::f4, {24, 32}}};
     const auto bytes = pattern_bytes(schema, 0, frame);
-    std::vector<float> v(24 * 32);
+    std::vector<float> v(std::size_t{24} * 32);
     std::memcpy(v.data(), bytes.data(), bytes.size());
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (float x : v)
         if (std::isfinite(x)) lo = std::min<double>(lo, x), hi = std::max<double>(hi, x);
     std::size_t wrong = 0;
