@@ -37,19 +37,23 @@ elseif(SMX_SANITIZER STREQUAL "thread")
 endif()
 
 # Python itself is not instrumented. ASan must be the first library of the process, so the
-# interpreter runs with GCC's libasan preloaded; CPython's own allocations at exit are not leaks
-# of ours, so leak checking is off for the interpreter (and for the C++ peers it starts, which
-# inherit its environment; the C++ suites check those peers for leaks). UBSan needs nothing (the
-# extension brings its runtime). Under TSan the suite does not run: an uninstrumented
+# interpreter runs with GCC's libasan preloaded, and libstdc++ with it: ASan finds the functions
+# it intercepts (__cxa_throw) only in libraries loaded before it starts, and without it the first
+# exception the extension throws aborts the process. CPython's own allocations at exit are not
+# leaks of ours, so leak checking is off for the interpreter (and for the C++ peers it starts,
+# which inherit its environment; the C++ suites check those peers for leaks). UBSan needs nothing
+# (the extension brings its runtime). Under TSan the suite does not run: an uninstrumented
 # interpreter and numpy calling into instrumented code gives reports about memory TSan never saw
-# being synchronised (the GIL), not about smx. Nor under ASan with a compiler whose libasan.so
-# is not found (clang links its runtime statically into executables).
+# being synchronised (the GIL), not about smx. Nor under ASan with a compiler whose libasan.so is
+# not found (clang links its runtime statically into executables).
 if(SMX_SANITIZER MATCHES "address")
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libasan.so
                   OUTPUT_VARIABLE smx_libasan OUTPUT_STRIP_TRAILING_WHITESPACE)
-  if(IS_ABSOLUTE "${smx_libasan}" AND EXISTS "${smx_libasan}")
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libstdc++.so.6
+                  OUTPUT_VARIABLE smx_libstdcxx OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(IS_ABSOLUTE "${smx_libasan}" AND EXISTS "${smx_libasan}" AND IS_ABSOLUTE "${smx_libstdcxx}")
     string(REPLACE "detect_leaks=1" "detect_leaks=0" smx_python_asan "${smx_asan_options}")
-    list(APPEND SMX_PYTHON_SANITIZER_ENV "LD_PRELOAD=${smx_libasan}" "${smx_python_asan}")
+    list(APPEND SMX_PYTHON_SANITIZER_ENV "LD_PRELOAD=${smx_libasan} ${smx_libstdcxx}" "${smx_python_asan}")
   else()
     set(SMX_PYTHON_SANITIZER_SKIP TRUE)
   endif()
