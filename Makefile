@@ -80,7 +80,10 @@ bench: build
 #   make asan   AddressSanitizer and UndefinedBehaviorSanitizer in one build (build-asan):
 #               suites unit, multiprocess, cli and python (the interpreter with libasan preloaded)
 #   make tsan   ThreadSanitizer (build-tsan): suites unit, multiprocess and cli; only Cyclone DDS's
-#               uninstrumented library is suppressed (tests/sanitizers/tsan.supp says why)
+#               uninstrumented library is suppressed (tests/sanitizers/tsan.supp says why). Not
+#               run: the 1 MiB torn-read stress test (20,000 frames written and checked byte by
+#               byte by instrumented code outlast its 120 s bound; what it tests happens between
+#               processes, which TSan cannot see) and the Python suite (sanitizers.cmake).
 # ASAN_LABELS / TSAN_LABELS choose other suites (a ctest label regex: unit, multiprocess, cli,
 # bench, python, package). Warnings are not errors here: instrumented code gives the compiler
 # false positives, and `make test`'s uninstrumented build is the one held to -Werror.
@@ -88,6 +91,7 @@ ASAN_BUILD  ?= build-asan
 TSAN_BUILD  ?= build-tsan
 ASAN_LABELS ?= unit|multiprocess|cli|python
 TSAN_LABELS ?= unit|multiprocess|cli
+TSAN_EXCLUDE ?= ^Stress\.no_reader_accepts_a_torn_frame_from_a_full_speed_writer
 
 .PHONY: asan tsan
 asan: deps
@@ -98,7 +102,7 @@ asan: deps
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=thread -DSMX_WERROR=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
-	cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)'
+	cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)' -E '$(TSAN_EXCLUDE)'
 
 # ---- Lint (not part of `make test`) ----------------------------------------------------------
 # clang-tidy (.clang-tidy: naming, function size, bug-prone checks) and clang-format
