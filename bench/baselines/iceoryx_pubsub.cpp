@@ -49,25 +49,25 @@ struct IceoryxWriter::Impl {
 
 IceoryxWriter::IceoryxWriter(const std::string& topic, std::size_t bytes) {
     if (bytes > UINT32_MAX) throw std::runtime_error("iceoryx: a chunk holds at most 4 GiB");
-    m = std::make_unique<Impl>(topic, bytes);
+    m_impl = std::make_unique<Impl>(topic, bytes);
 }
 
 IceoryxWriter::~IceoryxWriter() = default;
 
 std::span<std::byte> IceoryxWriter::loan() {
-    auto chunk = m->publisher.loan(m->bytes, PAYLOAD_ALIGNMENT, sizeof(IceoryxStamp), alignof(IceoryxStamp));
+    auto chunk = m_impl->publisher.loan(m_impl->bytes, PAYLOAD_ALIGNMENT, sizeof(IceoryxStamp), alignof(IceoryxStamp));
     if (chunk.has_error())
-        throw std::runtime_error("iceoryx: no chunk of " + std::to_string(m->bytes) + " bytes to loan (error " +
+        throw std::runtime_error("iceoryx: no chunk of " + std::to_string(m_impl->bytes) + " bytes to loan (error " +
                                  std::to_string(static_cast<int>(chunk.get_error())) +
                                  "): RouDi's mempool for this size is exhausted");
-    return {static_cast<std::byte*>(chunk.value()), m->bytes};
+    return {static_cast<std::byte*>(chunk.value()), m_impl->bytes};
 }
 
 void IceoryxWriter::stamp(std::span<std::byte> chunk, const IceoryxStamp& stamp) noexcept {
     *static_cast<IceoryxStamp*>(iox::mepoo::ChunkHeader::fromUserPayload(chunk.data())->userHeader()) = stamp;
 }
 
-void IceoryxWriter::publish(std::span<std::byte> chunk) noexcept { m->publisher.publish(chunk.data()); }
+void IceoryxWriter::publish(std::span<std::byte> chunk) noexcept { m_impl->publisher.publish(chunk.data()); }
 
 // ---- reader ----------------------------------------------------------------------------------
 
@@ -86,26 +86,26 @@ struct IceoryxReader::Impl {
 };
 
 IceoryxReader::IceoryxReader(const std::string& topic, std::size_t bytes, std::uint64_t queue)
-    : m(std::make_unique<Impl>(topic, bytes, queue)) {
-    if (m->waitset.attachState(m->subscriber, iox::popo::SubscriberState::HAS_DATA).has_error())
+    : m_impl(std::make_unique<Impl>(topic, bytes, queue)) {
+    if (m_impl->waitset.attachState(m_impl->subscriber, iox::popo::SubscriberState::HAS_DATA).has_error())
         throw std::runtime_error("iceoryx: cannot attach a subscriber of '" + topic + "' to a WaitSet");
 }
 
 IceoryxReader::~IceoryxReader() {
-    if (m) m->waitset.detachState(m->subscriber, iox::popo::SubscriberState::HAS_DATA);
+    if (m_impl) m_impl->waitset.detachState(m_impl->subscriber, iox::popo::SubscriberState::HAS_DATA);
 }
 
 std::optional<IceoryxReader::Chunk> IceoryxReader::take(std::chrono::nanoseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        auto taken = m->subscriber.take();
-        if (!taken.has_error()) return Chunk(taken.value(), m->bytes, &m->subscriber);
+        auto taken = m_impl->subscriber.take();
+        if (!taken.has_error()) return Chunk(taken.value(), m_impl->bytes, &m_impl->subscriber);
         if (taken.get_error() != iox::popo::ChunkReceiveResult::NO_CHUNK_AVAILABLE)
             throw std::runtime_error("iceoryx: take failed (error " + std::to_string(static_cast<int>(taken.get_error())) + ")");
         const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return std::nullopt;
         // HAS_DATA is a state: the wait returns at once while a chunk is queued, so none is missed.
-        m->waitset.timedWait(iox::units::Duration::fromNanoseconds(static_cast<std::uint64_t>(left.count())));
+        m_impl->waitset.timedWait(iox::units::Duration::fromNanoseconds(static_cast<std::uint64_t>(left.count())));
     }
 }
 

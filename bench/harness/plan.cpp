@@ -9,7 +9,7 @@ namespace {
 // Plain-DDS frames up to this size (49 fragments) are interleaved with smx's lanes; larger ones
 // run alone (thousands of fragments per frame, lost and repaired over hundreds of milliseconds:
 // that traffic would disturb the other lanes).
-constexpr std::uint64_t PLAIN_DDS_INTERLEAVED_MAX = 64 * 1024;
+constexpr std::uint64_t PLAIN_DDS_INTERLEAVED_MAX = std::uint64_t{64} * 1024;
 
 std::vector<Payload> payloads_of(const BenchOptions& o) {
     std::vector<Payload> payloads;

@@ -125,7 +125,8 @@ public:
 private:
     OwnerProcess m_process;
     static void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t status, void* self) {
-        static_cast<DdsAnnouncer*>(self)->m_notice_readers.store(status.current_count, std::memory_order_relaxed);
+        static_cast<DdsAnnouncer*>(self)->m_notice_readers.store(static_cast<std::int32_t>(status.current_count),
+                                                                 std::memory_order_relaxed);
     }
 
     void fill_info_sample() {

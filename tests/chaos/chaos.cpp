@@ -80,8 +80,8 @@ enum class Expect { running, killed, self_kill, quit, corrupt };
 // and reaped when destroyed, so no path out of the driver leaves it running.
 class Proc {
 public:
-    Proc(const std::vector<std::string>& argv, std::string role, std::string mode, int slot)
-        : role(std::move(role)), mode(std::move(mode)), slot(slot), started_ns(now_ns()) {
+    Proc(const std::vector<std::string>& argv, std::string role_, std::string mode_, int slot_)
+        : role(std::move(role_)), mode(std::move(mode_)), slot(slot_), started_ns(now_ns()) {
         int out[2] = {-1, -1}, in[2] = {-1, -1};
         if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
         posix_spawn_file_actions_t fa;

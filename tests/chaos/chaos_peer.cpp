@@ -299,7 +299,7 @@ int run_writer(const Args& a) {
             if (rate > 0) {
                 ++paced;
                 std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                          std::chrono::duration<double>(paced / rate)));
+                                                          std::chrono::duration<double>(static_cast<double>(paced) / rate)));
             }
         }
     } catch (const smx::SegmentCorrupt& e) {

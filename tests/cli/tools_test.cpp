@@ -468,7 +468,9 @@ protected:
         ASSERT_TRUE(writer->wait_published());
     }
     void TearDown() override {
-        if (writer) EXPECT_EQ(writer->stop(), 0);
+        if (writer) {
+            EXPECT_EQ(writer->stop(), 0);
+        }
         writer.reset();
         EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
     }
@@ -606,9 +608,9 @@ TEST_F(CliSnapshot, float_field_is_normalised_over_its_finite_values) {
     ASSERT_EQ(p.height, 24u);
     const smx::Schema schema{{"img", smx::DType::Kind::f4, {24, 32}}};
     const auto bytes = pattern_bytes(schema, 0, frame);
-    std::vector<float> v(24 * 32);
+    std::vector<float> v(std::size_t{24} * 32);
     std::memcpy(v.data(), bytes.data(), bytes.size());
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (float x : v)
         if (std::isfinite(x)) lo = std::min<double>(lo, x), hi = std::max<double>(hi, x);
     std::size_t wrong = 0;
@@ -706,6 +708,8 @@ TEST(CliErrors, every_topic_command_documents_examples_and_exit_statuses_in_its_
         EXPECT_NE(r.out.find("Examples:\n  smx " + command), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("Exit status:\n  0  ok"), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("--domain"), std::string::npos) << r.out;
-        if (command != "list") EXPECT_NE(r.out.find("--timeout"), std::string::npos) << r.out;
+        if (command != "list") {
+            EXPECT_NE(r.out.find("--timeout"), std::string::npos) << r.out;
+        }
     }
 }

@@ -16,7 +16,7 @@ namespace {
 using K = smx::DType::Kind;
 
 // The writer's schema, as the peer spells it and as C++ does.
-const char* WRITER_SPEC = "spec:color:|u1:480x640x3,depth:<u2:480x640,pose:<f8:4x4,label:<i4:1";
+constexpr const char* WRITER_SPEC = "spec:color:|u1:480x640x3,depth:<u2:480x640,pose:<f8:4x4,label:<i4:1";
 smx::Schema writer_schema() {
     return smx::Schema{{"color", K::u1, {480, 640, 3}}, {"depth", K::u2, {480, 640}}, {"pose", K::f8, {4, 4}},
                        {"label", K::i4, {1}}};

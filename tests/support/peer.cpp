@@ -187,7 +187,8 @@ int run_writer(const std::map<std::string, std::string>& a) {
             }
             if (!writer.write(refs)) { say("FULL " + std::to_string(n)); return 3; }
         }
-        if (rate > 0) std::this_thread::sleep_until(start + std::chrono::duration<double>(n / rate));
+        if (rate > 0)
+            std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(n) / rate));
         if (forever && quit_requested()) break;
     }
     say("PUBLISHED " + std::to_string(writer.frames_published()));

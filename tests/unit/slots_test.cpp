@@ -49,7 +49,9 @@ protected:
         writer.reset();
         reader_side.reset();
         owner.reset();
-        if (!topic.empty()) EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+        if (!topic.empty()) {
+            EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+        }
     }
 
     // Writes frame `n` into a free slot and publishes it; returns the slot.
