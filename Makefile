@@ -148,16 +148,26 @@ TSAN_BUILD  ?= build-tsan
 ASAN_LABELS ?= unit|multiprocess|cli|python|fuzz
 TSAN_LABELS ?= unit|multiprocess|cli
 TSAN_EXCLUDE ?= ^Stress\.no_reader_accepts_a_torn_frame_from_a_full_speed_writer
+# SAN_TARGETS limits what is built (default: everything); CI's reduced step (.ci/run) builds only
+# the unit and multi-process suites and the processes they start.
+SAN_TARGETS ?=
+SAN_CI_TARGETS := smx_unit_tests smx_multiprocess_tests smx_test_peer smx_test_injector
 
-.PHONY: asan tsan
+.PHONY: asan tsan sanitize-ci
+# CI's reduced form (.ci/run, after `make test`): both sanitizers over the unit and multi-process
+# suites only, building just what those run.
+sanitize-ci:
+	$(MAKE) asan ASAN_LABELS='unit|multiprocess' SAN_TARGETS='$(SAN_CI_TARGETS)'
+	$(MAKE) tsan TSAN_LABELS='unit|multiprocess' SAN_TARGETS='$(SAN_CI_TARGETS)'
+
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=address,undefined -DSMX_WERROR=OFF
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) $(if $(SAN_TARGETS),--target $(SAN_TARGETS))
 	cd $(ASAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(ASAN_LABELS)'
 
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=thread -DSMX_WERROR=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) $(if $(SAN_TARGETS),--target $(SAN_TARGETS))
 	cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)' -E '$(TSAN_EXCLUDE)'
 
 # ---- Lint (not part of `make test`) ----------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace smx::detail {
 
@@ -58,9 +59,14 @@ public:
 
 /// The outcome of connecting to an announced session.
 struct Connection {
+    Connection() = default;
+    Connection(std::unique_ptr<FrameSource> source_, ReaderState state_, bool ignored_ = false, std::string why_ = {})
+        : source(std::move(source_)), state(state_), ignored(ignored_), why(std::move(why_)) {}
+
     std::unique_ptr<FrameSource> source;  ///< null: not readable (yet), see `state`
     ReaderState state = ReaderState::waiting_for_writer;
     bool ignored = false;  ///< the info cannot be about this topic's writer
+    std::string why;       ///< probe(): why what it found cannot be read (empty: nothing found)
 };
 
 /// Turns session info into a frame source. Throws (SegmentCorrupt, PermissionDenied, ...) for
@@ -72,7 +78,8 @@ public:
     /// segment name, another domain: forged or misrouted) yields `ignored`.
     virtual Connection connect(const SessionInfo& info) = 0;
     /// Looks for a writer without being told (session info may be late, lost or shadowed by a
-    /// forgery); never throws: errors wait for announced info to report them.
+    /// forgery); never throws: errors wait for announced info to report them, and meanwhile
+    /// are the connection's `why`.
     virtual Connection probe() = 0;
 };
 

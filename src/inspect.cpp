@@ -114,7 +114,8 @@ std::optional<SegmentInfo> inspect_name(const std::string& name, int domain_id) 
     info.path = std::string(detail::shm_directory()) + name;
     info.domain_id = domain_id;
     struct stat st{};
-    if (::stat(info.path.c_str(), &st) != 0) {
+    // lstat: a symbolic link is shown as itself (never followed, as smx never follows it).
+    if (::lstat(info.path.c_str(), &st) != 0) {
         if (errno == ENOENT) return std::nullopt;
         info.error = "stat " + info.path + ": " + std::strerror(errno);
         info.error_code = ErrorCode::system;

@@ -7,22 +7,11 @@
 #include "shm/process.hpp"
 
 #include <algorithm>
-#include <pwd.h>
 #include <unistd.h>
 
 namespace smx::detail {
 
 namespace {
-
-// "1001 (alice)", or the bare number for a uid without a name.
-std::string user_label(std::uint32_t uid) {
-    struct passwd pw {};
-    struct passwd* found = nullptr;
-    char buf[1024];
-    if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
-        return std::to_string(uid) + " (" + found->pw_name + ")";
-    return std::to_string(uid);
-}
 
 // How often a reader checks that the writer's process still exists: a crashed writer rings
 // no bell (the reader core wakes at least this often).
@@ -40,7 +29,8 @@ public:
     explicit LocalFrameSource(std::shared_ptr<Attachment> attachment)
         : m_attachment(std::move(attachment)), m_doorbell(m_attachment->segment()),
           m_writer_pid(static_cast<pid_t>(m_attachment->segment().header().writer_pid)),
-          m_bell_at_check(m_doorbell.value()), m_last_check(std::chrono::steady_clock::now()) {}
+          m_bell_at_check(m_doorbell.value()), m_progress_at_check(writer_progress()),
+          m_last_check(std::chrono::steady_clock::now()) {}
 
     std::uint64_t session() const noexcept override { return m_attachment->segment().session(); }
     std::int64_t writer_pid() const noexcept override { return m_writer_pid; }
@@ -63,17 +53,22 @@ public:
     }
 
     // The closed flag on every call; the writer's liveness lock (a system call) only when the
-    // bell has not rung for LIVENESS_CHECK: a writer that publishes is alive, so a reader that
-    // keeps up never pays for the check on its frames' path. A writer found dead without having
-    // closed (SIGKILL, a crash) leaves its segment behind: the reader removes it.
+    // writer has published nothing for LIVENESS_CHECK: a writer that publishes is alive, so a
+    // reader that keeps up never pays for the check on its frames' path. Progress is the slots'
+    // sequences, which only the writer changes (any reader can ring the bell: interrupt()), read
+    // only when the bell rang. A writer found dead without having closed (SIGKILL, a crash)
+    // leaves its segment behind: the reader removes it.
     bool writer_alive() noexcept override {
         if (m_doorbell.closed() || m_attachment->segment().truncated()) return false;
         const std::uint32_t bell = m_doorbell.value();
         const auto now = std::chrono::steady_clock::now();
         if (bell != m_bell_at_check) {
             m_bell_at_check = bell;
-            m_last_check = now;
-            return true;
+            if (const std::uint64_t progress = writer_progress(); progress != m_progress_at_check) {
+                m_progress_at_check = progress;
+                m_last_check = now;
+                return true;
+            }
         }
         if (now - m_last_check < LIVENESS_CHECK) return true;
         m_last_check = now;
@@ -85,10 +80,19 @@ public:
     void nudge() noexcept override { m_doorbell.nudge(); }
 
 private:
+    std::uint64_t writer_progress() const noexcept {
+        const Segment& segment = m_attachment->segment();
+        std::uint64_t sum = 0;
+        for (std::uint32_t i = 0; i < segment.slot_count(); ++i)
+            sum += segment.slot(i).seq.load(std::memory_order_relaxed);
+        return sum;
+    }
+
     std::shared_ptr<Attachment> m_attachment;
     Doorbell m_doorbell;
     pid_t m_writer_pid;
     std::uint32_t m_bell_at_check;
+    std::uint64_t m_progress_at_check;
     std::chrono::steady_clock::time_point m_last_check;
 };
 
@@ -121,8 +125,8 @@ public:
     Connection probe() override {
         try {
             return attach(open());
-        } catch (const Error&) {
-            return {nullptr, ReaderState::waiting_for_writer};
+        } catch (const Error& e) {
+            return {nullptr, ReaderState::waiting_for_writer, false, e.what()};
         }
     }
 
@@ -136,13 +140,13 @@ private:
 
     // The name is the topic's, but anyone may create a file there before the writer does:
     // only a trusted user's object can be the topic's writer.
-    void check_owner(const Segment& segment) const {
-        const std::uint32_t uid = segment.object().owner_uid();
+    void check_owner(std::uint32_t uid) const {
         if (std::find(m_trusted.begin(), m_trusted.end(), uid) != m_trusted.end()) return;
+        const auto self = static_cast<std::uint32_t>(::geteuid());
+        const std::string trusted = self == 0 ? "root" : "its own user " + user_label(self) + " and root";
         throw PermissionDenied("topic '" + m_topic + "': segment '" + m_name + "' is owned by user " +
-                               user_label(uid) + ", whom this reader does not trust (it trusts its own user " +
-                               user_label(static_cast<std::uint32_t>(::geteuid())) +
-                               " and root); if that user's writer is genuine, add uid " + std::to_string(uid) +
+                               user_label(uid) + ", whom this reader does not trust (it trusts " + trusted +
+                               "); if that user's writer is genuine, add uid " + std::to_string(uid) +
                                " to ReaderOptions::trusted_uids (Python: trusted_uids=[" + std::to_string(uid) +
                                "]), otherwise remove " + shm_directory() + m_name);
     }
@@ -150,7 +154,6 @@ private:
     // A live, open, trusted writer's segment becomes a source; anything else says why not.
     Connection attach(std::unique_ptr<Segment> segment) const {
         if (!segment) return {nullptr, ReaderState::writer_gone};  // removed: the writer left
-        check_owner(*segment);
         if (segment->header().writer_closed.load(std::memory_order_acquire) != 0)
             return {nullptr, ReaderState::writer_gone};
         if (!segment->writer_alive()) {
@@ -162,11 +165,19 @@ private:
     }
 
     std::unique_ptr<Segment> open() const {
+        bool untrusted = false;
         try {
-            return Segment::attach(m_name, m_topic);
+            // Before anything of it is read or mapped: an untrusted user's object costs nothing.
+            return Segment::attach(m_name, m_topic, [&](std::uint32_t uid) {
+                untrusted = true;
+                check_owner(uid);
+                untrusted = false;
+            });
         } catch (const PermissionDenied& e) {
+            if (untrusted) throw;
             throw PermissionDenied("topic '" + m_topic + "': cannot open the writer's segment (" + e.what() +
-                                   "); run the reader as the writer's user or give the writer a wider mode");
+                                   "); run the reader as the writer's user, or give the writer mode 0660 and "
+                                   "this user its group (WriterOptions::mode; Python: mode=0o660)");
         }
     }
 

@@ -71,6 +71,7 @@ Schema Reader::schema() const {
 }
 
 const std::string& Reader::topic() const { return core().topic(); }
+std::string Reader::waiting_reason() const { return core().waiting_reason(); }
 ReaderStats Reader::stats() const noexcept { return m_impl ? m_impl->m_core->stats() : ReaderStats{}; }
 void Reader::interrupt() noexcept {
     if (m_impl) m_impl->m_core->interrupt();

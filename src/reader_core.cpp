@@ -61,6 +61,7 @@ void ReaderCore::pump() {
     if (!m_source && now - m_last_probe >= WAKE_SLICE) {
         m_last_probe = now;
         Connection c = m_connector->probe();
+        m_waiting_reason = c.why;
         if (c.source) connected(std::move(c));
     }
 }

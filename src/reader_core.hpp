@@ -40,6 +40,8 @@ public:
     std::shared_ptr<const Schema> schema() const noexcept { return m_schema; }
     const std::string& topic() const noexcept { return m_topic; }
     ReaderStats stats() const noexcept;
+    /// Reader::waiting_reason().
+    std::string waiting_reason() const { return m_source ? std::string() : m_waiting_reason; }
     /// Thread-safe. A no-op in a forked child.
     void interrupt() noexcept;
     /// Thread-safe: wakes a read blocked in another thread and waits for it to return first.
@@ -81,6 +83,7 @@ private:
 
     std::shared_ptr<const Schema> m_schema;  // of the last writer attached (kept when it goes)
     std::string m_mismatch;
+    std::string m_waiting_reason;  // the last probe's (Connection::why)
     ReaderState m_state = ReaderState::waiting_for_writer;
     std::uint64_t m_last_returned = 0;
     std::uint64_t m_last_session = 0;  // of the last source attached

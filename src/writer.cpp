@@ -69,6 +69,7 @@ public:
         if (options.mode & ~07777u)
             throw InvalidArgument("writer of topic '" + m_topic + "': mode " + std::to_string(options.mode) +
                                   " has bits outside 07777");
+        check_mode(options.mode);
         if (options.full_wait.count() < 0)
             throw InvalidArgument("writer of topic '" + m_topic + "': full_wait must not be negative");
         SegmentConfig cfg;
@@ -106,6 +107,22 @@ public:
     }
 
     ~WriterImpl() { close(); }
+
+    // Readers open the segment read-write (registration, pins, doorbell): read access alone is
+    // of no use to them, but would let its holders take read locks that disturb the liveness and
+    // registration locks (docs/reliability.md, "Threat model"). So each class gets both or none.
+    void check_mode(std::uint32_t mode) const {
+        const auto rw = [mode](int shift) { return (mode >> shift) & 06u; };
+        const bool ok = rw(6) == 06u && (rw(3) == 0u || rw(3) == 06u) && (rw(0) == 0u || rw(0) == 06u);
+        if (ok) return;
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "%04o", mode);
+        throw InvalidArgument("writer of topic '" + m_topic + "': mode " + buf +
+                              " gives read access without write access (or none to the owner); readers need "
+                              "both (they register and pin in the segment), so use 0600 (this user only, the "
+                              "default), 0660 (also the file's group) or 0666 (every local user: all of them "
+                              "can then write frames too)");
+    }
 
     void close() noexcept {
         // In a forked child nothing shared is touched (fork.hpp): the parent still writes.
@@ -202,7 +219,7 @@ public:
         const auto slot = acquire();
         if (!slot) return std::nullopt;
         m_loan_out = true;
-        return Loan(shared_from_this(), *slot, m_published + 1, ts);
+        return Loan(shared_from_this(), m_segment, *slot, m_published + 1, ts);
     }
 
     PublishResult publish(std::uint32_t slot, std::uint64_t frame_number, std::int64_t ts) {
@@ -240,18 +257,20 @@ public:
 
 namespace smx {
 
-Loan::Loan(std::shared_ptr<detail::WriterImpl> writer, std::uint32_t slot, std::uint64_t frame_number,
-           std::int64_t timestamp_ns) noexcept
-    : m_writer(std::move(writer)), m_slot(slot), m_frame_number(frame_number), m_timestamp_ns(timestamp_ns) {}
+Loan::Loan(std::shared_ptr<detail::WriterImpl> writer, std::shared_ptr<const void> memory, std::uint32_t slot,
+           std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept
+    : m_writer(std::move(writer)), m_memory(std::move(memory)), m_slot(slot), m_frame_number(frame_number),
+      m_timestamp_ns(timestamp_ns) {}
 
 Loan::Loan(Loan&& o) noexcept
-    : m_writer(std::move(o.m_writer)), m_slot(o.m_slot), m_frame_number(o.m_frame_number),
-      m_timestamp_ns(o.m_timestamp_ns) {}
+    : m_writer(std::move(o.m_writer)), m_memory(std::move(o.m_memory)), m_slot(o.m_slot),
+      m_frame_number(o.m_frame_number), m_timestamp_ns(o.m_timestamp_ns) {}
 
 Loan& Loan::operator=(Loan&& o) noexcept {
     if (this != &o) {
         if (m_writer) m_writer->abandon(m_slot);
         m_writer = std::move(o.m_writer);
+        m_memory = std::move(o.m_memory);
         m_slot = o.m_slot;
         m_frame_number = o.m_frame_number;
         m_timestamp_ns = o.m_timestamp_ns;
@@ -329,6 +348,7 @@ std::optional<Loan> Writer::loan() {
 
 PublishResult Writer::publish(Loan&& loan) {
     if (!m_impl) throw Closed("writer was moved from");
+    if (!loan.m_writer) throw Closed("publish: the loan was already published or moved from");
     if (loan.m_writer != m_impl)
         throw InvalidArgument("publish: the loan does not belong to this writer (or was already published)");
     loan.m_writer.reset();

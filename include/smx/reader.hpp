@@ -130,6 +130,10 @@ public:
     /// The schema, or nullptr if no writer was attached yet. Shared and immutable.
     std::shared_ptr<const Schema> schema_if_known() const noexcept;
     const std::string& topic() const;
+    /// While no writer is attached: why what stands at the topic's segment name was refused the
+    /// last time the reader looked (an untrusted owner, a corrupt or foreign object, ...), with
+    /// the fix; empty if nothing is there or a writer is attached. For "still waiting" messages.
+    std::string waiting_reason() const;
     /// Zeros on a moved-from reader.
     ReaderStats stats() const noexcept;
 

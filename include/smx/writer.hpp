@@ -32,7 +32,10 @@ enum class WhenFull {
 struct WriterOptions {
     std::uint32_t slots = 3;            ///< frame slots in the segment (2..1024)
     std::uint32_t reader_capacity = 64; ///< reader registrations (1..4096)
-    std::uint32_t mode = 0600;          ///< permission bits of the segment
+    /// Permission bits of the segment. Readers need read and write access (they register and
+    /// pin), so each class gets both or none: 0600 (default), 0660 (and the group) or 0666 (every
+    /// local user, who can then also write frames). Anything else throws InvalidArgument.
+    std::uint32_t mode = 0600;
     WhenFull when_full = WhenFull::fail;
     std::chrono::nanoseconds full_wait = std::chrono::milliseconds(100);
 };
@@ -54,7 +57,8 @@ class Writer;
 /// A slot reserved for in-place filling (zero copy). Obtain with `Writer::loan()`, fill the
 /// views, then `Writer::publish(std::move(loan))`. A loan dropped without publishing is
 /// abandoned: the slot then holds no frame (readers never see its bytes) and nothing is
-/// announced. A loan may outlive its writer: its calls then throw Closed.
+/// announced. A loan may outlive its writer: its calls then throw Closed, and views taken from
+/// it stay mapped until the loan goes (a stray write lands in memory no reader sees).
 class SMX_EXPORT Loan {
 public:
     Loan(Loan&&) noexcept;
@@ -89,12 +93,13 @@ public:
 private:
     friend class Writer;
     friend class detail::WriterImpl;
-    Loan(std::shared_ptr<detail::WriterImpl> writer, std::uint32_t slot, std::uint64_t frame_number,
-         std::int64_t timestamp_ns) noexcept;
+    Loan(std::shared_ptr<detail::WriterImpl> writer, std::shared_ptr<const void> memory, std::uint32_t slot,
+         std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
     std::size_t checked_index(std::string_view name, DType dtype) const;
     detail::WriterImpl& writer() const;
 
     std::shared_ptr<detail::WriterImpl> m_writer;  // null once published or moved from
+    std::shared_ptr<const void> m_memory;          // the slot's mapping, kept while the loan lives
     std::uint32_t m_slot = 0;
     std::uint64_t m_frame_number = 0;
     std::int64_t m_timestamp_ns = 0;

@@ -122,7 +122,11 @@ class SMReader:
             if self._core.closed:
                 raise Closed(f"reader of topic '{self.topic_name}' was closed while waiting for its writer")
             elapsed = time.monotonic() - start
+            # Something at the topic's segment name that was refused (untrusted owner, corrupt).
+            reason = self._core.waiting_reason
             if timeout is not None and elapsed >= timeout:
+                if reason:
+                    raise NoWriter(f"topic '{self.topic_name}': no readable writer within {timeout:g} s: {reason}")
                 raise NoWriter(
                     f"topic '{self.topic_name}': no writer appeared within {timeout:g} s; start the writer "
                     "(or check the domain id and CYCLONEDDS_URI), or pass a larger timeout="
@@ -133,6 +137,8 @@ class SMReader:
                        f"for more than {warned * warn_every:g} seconds. ")
                 msg += ("No timeout defined; will wait indefinitely." if timeout is None else
                         f"Timeout: {timeout:g} seconds. Will wait for {max(timeout - elapsed, 0):.0f} more seconds.")
+                if reason:
+                    msg += f" Meanwhile: {reason}"
                 log.warning(msg)
 
     # --- building results -------------------------------------------------------------------

@@ -3,6 +3,7 @@ dtypes and the typestr spelling the C++ library and the shared segment use."""
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -43,6 +44,23 @@ class Field(NamedTuple):
     offset: int  #: byte offset inside a slot (64-byte aligned)
 
 
+def _dimensions(name: Any, shape: Any) -> Tuple[int, ...]:
+    # Integers only (operator.index: no float truncated, no string parsed), each 1..2**63-1.
+    dims = (shape,) if np.isscalar(shape) else tuple(shape)
+    out = []
+    for d in dims:
+        try:
+            value = operator.index(d)
+        except TypeError:
+            raise InvalidArgument(f"field '{name}': shape {tuple(dims)!r} has a dimension {d!r} that is not an "
+                                  "integer; every dimension must be a positive integer") from None
+        if value < 1 or value >= 2**63:
+            raise InvalidArgument(f"field '{name}': shape {tuple(dims)!r} has a dimension {value} out of range; "
+                                  "every dimension must be a positive integer below 2**63")
+        out.append(value)
+    return tuple(out)
+
+
 class Schema:
     """An ordered list of fields (name, dtype, shape): the fixed layout of one frame.
 
@@ -60,10 +78,7 @@ class Schema:
             spec = []
             for entry in fields:
                 name, dtype, shape = entry
-                shape = (int(shape),) if np.isscalar(shape) else tuple(int(d) for d in shape)
-                if any(d < 1 for d in shape):
-                    raise InvalidArgument(f"field '{name}': shape {shape} has a dimension below 1; "
-                                          "every dimension must be a positive integer")
+                shape = _dimensions(name, shape)
                 spec.append((str(name), typestr(dtype, name), list(shape)))
             core = _core.Schema(spec)
         self._core = core

@@ -259,6 +259,10 @@ void register_reader(py::module_& m) {
             py::gil_scoped_release nogil;
             return r.locked([](Reader& rd) { return std::string(state_name(rd.state())); });
         })
+        .def_property_readonly("waiting_reason", [](PyReader& r) {
+            py::gil_scoped_release nogil;
+            return r.locked([](Reader& rd) { return rd.waiting_reason(); });
+        })
         .def_property_readonly("schema", [](PyReader& r) {
             std::shared_ptr<const Schema> s;
             {

@@ -138,7 +138,7 @@ public:
             py::gil_scoped_release nogil;
             result = locked([&](Writer& w) {
                 if (!loan.loan)
-                    throw InvalidArgument("publish: the loan of frame " + std::to_string(loan.frame_number) +
+                    throw Closed("publish: the loan of frame " + std::to_string(loan.frame_number) +
                                           " was already published or abandoned");
                 Loan l = std::move(*loan.loan);
                 loan.loan.reset();

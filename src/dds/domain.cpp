@@ -3,7 +3,9 @@
 #include <smx/error.hpp>
 #include <smx/participant.hpp>
 
+#include <atomic>
 #include <cstdlib>
+#include <unistd.h>
 #include <map>
 #include <mutex>
 
@@ -46,6 +48,23 @@ struct DomainRegistry {
     }
 };
 
+// Cyclone DDS does not survive fork(): its threads stay in the parent, so in a child its
+// state (domains, participants, the library's own globals) only looks alive, and deleting any of
+// it waits forever for threads that are not there. A child of a process that had participants
+// open when it forked can therefore use no DDS at all. Counted per process; the generation is
+// the fork generation of the process that opened them (fork.hpp).
+std::atomic<int> g_live_participants{0};
+std::atomic<std::uint64_t> g_live_generation{0};
+
+void check_dds_not_inherited(const std::string& where) {
+    if (g_live_participants.load() == 0 || g_live_generation.load() == fork_generation()) return;
+    throw DdsError(DDS_RETCODE_PRECONDITION_NOT_MET,
+                   "cannot join DDS " + where + " in process " + std::to_string(::getpid()) +
+                       ": it was forked from a process that had smx participants open, and Cyclone DDS does not "
+                       "survive fork() (its threads stay in the parent); start such processes with spawn "
+                       "(Python: multiprocessing.get_context('spawn')), or fork before the first participant");
+}
+
 bool uri_configured() {
     const char* uri = std::getenv("CYCLONEDDS_URI");
     return uri != nullptr && *uri != '\0';
@@ -57,6 +76,7 @@ ParticipantImpl::ParticipantImpl(int domain_id) : m_domain_id(domain_id) {
     if (domain_id < 0 || domain_id > 230)
         throw InvalidArgument("DDS domain id " + std::to_string(domain_id) + " is out of range 0..230");
     const std::string where = "domain " + std::to_string(domain_id);
+    check_dds_not_inherited(where);
     if (uri_configured()) {
         m_configuration = std::string("CYCLONEDDS_URI=") + std::getenv("CYCLONEDDS_URI");
     } else {
@@ -81,13 +101,24 @@ ParticipantImpl::ParticipantImpl(int domain_id) : m_domain_id(domain_id) {
         release_domain();
         dds_check(rc, "creating a DDS participant in " + where + " (" + m_configuration + ")");
     }
+    g_live_generation.store(fork_generation());
+    g_live_participants.fetch_add(1);
+}
+
+dds_entity_t ParticipantImpl::entity() const {
+    if (!m_process.is_current())
+        throw Closed(m_process.inherited_message("the DDS participant of domain " + std::to_string(m_domain_id)));
+    return m_participant;
 }
 
 ParticipantImpl::~ParticipantImpl() {
     // A forked child leaves the parent's participant and domain alone (see fork.hpp); the
     // registry's mutex may even have been held by another thread at the fork.
     if (!m_process.is_current()) return;
-    if (m_participant > 0) dds_delete(m_participant);
+    if (m_participant > 0) {
+        dds_delete(m_participant);
+        g_live_participants.fetch_sub(1);
+    }
     release_domain();
 }
 

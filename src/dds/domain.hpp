@@ -23,7 +23,9 @@ public:
     ParticipantImpl(const ParticipantImpl&) = delete;
     ParticipantImpl& operator=(const ParticipantImpl&) = delete;
 
-    dds_entity_t entity() const noexcept { return m_participant; }
+    /// The participant's handle, for making entities. Throws Closed in a forked child (the
+    /// participant is its parent's, and Cyclone's threads are not in the child).
+    dds_entity_t entity() const;
     int domain_id() const noexcept { return m_domain_id; }
     const std::string& configuration() const noexcept { return m_configuration; }
 

@@ -14,6 +14,9 @@ std::uint64_t process_start_time(pid_t pid) noexcept;
 /// This host's name (uname nodename).
 std::string host_name();
 
+/// "1001 (alice)", or the bare number for a uid without a name.
+std::string user_label(std::uint32_t uid);
+
 /// 64 random bits from the kernel (session ids, nonces).
 std::uint64_t random_u64();
 

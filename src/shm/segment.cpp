@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <cerrno>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <new>
 #include <thread>
 #include <unistd.h>
@@ -87,7 +89,7 @@ std::string hex64(std::uint64_t v) {
 // the magic is compared so that a stale segment of another layout version still counts as
 // ours (a writer may replace it; a reader then reports the version).
 std::string not_a_segment_reason(const ShmObject& obj) {
-    if (!obj.is_regular()) return "it is not a regular file (a FIFO, device or directory)";
+    if (!obj.is_regular()) return std::string("it is not a regular file but a ") + obj.file_type();
     const std::uint64_t size = obj.size();
     if (size < sizeof(std::uint64_t))
         return "it is only " + std::to_string(size) + " bytes, without the smx magic";
@@ -171,11 +173,23 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
 
     const std::string where = "topic '" + config.topic + "' in domain " + std::to_string(config.domain_id);
     // What stands at the name, with the topic in the message if it is not a segment at all.
+    const std::string path = shm_directory() + final_name;
+    // Another user's object at the name: this writer may neither use nor remove it (/dev/shm is
+    // sticky), and only its owner or root can tell whether something still uses it.
+    auto others_object = [&](std::uint32_t owner, const std::string& why) {
+        return PermissionDenied(where + ": " + path + " belongs to user " + user_label(owner) + " and " + why +
+                               "; if no process of that user uses it, remove it as that user or root (rm " + path +
+                               "), or use another topic");
+    };
     auto open_name = [&] {
         try {
             return ShmObject::open_existing(final_name, false);
         } catch (const SegmentCorrupt& e) {
             throw SegmentCorrupt(where + ": " + e.what());
+        } catch (const PermissionDenied&) {
+            struct stat st {};
+            if (::stat(path.c_str(), &st) != 0) throw;
+            throw others_object(static_cast<std::uint32_t>(st.st_uid), "cannot be opened by this user");
         }
     };
     auto refuse_if_live = [&](ShmObject& existing) {
@@ -290,12 +304,19 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
         }
         // Stale: its writer died. Remove it unless the name was replaced meanwhile. Being removed
         // by someone else: that takes microseconds; let them finish.
-        if (holder == Holder::nobody && shm_inode_of(final_name) == existing.inode()) existing.unlink();
+        if (holder == Holder::nobody && shm_inode_of(final_name) == existing.inode() &&
+            !shm_unlink_name(final_name) && (errno == EPERM || errno == EACCES)) {
+            seg->m_object.unlink();
+            throw others_object(existing.owner_uid(), "holds a stale segment (its writer is gone) that this user may not remove");
+        }
         if (holder == Holder::remover) std::this_thread::yield();
         if (attempt > 1000) {
+            const std::uint32_t owner = existing.owner_uid();
             seg->m_object.unlink();
-            throw SystemError(EAGAIN, "could not place segment '" + final_name + "' for topic '" +
-                                          config.topic + "': the name keeps changing");
+            throw SystemError(EAGAIN, where + ": could not place segment '" + final_name + "': the object there (owner " +
+                                          user_label(owner) + ") is held by a process that is no live writer (a "
+                                          "flock on it), or the name keeps changing; if no process uses it, remove "
+                                          "it (rm " + path + ")");
         }
     }
     seg->m_name = final_name;
@@ -311,13 +332,15 @@ void Segment::map_parts(bool owner) {
                              "segment payload");
 }
 
-std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_view topic) {
-    return open_checked(name, topic, false);
+std::unique_ptr<Segment> Segment::attach(const std::string& name, std::string_view topic,
+                                         const std::function<void(std::uint32_t)>& vet_owner) {
+    return open_checked(name, topic, false, vet_owner);
 }
 
 std::unique_ptr<Segment> Segment::inspect(const std::string& name) { return open_checked(name, {}, true); }
 
-std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::string_view topic, bool inspecting) {
+std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::string_view topic, bool inspecting,
+                                               const std::function<void(std::uint32_t)>& vet_owner) {
     // What the messages call the segment: the caller's topic, or (inspecting) the header's once readable.
     std::string subject(topic);
     ShmObject obj;
@@ -328,6 +351,7 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
         throw SegmentCorrupt("topic '" + subject + "': " + e.what());
     }
     if (!obj.valid()) return nullptr;
+    if (vet_owner) vet_owner(obj.owner_uid());
     if (const std::string reason = not_a_segment_reason(obj); !reason.empty())
         corrupt(name, subject, "is not an smx segment (" + reason + ")");
     const std::uint64_t size = obj.size();
@@ -351,7 +375,7 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
                                  std::to_string(LAYOUT_VERSION) + " (upgrade the older side)");
     if (h.segment_size != size)
         corrupt(name, subject, "is " + std::to_string(size) + " bytes but its header says " +
-                                 std::to_string(h.segment_size) + " (truncated or overwritten)");
+                                 std::to_string(h.segment_size) + " (truncated, grown or overwritten)");
     // A writer reserves every byte (posix_fallocate). Mapping a sparse object would allocate its
     // holes page by page as they are read: filling the host's tmpfs, then SIGBUS when it is full.
     if (const std::uint64_t backed = obj.allocated(); backed < size)

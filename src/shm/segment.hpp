@@ -10,6 +10,7 @@
 #include <smx/schema.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,8 +47,10 @@ public:
 
     /// Attaches to the segment called `name` for `topic`, validating header and layout before
     /// trusting any of it. Returns nullptr if no such object exists. Throws SegmentCorrupt,
-    /// PermissionDenied or SystemError.
-    static std::unique_ptr<Segment> attach(const std::string& name, std::string_view topic);
+    /// PermissionDenied or SystemError. `vet_owner`, if given, is called with the object's owner
+    /// before anything of it is read or mapped, and throws to refuse it.
+    static std::unique_ptr<Segment> attach(const std::string& name, std::string_view topic,
+                                           const std::function<void(std::uint32_t)>& vet_owner = {});
 
     /// Opens the segment called `name` for inspection by tools: the same validation as attach(),
     /// with the topic taken from the header (which must map to `name` in its domain); nothing
@@ -65,6 +68,8 @@ public:
     /// The shm object (for fstat: owner, mode).
     const ShmObject& object() const noexcept { return m_object; }
     bool is_owner() const noexcept { return m_owner; }
+    /// The object's inode (the name may come to refer to another object: compare before unlink).
+    std::uint64_t inode() const noexcept { return m_inode; }
     SegmentHeader& header() const noexcept { return *reinterpret_cast<SegmentHeader*>(m_control.data()); }
     std::uint32_t slot_count() const noexcept { return m_slot_count; }
     std::uint32_t reader_capacity() const noexcept { return m_reader_capacity; }
@@ -105,7 +110,8 @@ private:
     Segment() = default;
     void map_parts(bool owner);
     // attach() and inspect(): validate, then map (inspecting: control part only, read-only).
-    static std::unique_ptr<Segment> open_checked(const std::string& name, std::string_view topic, bool inspecting);
+    static std::unique_ptr<Segment> open_checked(const std::string& name, std::string_view topic, bool inspecting,
+                                                 const std::function<void(std::uint32_t)>& vet_owner = {});
 
     ShmObject m_object;
     Mapping m_control;  // header + slot table + reader table, read-write

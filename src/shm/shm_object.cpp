@@ -103,6 +103,17 @@ void ShmObject::allocate(std::uint64_t size) {
     }
 }
 
+std::string ShmObject::file_type() const {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) return "file of unknown type";
+    if (S_ISREG(st.st_mode)) return "regular file";
+    if (S_ISFIFO(st.st_mode)) return "FIFO";
+    if (S_ISDIR(st.st_mode)) return "directory";
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "device";
+    if (S_ISSOCK(st.st_mode)) return "socket";
+    return "file of unknown type";
+}
+
 bool ShmObject::is_regular() const {
     struct stat st {};
     if (::fstat(m_fd, &st) != 0) throw_errno(errno, "fstat '" + m_name + "'");
@@ -167,7 +178,9 @@ void ShmObject::unlock_byte(std::uint64_t offset) noexcept {
 }
 
 bool ShmObject::byte_locked_elsewhere(std::uint64_t offset) const noexcept {
-    struct flock fl = byte_lock(F_WRLCK, offset);
+    // Asking as a reader would finds write locks only: those need the object open for writing,
+    // so a process that may merely read it cannot make a dead owner look alive.
+    struct flock fl = byte_lock(F_RDLCK, offset);
     if (::fcntl(m_fd, F_OFD_GETLK, &fl) != 0) return true;
     return fl.l_type != F_UNLCK;
 }

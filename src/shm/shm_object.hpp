@@ -33,6 +33,8 @@ public:
     /// as SIGBUS on a later page touch. Throws OutOfSpace or SystemError.
     void allocate(std::uint64_t size);
     /// Current size (fstat).
+    /// "FIFO", "directory", "device", "socket" or "regular file", for messages.
+    std::string file_type() const;
     /// False for a FIFO, device or directory planted at the name (opened without blocking).
     bool is_regular() const;
     std::uint64_t size() const;
@@ -51,7 +53,7 @@ public:
     /// process dies). False if another description holds it. Needs a writable object.
     bool try_lock_byte(std::uint64_t offset);
     void unlock_byte(std::uint64_t offset) noexcept;
-    /// True if another open file description holds a lock on byte `offset` (F_OFD_GETLK: takes
+    /// True if another open file description holds a write lock on byte `offset` (F_OFD_GETLK: takes
     /// nothing; works on a read-only object). Errors count as "held" (never judge the living dead).
     bool byte_locked_elsewhere(std::uint64_t offset) const noexcept;
     /// Renames this object to `new_name` unless that name exists (returns false then).

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace smx::detail::termination {
@@ -22,6 +23,7 @@ constexpr std::array<int, 3> SIGNALS = {SIGTERM, SIGINT, SIGHUP};
 struct Watched {
     std::atomic<const Segment*> segment{nullptr};  // set last, cleared first
     std::atomic<std::uint64_t> generation{0};      // fork generation of the writer's process
+    std::uint64_t inode = 0;                       // of the writer's object: unlink only that one
     char path[300] = {};                           // "/dev/shm/<name>", for unlink()
 };
 
@@ -32,14 +34,17 @@ bool g_disabled = false;
 
 static_assert(std::atomic<const Segment*>::is_always_lock_free);
 
-// Async-signal-safe: atomics, futex wake (Doorbell::close), unlink, signal, raise.
+// Async-signal-safe: atomics, futex wake (Doorbell::close), stat, unlink, signal, raise.
 void on_signal(int sig) {
     const std::uint64_t generation = fork_generation();
     for (Watched& w : g_watched) {
         const Segment* segment = w.segment.load(std::memory_order_acquire);
         // A forked child's copy of its parent's writers is not its to close.
         if (segment == nullptr || w.generation.load(std::memory_order_relaxed) != generation) continue;
-        ::unlink(w.path);
+        // Only our own object: if someone removed it and a new writer took the name, the name is
+        // the new writer's (Segment::unlink checks the same).
+        struct stat st {};
+        if (::stat(w.path, &st) == 0 && static_cast<std::uint64_t>(st.st_ino) == w.inode) ::unlink(w.path);
         Doorbell(*segment).close();
     }
     // The default action, which the application never replaced: end the process with `sig`.
@@ -50,7 +55,10 @@ void on_signal(int sig) {
 void install_locked() {
     g_installed = true;
     const char* off = std::getenv("SMX_NO_SIGNAL_HANDLERS");
-    if (off != nullptr && *off != '\0' && std::strcmp(off, "0") != 0) {
+    // The first process of a PID namespace (a container's entry point without an init) ignores
+    // these signals while their action is the default: re-raising would not end it, so it would
+    // live on with closed writers. Left alone, it keeps working writers, as without smx.
+    if ((off != nullptr && *off != '\0' && std::strcmp(off, "0") != 0) || ::getpid() == 1) {
         g_disabled = true;
         return;
     }
@@ -79,6 +87,7 @@ int watch(const Segment& segment) noexcept {
         Watched& w = g_watched[i];
         if (w.segment.load(std::memory_order_relaxed) != nullptr) continue;
         std::memcpy(w.path, path.c_str(), path.size() + 1);
+        w.inode = segment.inode();
         w.generation.store(fork_generation(), std::memory_order_relaxed);
         w.segment.store(&segment, std::memory_order_release);
         return i;

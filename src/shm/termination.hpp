@@ -6,7 +6,8 @@
 // closes every live writer of the process for its readers, removes their segments' names, and
 // then ends the process with the same signal, as the default action would. A signal with a
 // handler of the application's (or Python's SIGINT) is left alone: that handler decides, and a
-// process that goes on living keeps its writers. SMX_NO_SIGNAL_HANDLERS=1 turns this off.
+// process that goes on living keeps its writers. SMX_NO_SIGNAL_HANDLERS=1 turns this off, and a
+// process that is PID 1 of its namespace gets no handlers (it ignores these signals by default).
 
 #include <string>
 

@@ -7,7 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -182,4 +187,98 @@ TEST(Liveness, a_pinning_reader_in_another_pid_namespace_keeps_its_pins) {
     EXPECT_EQ(*checked, "CHECKED ok=2 bad=0 pinned=2");
     pinner.send_line("quit");
     EXPECT_TRUE(pinner.exit_code(10s).has_value());
+}
+
+// A process that may only read the segment can take read locks on it, but a read lock is not
+// a writer: it neither keeps a SIGKILLed writer "alive" nor stops its successor.
+TEST(Liveness, a_read_lock_on_the_writers_lock_byte_neither_fakes_a_dead_writers_life_nor_blocks_a_successor) {
+    const std::string topic = smx::test::unique_topic("live_rdlock");
+    AttachedReader run(topic, writer_args(topic));
+    ASSERT_TRUE(run.ready());
+    const std::string path = "/dev/shm/smx.0." + topic;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    run.writer.signal(SIGKILL);
+    const auto killed = std::chrono::steady_clock::now();
+    ASSERT_EQ(run.writer.exit_code(10s), -SIGKILL);
+    struct flock lock {};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = static_cast<off_t>(std::uint64_t{1} << 52);  // WRITER_LOCK_BYTE (src/shm/layout.hpp)
+    lock.l_len = 1;
+    ASSERT_EQ(::fcntl(fd, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
+    EXPECT_TRUE(time_to_writer_gone(run.reader, false, killed)) << "a read lock kept a dead writer alive";
+    smx::Writer successor(run.participant, topic, SMALL);  // must not be refused as a second writer
+    ASSERT_TRUE(smx::test::write_frame(successor));
+    const auto f = run.reader.next(10s);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->info().session, successor.session());
+    ::close(fd);
+}
+
+// interrupt() rings the topic's shared doorbell; readers must not take those rings for a live
+// writer's frames.
+TEST(Liveness, a_sibling_readers_interrupts_do_not_hide_a_SIGKILLed_writer) {
+    const std::string topic = smx::test::unique_topic("live_nudge");
+    AttachedReader run(topic, writer_args(topic));
+    ASSERT_TRUE(run.ready());
+    smx::Reader sibling(run.participant, topic);
+    ASSERT_TRUE(sibling.wait_for_writer(10s));
+    std::atomic<bool> stop{false};
+    std::thread nudger([&] {
+        while (!stop.load()) {
+            sibling.interrupt();
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    run.writer.signal(SIGKILL);
+    const auto killed = std::chrono::steady_clock::now();
+    const auto gone = time_to_writer_gone(run.reader, false, killed);
+    stop = true;
+    nudger.join();
+    ASSERT_TRUE(gone) << "interrupts of another reader kept a dead writer alive";
+    EXPECT_LT(gone->count(), 1000) << "ms";
+}
+
+// The first process of a PID namespace ignores SIGTERM while its action is the default, so smx
+// installs no handler there: the writer must go on working, not be closed by a signal that then
+// does not end the process.
+TEST(Liveness, a_writer_that_is_pid_1_of_its_namespace_keeps_working_through_a_SIGTERM_it_ignores) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root for unshare --pid";
+    const std::string topic = smx::test::unique_topic("live_pid1");
+    AttachedReader run(topic, in_new_pid_namespace(writer_args(topic)));
+    ASSERT_TRUE(run.ready());
+    // unshare --fork: the writer is unshare's only child, PID 1 inside.
+    std::ifstream children("/proc/" + std::to_string(run.writer.pid()) + "/task/" +
+                           std::to_string(run.writer.pid()) + "/children");
+    pid_t init = 0;
+    ASSERT_TRUE(children >> init) << "no child of unshare";
+    ASSERT_TRUE(run.reader.next(1s));  // the newest frame, read before the signal
+    ASSERT_EQ(::kill(init, SIGTERM), 0);
+    run.writer.send_line("status");  // answered only by a live process: the signal was handled (or not)
+    ASSERT_TRUE(run.writer.wait_for_line("SIGTERMS 0", 10s)) << run.writer.transcript();
+    EXPECT_FALSE(run.reader.next(300ms));
+    EXPECT_EQ(run.reader.state(), smx::ReaderState::attached) << "the writer was closed by a signal it survived";
+    EXPECT_FALSE(smx::test::shm_entries_containing(topic).empty());
+    run.writer.send_line("quit");
+    EXPECT_EQ(run.writer.exit_code(10s), 0) << run.writer.transcript();
+}
+
+// The SIGTERM handler removes the name only if it is still its writer's object: after someone
+// removed it and a new writer took the topic, the name is the new writer's.
+TEST(Liveness, a_SIGTERMed_writer_whose_name_was_taken_over_leaves_the_new_writers_segment) {
+    const std::string topic = smx::test::unique_topic("live_term_succ");
+    smx::test::ShmGuard guard(topic);
+    Child first(writer_args(topic));
+    ASSERT_TRUE(first.wait_for_line("PUBLISHED", 15s)) << first.transcript();
+    ASSERT_EQ(::unlink(("/dev/shm/smx.0." + topic).c_str()), 0);  // a careless rm
+    smx::Participant participant;
+    smx::Writer second(participant, topic, SMALL);
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.exit_code(10s), -SIGTERM);
+    EXPECT_EQ(smx::test::shm_entries_containing(topic).size(), 1u) << "the old writer removed its successor's segment";
+    smx::Reader reader(participant, topic);
+    ASSERT_TRUE(reader.wait_for_writer(10s));
+    ASSERT_TRUE(smx::test::write_frame(second));
+    EXPECT_TRUE(reader.next(10s));
 }

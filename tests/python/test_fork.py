@@ -129,3 +129,31 @@ def test_a_child_cannot_use_inherited_objects_and_is_told_why(spawn, topic):
     assert "CHILD reader refused:" in out
     assert "READ 2" in out
     assert shm_entries(topic) == []
+
+
+def test_a_child_cannot_join_dds_anew_and_is_told_why_instead_of_hanging(spawn, topic):
+    # Cyclone DDS's threads stay in the parent: a participant, reader or writer made in the child
+    # would work at first and hang on close. The child is refused at once, with the way out.
+    out = run_script(spawn, topic, """
+        w = smx.SMWriter(None, topic, schema)
+        w(frame_of(1))
+        pid = os.fork()
+        if pid == 0:
+            for name, make in (("default", lambda: smx.SMReader(None, topic, schema, timeout=1)),
+                               ("inherited", lambda: smx.SMReader(w.domain_participant, topic, schema, timeout=1)),
+                               ("new", lambda: smx.DomainParticipant(0))):
+                try:
+                    obj = make()
+                    print("CHILD", name, "made", flush=True)
+                    obj.close() if hasattr(obj, "close") else None
+                except smx.Error as e:
+                    print("CHILD", name, "refused:", type(e).__name__, e, flush=True)
+            os._exit(0)
+        print("CHILD", child_status(pid), flush=True)
+        w.close()
+    """, timeout=30)
+    assert "CHILD 0" in out
+    for name in ("default", "inherited", "new"):
+        assert f"CHILD {name} refused:" in out, out
+    assert "spawn" in out
+    assert shm_entries(topic) == []

@@ -91,7 +91,7 @@ def test_loans_are_filled_in_place_and_published(topic):
             writer(pattern.frame_arrays(SMALL, 1))
         assert writer.publish(loan) == 1
         assert not loan.active
-        with pytest.raises(smx.InvalidArgument, match="already published"):
+        with pytest.raises(smx.Closed, match="already published"):
             writer.publish(loan)
         assert pattern.check_frame(reader.next(timeout=5), SMALL, 1)
 

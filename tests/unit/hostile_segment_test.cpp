@@ -113,7 +113,7 @@ TEST_F(HostileSegment, a_file_truncated_inside_the_payload_is_reported_with_both
     truncate_to(header.segment_size - 4096);
     EXPECT_EQ(attach_error(), expected("is " + std::to_string(header.segment_size - 4096) +
                                        " bytes but its header says " + std::to_string(header.segment_size) +
-                                       " (truncated or overwritten)"));
+                                       " (truncated, grown or overwritten)"));
 }
 
 TEST_F(HostileSegment, an_empty_file_is_not_an_smx_segment) {
@@ -177,7 +177,7 @@ TEST_F(HostileSegment, an_overlapping_reader_table_is_named) {
 TEST_F(HostileSegment, a_segment_size_that_disagrees_with_the_file_is_reported) {
     tamper_value<std::uint64_t>(name, offsetof(SegmentHeader, segment_size), 1ull << 40);
     EXPECT_EQ(attach_error(), expected("is " + std::to_string(header.segment_size) +
-                                       " bytes but its header says 1099511627776 (truncated or overwritten)"));
+                                       " bytes but its header says 1099511627776 (truncated, grown or overwritten)"));
 }
 
 TEST_F(HostileSegment, a_field_shape_whose_product_overflows_is_named) {
@@ -312,7 +312,7 @@ TEST_F(ForeignFile, a_writer_refuses_to_replace_a_foreign_file_and_names_the_pat
 
 TEST_F(ForeignFile, a_fifo_at_the_name_is_refused_by_writer_reader_and_inspection_without_blocking_any_of_them) {
     ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
-    const std::string reason = "it is not a regular file (a FIFO, device or directory)";
+    const std::string reason = "it is not a regular file but a FIFO";
     EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }), writer_refusal(reason));
     EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }),
               "segment '" + name + "' of topic '" + topic + "' is not an smx segment (" + reason +
@@ -329,7 +329,8 @@ TEST_F(ForeignFile, a_fifo_at_the_name_is_refused_by_writer_reader_and_inspectio
 TEST_F(ForeignFile, a_symbolic_link_or_a_socket_at_the_name_is_named_as_such_by_writer_and_reader) {
     for (const std::string kind : {"symbolic link", "socket"}) {
         if (kind == "symbolic link") {
-            ASSERT_EQ(::symlink("/etc/hostname", path.c_str()), 0) << std::strerror(errno);
+            // Dangling: not even stat() sees it, only lstat().
+            ASSERT_EQ(::symlink("/nonexistent/smx-target", path.c_str()), 0) << std::strerror(errno);
         } else {
             const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
             ASSERT_GE(fd, 0);
@@ -344,6 +345,16 @@ TEST_F(ForeignFile, a_symbolic_link_or_a_socket_at_the_name_is_named_as_such_by_
         EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }),
                   "topic '" + topic + "' in domain 0: " + what);
         EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }), "topic '" + topic + "': " + what);
+        const auto info = smx::inspect_topic(0, topic);  // smx list / info show it
+        ASSERT_TRUE(info) << kind << " is invisible to inspection";
+        EXPECT_EQ(info->error_code, smx::ErrorCode::segment_corrupt) << info->error;
+        {  // a waiting reader says what it found instead of a bare "no writer"
+            smx::Participant participant;
+            smx::Reader reader(participant, topic);
+            EXPECT_FALSE(reader.wait_for_writer(std::chrono::milliseconds(400)));
+            EXPECT_NE(reader.waiting_reason().find(path + " is a " + kind), std::string::npos)
+                << reader.waiting_reason();
+        }
         struct stat st {};
         ASSERT_EQ(::lstat(path.c_str(), &st), 0) << kind << " was removed";
         EXPECT_TRUE(kind == "socket" ? S_ISSOCK(st.st_mode) : S_ISLNK(st.st_mode));

@@ -15,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 
 #include <sys/stat.h>
 
@@ -198,6 +200,14 @@ TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untr
     smx::Reader reader(participant, topic);
     EXPECT_FALSE(reader.wait_for_writer(1s)) << "the reader attached to another user's segment";
     EXPECT_EQ(reader.state(), smx::ReaderState::waiting_for_writer);
+    // Refused before anything of it was mapped (a large squatter would cost every look), and
+    // the waiting reader says why.
+    {
+        std::ifstream maps("/proc/self/maps");
+        const std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(all.find("smx.0." + topic), std::string::npos) << "the untrusted segment was mapped";
+    }
+    EXPECT_NE(reader.waiting_reason().find("is owned by user 65534"), std::string::npos) << reader.waiting_reason();
 
     // Announced by (forged) session info, the refusal names the owner and the fix.
     smx::detail::SessionInfo info;
@@ -215,4 +225,64 @@ TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untr
     trusting.trusted_uids = {NOBODY};
     smx::Reader trusted(participant, topic, trusting);
     EXPECT_TRUE(trusted.wait_for_writer(5s)) << "trusted_uids did not let the user's writer in";
+}
+
+// Readers open the segment read-write (they register and pin): a mode granting read without
+// write helps no reader, and would let its holders take read locks on the liveness bytes.
+TEST(Permissions, a_writer_refuses_a_mode_that_grants_read_without_write_and_says_which_to_use) {
+    const std::string topic = unique_topic("perm_badmode");
+    smx::Participant participant;
+    for (std::uint32_t mode : {0644u, 0640u, 0604u, 0664u, 0400u, 0200u, 0620u}) {
+        smx::WriterOptions options;
+        options.mode = mode;
+        const std::string msg =
+            smx::unit::message_of<smx::InvalidArgument>([&] { smx::Writer(participant, topic, SMALL, options); });
+        EXPECT_NE(msg.find("writer of topic '" + topic + "': mode 0"), std::string::npos) << std::oct << mode << msg;
+        EXPECT_NE(msg.find("0660"), std::string::npos) << msg;
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+    for (std::uint32_t mode : {0600u, 0660u, 0606u, 0666u}) {
+        smx::WriterOptions options;
+        options.mode = mode;
+        smx::Writer writer(participant, topic, SMALL, options);
+        EXPECT_EQ(mode_of(writer.segment_name()), mode);
+    }
+}
+
+// A writer running as a user who may not remove another user's dead segment (/dev/shm is sticky)
+// is told whose it is and what to do, whether or not it can open it.
+TEST(Permissions, a_writer_facing_another_users_dead_segment_is_told_whose_it_is_and_the_fix) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as another user (uid " << NOBODY << ")";
+    for (std::uint32_t mode : {0600u, 0666u}) {
+        const std::string topic = unique_topic("perm_dead_other");
+        ShmCleanup cleanup("/smx.0." + topic);
+        // A writer of root's that dies without cleaning up: its lock goes, its file stays.
+        ForkedChild dead([&](int) {
+            auto seg = create(topic, mode);
+            ::_exit(0);
+            return 0;
+        });
+        ASSERT_TRUE(dead.wait(20s));
+        ASSERT_TRUE(stat_shm("/smx.0." + topic));
+        ForkedChild other([&](int report) {
+            if (::setgid(NOBODY) != 0 || ::setuid(NOBODY) != 0) return 2;
+            try {
+                create(topic);
+            } catch (const smx::PermissionDenied& e) {
+                const std::string msg = e.what();
+                return ::write(report, msg.data(), msg.size()) == static_cast<ssize_t>(msg.size()) ? 0 : 3;
+            } catch (const std::exception& e) {
+                const std::string msg = std::string("other error: ") + e.what();
+                return ::write(report, msg.data(), msg.size()) > 0 ? 4 : 5;
+            }
+            return 6;
+        });
+        const std::string message = other.read_text(20s);
+        const auto status = other.wait(20s);
+        EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(status) << message;
+        EXPECT_NE(message.find("topic '" + topic + "' in domain 0: /dev/shm/smx.0." + topic + " belongs to user 0"),
+                  std::string::npos) << std::oct << mode << " " << message;
+        EXPECT_NE(message.find("rm /dev/shm/smx.0." + topic), std::string::npos) << message;
+        EXPECT_TRUE(stat_shm("/smx.0." + topic)) << "root's file was removed by another user";
+    }
 }
