@@ -5,7 +5,8 @@
 //
 // Input: flags (1 byte), a size (4 bytes, little-endian; used when SIZE is set), then the
 // file's contents. The contents are written into a fresh shm object of this process; its size
-// is then set with ftruncate (holes past the contents, or the contents cut).
+// is then set with ftruncate (the contents cut, or extended: with holes under SPARSE, else
+// allocated as a writer would).
 
 #include "fuzz_support.hpp"
 
