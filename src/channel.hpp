@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,50 @@ public:
     /// Wakes wait() from another thread; the next wait() returns `interrupted` at once if none
     /// is running. Thread-safe.
     virtual void interrupt() noexcept = 0;
+};
+
+/// A frame on the network path (the payload topic), apart from its bytes.
+struct PayloadHeader {
+    std::uint64_t session = 0;
+    std::uint64_t frame_number = 0;
+    std::int64_t timestamp_ns = 0;
+    std::uint32_t encoding = 0;    ///< 0: the bytes as they are
+    std::uint64_t frame_size = 0;  ///< of the decoded frame
+};
+
+/// Writer side of the network path: whole frames for readers that cannot map the segment.
+class PayloadPublisher {
+public:
+    virtual ~PayloadPublisher() = default;
+    /// True while at least one such reader is matched: one relaxed load.
+    virtual bool wanted() const noexcept = 0;
+    /// Sends one frame. May block while the transport is congested (call it from a thread of
+    /// its own, never the writer's); false if the transport gave up on it.
+    virtual bool publish(const PayloadHeader& header, std::span<const std::byte> bytes) = 0;
+    /// `callback` runs (on a transport thread) whenever a new reader matches. Set it once,
+    /// before frames are published; it must outlive the publisher's matching (clear it with {}).
+    virtual void on_new_reader(std::function<void()> callback) = 0;
+};
+
+/// Reader side of the network path.
+class PayloadSubscriber {
+public:
+    virtual ~PayloadSubscriber() = default;
+    enum class Take {
+        none,    ///< nothing waiting
+        frame,   ///< a sample of exactly dst.size() bytes is in dst; `header` describes it
+        dropped  ///< a sample that cannot be a frame of dst.size() bytes was discarded (dst may
+                 ///< have been written)
+    };
+    /// Takes the oldest waiting sample into `dst`.
+    virtual Take take(std::span<std::byte> dst, PayloadHeader& header) = 0;
+    /// Blocks until a sample may be waiting, interrupt(), or the timeout.
+    virtual void wait(std::chrono::nanoseconds timeout) = 0;
+    /// Wakes wait() from another thread. Thread-safe.
+    virtual void interrupt() noexcept = 0;
+    /// Writers of the payload topic matched now, and whether any ever was.
+    virtual std::int32_t writers_matched() const noexcept = 0;
+    virtual bool ever_matched() const noexcept = 0;
 };
 
 }  // namespace smx::detail

@@ -6,12 +6,13 @@
 
 namespace smx {
 
-Frame::Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned) noexcept
-    : m_store(std::move(store)), m_info(info), m_pinned(pinned) {}
+Frame::Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned, bool holds) noexcept
+    : m_store(std::move(store)), m_info(info), m_pinned(pinned), m_holds(holds) {}
 
 Frame::Frame(Frame&& o) noexcept
-    : m_store(std::move(o.m_store)), m_info(o.m_info), m_pinned(o.m_pinned) {
+    : m_store(std::move(o.m_store)), m_info(o.m_info), m_pinned(o.m_pinned), m_holds(o.m_holds) {
     o.m_pinned = false;
+    o.m_holds = false;
 }
 
 Frame& Frame::operator=(Frame&& o) noexcept {
@@ -20,7 +21,9 @@ Frame& Frame::operator=(Frame&& o) noexcept {
         m_store = std::move(o.m_store);
         m_info = o.m_info;
         m_pinned = o.m_pinned;
+        m_holds = o.m_holds;
         o.m_pinned = false;
+        o.m_holds = false;
     }
     return *this;
 }
@@ -36,16 +39,19 @@ detail::FrameStore& Frame::store() const {
 
 bool Frame::valid() const noexcept {
     if (!m_store) return false;
-    if (m_pinned && m_store->pins_hold()) return true;
+    if (m_holds && m_store->pins_hold()) return true;
     const bool ok = m_store->unchanged(m_info.slot, m_info.seq);
     if (!ok) m_store->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
     return ok;
 }
 
 void Frame::release() noexcept {
-    if (m_pinned && m_store) m_store->unpin(m_info.slot);
+    if (m_holds && m_store) m_store->unpin(m_info.slot);
     m_pinned = false;
+    m_holds = false;
 }
+
+Transport Frame::transport() const { return store().transport(); }
 
 const void* Frame::data(std::size_t index) const {
     const Schema& s = schema();
@@ -73,7 +79,7 @@ bool Frame::copy_into(std::span<std::byte> dst) const {
         throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
     std::memcpy(dst.data(), store().data(m_info.slot), size);
-    return (m_pinned && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
+    return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
@@ -82,7 +88,7 @@ bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
                               " bytes, the buffer " + std::to_string(dst.size()));
     std::memcpy(dst.data(), src.data(), src.size());
-    return (m_pinned && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
+    return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 }  // namespace smx

@@ -5,6 +5,7 @@
 
 #include "fork.hpp"
 
+#include <smx/frame.hpp>
 #include <smx/schema.hpp>
 
 #include <atomic>
@@ -16,6 +17,7 @@ namespace smx::detail {
 /// Counters a Frame updates after the Reader handed it out.
 struct FrameCounters {
     std::atomic<std::uint64_t> torn_views{0};
+    std::atomic<std::uint64_t> dropped_samples{0};  // network path: samples that were no frame of the session
 };
 
 class FrameStore {
@@ -37,6 +39,10 @@ public:
     /// True while a pin taken through this store still guarantees its frame: in the process
     /// that took it, and while the memory behind it is still there.
     virtual bool pins_hold() const noexcept { return owned_here(); }
+    /// True if views hold their slot as pins do (the network path's own buffers: a view there
+    /// costs nobody anything, so it never tears).
+    virtual bool views_hold() const noexcept { return false; }
+    virtual Transport transport() const noexcept { return Transport::shm; }
 
 private:
     OwnerProcess m_process;

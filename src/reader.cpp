@@ -4,11 +4,50 @@
 #include <smx/reader.hpp>
 
 #include "dds/dds_channel.hpp"
+#include "dds/dds_payload.hpp"
 #include "local_source.hpp"
 #include "names.hpp"
 #include "reader_core.hpp"
+#include "remote_source.hpp"
+#include "shm/process.hpp"
+
+#include <cstdlib>
+#include <cstring>
 
 namespace smx::detail {
+
+namespace {
+
+// ReaderOptions::transport, or SMX_TRANSPORT's default.
+std::optional<Transport> chosen_transport(const ReaderOptions& options, const std::string& topic) {
+    if (options.transport) return options.transport;
+    const char* env = std::getenv("SMX_TRANSPORT");
+    if (env == nullptr || *env == '\0' || std::strcmp(env, "auto") == 0) return std::nullopt;
+    if (std::strcmp(env, "dds") == 0) return Transport::dds;
+    if (std::strcmp(env, "shm") == 0) return Transport::shm;
+    throw InvalidArgument("reader of topic '" + topic + "': SMX_TRANSPORT='" + env +
+                          "' is none of auto, shm, dds");
+}
+
+// Shared memory for a writer of this host, the network path otherwise (or as forced).
+class RoutingConnector final : public Connector {
+public:
+    RoutingConnector(std::unique_ptr<Connector> local, std::unique_ptr<Connector> remote, std::optional<Transport> forced)
+        : m_local(std::move(local)), m_remote(std::move(remote)), m_forced(forced) {}
+
+    Connection connect(const SessionInfo& info) override {
+        if (m_forced == Transport::dds) return m_remote->connect(info);
+        if (m_forced == Transport::shm || info.host == host_name()) return m_local->connect(info);
+        return m_remote->connect(info);
+    }
+    Connection probe() override { return m_forced == Transport::dds ? m_remote->probe() : m_local->probe(); }
+
+private:
+    std::unique_ptr<Connector> m_local, m_remote;
+    std::optional<Transport> m_forced;
+};
+
+}  // namespace
 
 class ReaderImpl {
 public:
@@ -18,7 +57,12 @@ public:
         validate_topic(topic);
         auto counters = std::make_shared<FrameCounters>();
         auto sessions = make_dds_session_source(m_participant, topic);
-        auto connector = make_local_connector(m_participant->domain_id(), topic, counters, options.trusted_uids);
+        const std::optional<Transport> forced = chosen_transport(options, topic);
+        auto local = make_local_connector(m_participant->domain_id(), topic, counters, options.trusted_uids);
+        auto remote = make_remote_connector(
+            topic, [participant = m_participant, topic] { return make_dds_payload_subscriber(participant, topic); },
+            counters);
+        auto connector = std::make_unique<RoutingConnector>(std::move(local), std::move(remote), forced);
         m_core.emplace(std::move(topic), std::move(expected), options, std::move(sessions), std::move(connector),
                        std::move(counters));
     }
@@ -72,6 +116,7 @@ Schema Reader::schema() const {
 
 const std::string& Reader::topic() const { return core().topic(); }
 std::string Reader::waiting_reason() const { return core().waiting_reason(); }
+std::optional<Transport> Reader::transport() const { return core().transport(); }
 ReaderStats Reader::stats() const noexcept { return m_impl ? m_impl->m_core->stats() : ReaderStats{}; }
 void Reader::interrupt() noexcept {
     if (m_impl) m_impl->m_core->interrupt();

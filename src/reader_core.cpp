@@ -126,13 +126,14 @@ void ReaderCore::detach(ReaderState state) {
 
 std::optional<Frame> ReaderCore::hold(const FrameRef& ref, Hold how) {
     std::shared_ptr<FrameStore> store = m_source->store();
-    if (how == Hold::pin) {
+    const bool holds = how == Hold::pin || store->views_hold();
+    if (holds) {
         if (!store->pin(ref.slot, ref.seq)) return std::nullopt;
     } else if (!store->unchanged(ref.slot, ref.seq)) {
         return std::nullopt;
     }
     return Frame(std::move(store), FrameInfo{m_source->session(), ref.frame_number, ref.timestamp_ns, ref.slot, ref.seq},
-                 how == Hold::pin);
+                 how == Hold::pin, holds);
 }
 
 CopyResult ReaderCore::copy(const FrameRef& ref, const CopyBuffer& buffer) {
@@ -284,6 +285,7 @@ bool ReaderCore::wait_for_writer(std::chrono::nanoseconds timeout) {
 ReaderStats ReaderCore::stats() const noexcept {
     ReaderStats s = m_stats;
     s.torn_views = m_counters->torn_views.load(std::memory_order_relaxed);
+    s.dropped_samples = m_counters->dropped_samples.load(std::memory_order_relaxed);
     return s;
 }
 

@@ -42,6 +42,10 @@ public:
     ReaderStats stats() const noexcept;
     /// Reader::waiting_reason().
     std::string waiting_reason() const { return m_source ? std::string() : m_waiting_reason; }
+    std::optional<Transport> transport() const noexcept {
+        if (!m_source) return std::nullopt;
+        return m_source->store()->transport();
+    }
     /// Thread-safe. A no-op in a forked child.
     void interrupt() noexcept;
     /// Thread-safe: wakes a read blocked in another thread and waits for it to return first.

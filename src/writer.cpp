@@ -2,9 +2,11 @@
 
 #include "channel.hpp"
 #include "dds/dds_channel.hpp"
+#include "dds/dds_payload.hpp"
 #include "fork.hpp"
 #include "shm/layout.hpp"
 #include "names.hpp"
+#include "remote_sender.hpp"
 #include "shm/process.hpp"
 #include "shm/segment.hpp"
 #include "shm/slots.hpp"
@@ -102,6 +104,7 @@ public:
             const Field& f = m_schema[i];
             info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
         }
+        m_sender.emplace(*m_segment, make_dds_payload_publisher(m_participant, m_topic));
         m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
         m_watch = termination::watch(*m_segment);  // last: nothing below can fail
     }
@@ -136,6 +139,7 @@ public:
             if (m_slots) m_slots->close();  // wakes local readers: they see the writer gone at once
             if (m_announcer) m_announcer->retire();
         }
+        m_sender.reset();  // before the segment it copies from
         m_announcer.reset();
         m_slots.reset();
         m_segment.reset();
@@ -207,6 +211,7 @@ public:
         const std::uint64_t seq = m_slots->commit(slot, frame_number, ts);
         m_published = frame_number;
         m_announcer->announce(Notice{m_segment->session(), slot, seq, frame_number, ts});
+        m_sender->offer(slot, seq, frame_number, ts);
         return {PublishStatus::published, frame_number};
     }
 
@@ -246,6 +251,7 @@ public:
     std::shared_ptr<Segment> m_segment;  // shared with loans' memory_owner()
     std::optional<SlotWriter> m_slots;
     std::unique_ptr<Announcer> m_announcer;
+    std::optional<RemoteSender> m_sender;  // the network path (remote_sender.hpp)
     std::uint64_t m_published = 0;
     bool m_loan_out = false;
     std::string m_segment_name;  // kept after close(), for messages and tools

@@ -20,12 +20,18 @@ namespace detail {
 class FrameStore;
 }
 
+/// How a frame reached this reader.
+enum class Transport {
+    shm,  ///< zero copy from the writer's shared segment (same host, same /dev/shm)
+    dds   ///< received whole over DDS into the reader's own buffer (docs/design.md, "The network path")
+};
+
 /// Where and when a frame was written.
 struct FrameInfo {
     std::uint64_t session = 0;       ///< writer session that wrote it
     std::uint64_t frame_number = 0;  ///< 1, 2, 3 ... per session
     std::int64_t timestamp_ns = 0;   ///< CLOCK_REALTIME at the start of the writer's call
-    std::uint32_t slot = 0;          ///< slot index in the segment
+    std::uint32_t slot = 0;          ///< slot index in the segment (remote: the reader's buffer)
     std::uint64_t seq = 0;           ///< the slot's sequence value for this frame
 };
 
@@ -51,13 +57,18 @@ public:
     /// is false and release() a no-op there).
     const Schema& schema() const;
 
-    /// True while the slot still holds this frame (always true while pinned). A false result
-    /// is counted in the reader's `torn_views` statistic.
+    /// True while the slot still holds this frame (always true while pinned, and for a frame
+    /// received over the network: it is in the reader's own buffer, kept until the Frame goes).
+    /// A false result is counted in the reader's `torn_views` statistic.
     bool valid() const noexcept;
     /// True if this frame holds a pin (see Reader::latest with Hold::pin).
     bool pinned() const noexcept { return m_pinned; }
-    /// Gives the pin back early; afterwards the frame is an ordinary view.
+    /// Gives the pin back early; afterwards the frame is an ordinary view (a frame received over
+    /// the network then no longer keeps its buffer: valid() tells when it was reused).
     void release() noexcept;
+    /// How the frame reached this reader: Transport::shm or Transport::dds. Throws Closed on a
+    /// moved-from frame.
+    Transport transport() const;
 
     /// Zero-copy typed view of a field. Throws InvalidArgument if the name is unknown or T
     /// does not match the field's dtype.
@@ -77,8 +88,8 @@ public:
     /// Copies one field into `dst` (exactly its nbytes) and returns true if consistent.
     [[nodiscard]] bool copy_field_into(std::size_t index, std::span<std::byte> dst) const;
 
-    /// Internal: built by Reader.
-    Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned) noexcept;
+    /// Internal: built by Reader. `holds`: the frame keeps its slot (a pin, or a remote view).
+    Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned, bool holds) noexcept;
 
 private:
     std::size_t checked_index(std::string_view name, DType dtype) const;
@@ -87,6 +98,7 @@ private:
     std::shared_ptr<detail::FrameStore> m_store;
     FrameInfo m_info;
     bool m_pinned = false;
+    bool m_holds = false;  // unpinned on release(): a pin, or a remote view
 };
 
 }  // namespace smx

@@ -68,6 +68,9 @@ struct ReaderStats {
     /// Sleeps that ran to their liveness slice (100 ms) although a frame was published
     /// meanwhile: a wake-up that never came. 0 unless something is wrong.
     std::uint64_t unnoticed_frames = 0;
+    /// Network path: samples dropped because they were no frame of the attached session (another
+    /// session, a size or layout that does not fit the announced schema, an older frame number).
+    std::uint64_t dropped_samples = 0;
 };
 
 /// How a reader waits for frames.
@@ -84,6 +87,12 @@ struct ReaderOptions {
     /// other local user can pose as the topic's writer. Add a uid here to read a writer that runs
     /// as another user (with a segment mode that lets this user open it).
     std::vector<std::uint32_t> trusted_uids;
+    /// Which path frames take. Unset (the default): shared memory when the writer is on this
+    /// host, the network path (DDS) otherwise; the environment variable SMX_TRANSPORT=dds or
+    /// =shm sets the default. Transport::dds forces the network path (to test it, or for a
+    /// container that shares the host's network but not its /dev/shm); Transport::shm never
+    /// uses it.
+    std::optional<Transport> transport;
 };
 
 /// Reads one topic. Not thread-safe (but see interrupt()); use one Reader per thread.
@@ -134,6 +143,9 @@ public:
     /// last time the reader looked (an untrusted owner, a corrupt or foreign object, ...), with
     /// the fix; empty if nothing is there or a writer is attached. For "still waiting" messages.
     std::string waiting_reason() const;
+    /// How the attached writer's frames reach this reader (Transport::shm or Transport::dds);
+    /// nullopt while no writer is attached.
+    std::optional<Transport> transport() const;
     /// Zeros on a moved-from reader.
     ReaderStats stats() const noexcept;
 

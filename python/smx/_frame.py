@@ -91,6 +91,14 @@ class Frame:
         return False if self._core is None else bool(self._core.pinned)
 
     @property
+    def transport(self) -> str:
+        """How the frame reached this reader: "shm" (zero copy from the writer's shared memory) or
+        "dds" (received whole over the network path into the reader's own buffer)."""
+        if self._core is not None:
+            return str(self._core.transport)
+        return str(self._info_dict().get("transport") or "shm")
+
+    @property
     def frame_number(self) -> int:
         return int(self._info_dict().get("frame_number", 0))
 

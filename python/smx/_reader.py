@@ -64,6 +64,12 @@ class SMReader:
     a segment at the topic's name owned by anyone else is refused (``PermissionDenied``), so no
     other local user can pose as the topic's writer.
 
+    ``transport=`` chooses the path frames take: ``None``/``"auto"`` (default; shared memory for
+    a writer on this host, the network path over DDS otherwise; ``SMX_TRANSPORT`` sets the
+    default), ``"dds"`` (always the network path: frames arrive whole in the reader's own buffer,
+    for testing or containers without the host's /dev/shm) or ``"shm"`` (never the network).
+    ``frame.transport`` says which one a frame took.
+
     ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
     before sleeping, once per frame. It helps only when the frame comes within the spin: for a
     periodic writer, spin about the period minus your processing time (~1 µs instead of a
@@ -83,6 +89,7 @@ class SMReader:
         warn_every: float = 60.0,
         spin: float = 0.0,
         trusted_uids: Sequence[int] = (),
+        transport: Optional[str] = None,
     ) -> None:
         if topic_name is None:
             raise TypeError("SMReader needs a topic_name")
@@ -101,7 +108,7 @@ class SMReader:
         self._schema_core: Any = None
         core_schema = None if self._template_schema is None else self._template_schema._core
         self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema, float(spin),
-                                  [int(u) for u in trusted_uids])
+                                  [int(u) for u in trusted_uids], transport)
         _lifecycle.track(self)
         try:
             self._wait_for_writer(timeout, warn_every)

@@ -38,6 +38,18 @@ py::dict info_dict(const FrameInfo& info) {
     return d;
 }
 
+const char* transport_name(std::optional<Transport> t) {
+    if (!t) return "";
+    return *t == Transport::dds ? "dds" : "shm";
+}
+
+std::optional<Transport> transport_named(const std::string& topic, const std::optional<std::string>& name) {
+    if (!name || *name == "auto") return std::nullopt;
+    if (*name == "shm") return Transport::shm;
+    if (*name == "dds") return Transport::dds;
+    throw InvalidArgument("reader of topic '" + topic + "': transport='" + *name + "' is none of 'auto', 'shm', 'dds'");
+}
+
 const char* state_name(ReaderState s) {
     switch (s) {
         case ReaderState::waiting_for_writer: return "waiting_for_writer";
@@ -52,6 +64,7 @@ const char* state_name(ReaderState s) {
 struct CopyOutcome {
     ReadStatus status = ReadStatus::no_frame;
     FrameInfo info;
+    std::optional<Transport> transport;
     std::shared_ptr<const Schema> schema;
     std::unique_ptr<std::vector<std::byte>> bytes;
     explicit operator bool() const noexcept { return status != ReadStatus::no_frame; }
@@ -66,7 +79,9 @@ py::object copy_to_python(CopyOutcome&& c) {
     const Schema& s = *c.schema;
     for (std::size_t i = 0; i < s.size(); ++i)
         arrays[py::str(s[i].name)] = field_array(s[i], bytes->data() + s.offset(i), owner, true);
-    return py::make_tuple("ok", arrays, as_holder(c.schema), info_dict(c.info));
+    py::dict info = info_dict(c.info);
+    info["transport"] = transport_name(c.transport);
+    return py::make_tuple("ok", arrays, as_holder(c.schema), info);
 }
 
 }  // namespace
@@ -75,9 +90,10 @@ py::object copy_to_python(CopyOutcome&& c) {
 class PyReader {
 public:
     PyReader(const Participant& participant, std::string topic, std::shared_ptr<Schema> expected, double spin,
-             std::vector<std::uint32_t> trusted_uids) {
+             std::vector<std::uint32_t> trusted_uids, std::optional<std::string> transport) {
         ReaderOptions options;
         options.trusted_uids = std::move(trusted_uids);
+        options.transport = transport_named(topic, transport);
         if (!(spin >= 0.0) || spin > std::chrono::duration<double>(ReaderOptions::MAX_SPIN).count())
             throw InvalidArgument("reader of topic '" + topic + "': spin=" + std::to_string(spin) +
                                   " s is out of range 0.." +
@@ -150,6 +166,7 @@ public:
         const CopyResult r = wait ? rd.copy_next(buffer, *wait) : rd.copy_latest(buffer);
         out.status = r.status;
         out.info = r.info;
+        out.transport = rd.transport();
         return out;
     }
 
@@ -211,6 +228,7 @@ void register_reader(py::module_& m) {
         .def_property_readonly("valid", [](const PyFrame& f) { return f.frame.valid(); },
              "True while the slot still holds this frame (always while pinned).")
         .def_property_readonly("pinned", [](const PyFrame& f) { return f.frame.pinned(); })
+        .def_property_readonly("transport", [](const PyFrame& f) { return std::string(transport_name(f.frame.transport())); })
         .def("release", [](PyFrame& f) { f.frame.release(); }, "Gives the pin back (idempotent).")
         .def_property_readonly("frame_number", [](const PyFrame& f) { return f.frame.frame_number(); })
         .def_property_readonly("timestamp_ns", [](const PyFrame& f) { return f.frame.timestamp_ns(); })
@@ -240,9 +258,11 @@ void register_reader(py::module_& m) {
         }, py::arg("arrays"), "Copies every field into `arrays` (schema order); True if consistent.");
 
     py::class_<PyReader>(m, "Reader", "Reads one topic (see smx.SMReader).")
-        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double, std::vector<std::uint32_t>>(),
+        .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double, std::vector<std::uint32_t>,
+                      std::optional<std::string>>(),
              py::arg("participant"), py::arg("topic"), py::arg("schema") = nullptr, py::arg("spin") = 0.0,
-             py::arg("trusted_uids") = std::vector<std::uint32_t>{}, py::keep_alive<1, 2>())
+             py::arg("trusted_uids") = std::vector<std::uint32_t>{}, py::arg("transport") = py::none(),
+             py::keep_alive<1, 2>())
         .def("wait_for_writer", &PyReader::wait_for_writer, py::arg("timeout") = py::none())
         .def("latest", &PyReader::latest, py::arg("pin") = false)
         .def("next", &PyReader::next, py::arg("timeout") = py::none(), py::arg("pin") = false)
@@ -258,6 +278,10 @@ void register_reader(py::module_& m) {
         .def_property_readonly("state", [](PyReader& r) {
             py::gil_scoped_release nogil;
             return r.locked([](Reader& rd) { return std::string(state_name(rd.state())); });
+        })
+        .def_property_readonly("transport", [](PyReader& r) {
+            py::gil_scoped_release nogil;
+            return std::string(transport_name(r.locked([](Reader& rd) { return rd.transport(); })));
         })
         .def_property_readonly("waiting_reason", [](PyReader& r) {
             py::gil_scoped_release nogil;
@@ -286,6 +310,7 @@ void register_reader(py::module_& m) {
             d["attachments"] = s.attachments;
             d["sleeps"] = s.sleeps;
             d["unnoticed_frames"] = s.unnoticed_frames;
+            d["dropped_samples"] = s.dropped_samples;
             return d;
         });
 }

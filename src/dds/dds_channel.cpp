@@ -1,5 +1,6 @@
 #include "dds/dds_channel.hpp"
 
+#include "dds/entity.hpp"
 #include "dds/wire.hpp"
 #include "fork.hpp"
 #include "names.hpp"
@@ -14,40 +15,6 @@ namespace smx::detail {
 
 namespace {
 
-
-// Owns a DDS entity handle.
-class Entity {
-public:
-    Entity() = default;
-    explicit Entity(dds_entity_t e) noexcept : m_e(e) {}
-    Entity(Entity&& o) noexcept : m_e(o.m_e) { o.m_e = 0; }
-    Entity& operator=(Entity&& o) noexcept {
-        std::swap(m_e, o.m_e);
-        return *this;
-    }
-    // Not in a forked child: Cyclone's threads are not there, and deleting would hang.
-    ~Entity() {
-        if (m_e > 0 && m_process.is_current()) dds_delete(m_e);
-    }
-    dds_entity_t get() const noexcept { return m_e; }
-
-private:
-    dds_entity_t m_e = 0;
-    OwnerProcess m_process;
-};
-
-class Qos {
-public:
-    Qos() : m_q(dds_create_qos()) {}
-    ~Qos() { dds_delete_qos(m_q); }
-    Qos(const Qos&) = delete;
-    Qos& operator=(const Qos&) = delete;
-    dds_qos_t* get() const noexcept { return m_q; }
-
-private:
-    dds_qos_t* m_q;
-};
-
 // reliable, transient-local, keep-last `depth`; writers do not dispose on unregister so that
 // only an explicit retire() (or a lost writer) reads as "gone".
 void set_common_qos(const Qos& q, std::int32_t depth) {
@@ -55,12 +22,6 @@ void set_common_qos(const Qos& q, std::int32_t depth) {
     dds_qset_durability(q.get(), DDS_DURABILITY_TRANSIENT_LOCAL);
     dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, depth);
     dds_qset_destination_order(q.get(), DDS_DESTINATIONORDER_BY_RECEPTION_TIMESTAMP);
-}
-
-Entity make_topic(dds_entity_t participant, const dds_topic_descriptor_t* desc, const std::string& name,
-                  const std::string& topic) {
-    return Entity(dds_check(dds_create_topic(participant, desc, name.c_str(), nullptr, nullptr),
-                            "creating DDS topic '" + name + "' for smx topic '" + topic + "'"));
 }
 
 // A C string owned by `storage` for the lifetime of the sample being written.

@@ -21,13 +21,17 @@ const char* loopback_configuration() noexcept {
     // 127.0.0.1 over enough participant indices for dozens of processes.
     return "<CycloneDDS><Domain id=\"any\">"
            "<General><Interfaces><NetworkInterface name=\"lo\" multicast=\"false\"/></Interfaces>"
-           "<AllowMulticast>false</AllowMulticast></General>"
+           "<AllowMulticast>false</AllowMulticast>"
+           // Large frames on the network path (dds_payload.cpp): 64 kB datagrams instead of
+           // 1,344-byte fragments, so a 2 MB frame is 33 datagrams, not 1,515.
+           "<MaxMessageSize>65500B</MaxMessageSize><FragmentSize>65000B</FragmentSize></General>"
            "<Discovery><ParticipantIndex>auto</ParticipantIndex>"
            "<MaxAutoParticipantIndex>100</MaxAutoParticipantIndex>"
            "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery>"
            // A closing writer waits at most this long for acknowledgements (of its "gone"
            // notice) from readers; a reader that was killed never acknowledges.
-           "<Internal><WriterLingerDuration>200ms</WriterLingerDuration></Internal>"
+           "<Internal><WriterLingerDuration>200ms</WriterLingerDuration>"
+           "<SocketReceiveBufferSize min=\"default\" max=\"16MB\"/></Internal>"
            "</Domain></CycloneDDS>";
 }
 

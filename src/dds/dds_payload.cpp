@@ -1,0 +1,182 @@
+#include "dds/dds_payload.hpp"
+
+#include "dds/dds_channel.hpp"
+#include "dds/entity.hpp"
+#include "smx_wire.h"
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+namespace smx::detail {
+
+namespace {
+
+// Reliable and keep-last HISTORY on both sides: a reader that cannot keep up gets the newest
+// frames, never a growing queue. Transient-local: a reader that matches late (discovery takes a
+// moment) still gets the last HISTORY frames, as a local reader finds them in the slot table.
+// Reliable writes block (in the sender's thread, never the writer's) while frames are not yet
+// acknowledged; so the link sets the pace.
+constexpr std::int32_t HISTORY = 3;
+
+void set_payload_qos(const Qos& q, std::int32_t depth) {
+    dds_qset_reliability(q.get(), DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+    dds_qset_durability(q.get(), DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, depth);
+}
+
+class DdsPayloadPublisher final : public PayloadPublisher {
+public:
+    DdsPayloadPublisher(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+        : m_participant(std::move(participant)), m_smx_topic(topic) {
+        const dds_entity_t pp = m_participant->entity();
+        m_topic = make_topic(pp, &smx_wire_Payload_desc, dds_topic_name("payload", topic), topic);
+        Qos q;
+        set_payload_qos(q, HISTORY);
+        dds_qset_writer_data_lifecycle(q.get(), false);
+        m_listener = dds_create_listener(this);
+        dds_lset_publication_matched(m_listener, &DdsPayloadPublisher::on_matched);
+        m_writer = Entity(dds_check(dds_create_writer(pp, m_topic.get(), q.get(), m_listener),
+                                    "creating the payload writer of topic '" + topic + "'"));
+    }
+
+    ~DdsPayloadPublisher() override {
+        m_writer = Entity();  // before the listener it calls
+        if (m_listener) dds_delete_listener(m_listener);
+    }
+
+    bool wanted() const noexcept override { return m_readers.load(std::memory_order_relaxed) > 0; }
+
+    void on_new_reader(std::function<void()> callback) override {
+        std::lock_guard lock(m_callback_mutex);
+        m_on_new_reader = std::move(callback);
+    }
+
+    bool publish(const PayloadHeader& h, std::span<const std::byte> bytes) override {
+        smx_wire_Payload s{};
+        s.session = h.session;
+        s.frame_number = h.frame_number;
+        s.timestamp_ns = h.timestamp_ns;
+        s.encoding = h.encoding;
+        s.frame_size = h.frame_size;
+        // Serialised from where the bytes are: Cyclone copies them into its message.
+        s.data._maximum = s.data._length = static_cast<std::uint32_t>(bytes.size());
+        s.data._buffer = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(bytes.data()));
+        s.data._release = false;
+        return dds_write(m_writer.get(), &s) == DDS_RETCODE_OK;
+    }
+
+private:
+    static void on_matched(dds_entity_t, const dds_publication_matched_status_t status, void* self) {
+        auto* me = static_cast<DdsPayloadPublisher*>(self);
+        me->m_readers.store(static_cast<std::int32_t>(status.current_count), std::memory_order_relaxed);
+        if (status.current_count_change > 0) {
+            std::lock_guard lock(me->m_callback_mutex);
+            if (me->m_on_new_reader) me->m_on_new_reader();
+        }
+    }
+
+    std::shared_ptr<ParticipantImpl> m_participant;
+    std::string m_smx_topic;
+    std::atomic<std::int32_t> m_readers{0};
+    std::mutex m_callback_mutex;
+    std::function<void()> m_on_new_reader;
+    dds_listener_t* m_listener = nullptr;
+    Entity m_topic, m_writer;
+};
+
+class DdsPayloadSubscriber final : public PayloadSubscriber {
+public:
+    DdsPayloadSubscriber(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+        : m_participant(std::move(participant)), m_smx_topic(topic) {
+        const dds_entity_t pp = m_participant->entity();
+        m_topic = make_topic(pp, &smx_wire_Payload_desc, dds_topic_name("payload", topic), topic);
+        {
+            Qos q;
+            set_payload_qos(q, HISTORY);  // bounded whatever the writer sends
+            m_listener = dds_create_listener(this);
+            dds_lset_subscription_matched(m_listener, &DdsPayloadSubscriber::on_matched);
+            m_reader = Entity(dds_check(dds_create_reader(pp, m_topic.get(), q.get(), m_listener),
+                                        "creating the payload reader of topic '" + topic + "'"));
+        }
+        m_cond = Entity(dds_check(dds_create_readcondition(m_reader.get(), DDS_ANY_STATE),
+                                  "creating a read condition for topic '" + topic + "'"));
+        m_guard = Entity(dds_check(dds_create_guardcondition(pp), "creating a guard condition"));
+        m_waitset = Entity(dds_check(dds_create_waitset(pp), "creating a waitset"));
+        dds_check(dds_waitset_attach(m_waitset.get(), m_cond.get(), 1), "attaching to a waitset");
+        dds_check(dds_waitset_attach(m_waitset.get(), m_guard.get(), 2), "attaching to a waitset");
+    }
+
+    ~DdsPayloadSubscriber() override {
+        m_waitset = Entity();  // before the conditions attached to it
+        m_cond = Entity();
+        m_reader = Entity();  // before the listener it calls
+        if (m_listener) dds_delete_listener(m_listener);
+    }
+
+    Take take(std::span<std::byte> dst, PayloadHeader& header) override {
+        // Deserialised straight into dst when the sample fits it; Cyclone allocates otherwise.
+        smx_wire_Payload s{};
+        s.data._buffer = reinterpret_cast<std::uint8_t*>(dst.data());
+        s.data._maximum = static_cast<std::uint32_t>(dst.size());
+        s.data._release = false;
+        void* samples[1] = {&s};
+        dds_sample_info_t info{};
+        const dds_return_t n = dds_take(m_reader.get(), samples, &info, 1, 1);
+        if (n <= 0) return Take::none;
+        const bool in_place = s.data._buffer == reinterpret_cast<std::uint8_t*>(dst.data());
+        if (!in_place) {
+            if (s.data._release) dds_free(s.data._buffer);
+            return info.valid_data ? Take::dropped : Take::none;
+        }
+        if (!info.valid_data) return Take::none;  // a state change (writer gone), not a frame
+        if (s.data._length != dst.size()) return Take::dropped;
+        header = PayloadHeader{s.session, s.frame_number, s.timestamp_ns, s.encoding, s.frame_size};
+        return Take::frame;
+    }
+
+    void wait(std::chrono::nanoseconds timeout) override {
+        dds_attach_t triggered[2];
+        const dds_duration_t t = timeout.count() < 0 ? 0 : static_cast<dds_duration_t>(timeout.count());
+        const dds_return_t n = dds_waitset_wait(m_waitset.get(), triggered, 2, t);
+        for (dds_return_t i = 0; i < n; ++i) {
+            if (triggered[i] == 2) {
+                bool was = false;
+                dds_take_guardcondition(m_guard.get(), &was);
+            }
+        }
+    }
+
+    void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
+
+    std::int32_t writers_matched() const noexcept override { return m_writers.load(std::memory_order_acquire); }
+    bool ever_matched() const noexcept override { return m_ever.load(std::memory_order_acquire); }
+
+private:
+    static void on_matched(dds_entity_t, const dds_subscription_matched_status_t status, void* self) {
+        auto* me = static_cast<DdsPayloadSubscriber*>(self);
+        me->m_writers.store(static_cast<std::int32_t>(status.current_count), std::memory_order_release);
+        if (status.current_count > 0) me->m_ever.store(true, std::memory_order_release);
+    }
+
+    std::shared_ptr<ParticipantImpl> m_participant;
+    std::string m_smx_topic;
+    std::atomic<std::int32_t> m_writers{0};
+    std::atomic<bool> m_ever{false};
+    dds_listener_t* m_listener = nullptr;
+    Entity m_topic, m_reader, m_cond, m_guard, m_waitset;
+};
+
+}  // namespace
+
+std::unique_ptr<PayloadPublisher> make_dds_payload_publisher(std::shared_ptr<ParticipantImpl> participant,
+                                                             const std::string& topic) {
+    return std::make_unique<DdsPayloadPublisher>(std::move(participant), topic);
+}
+
+std::unique_ptr<PayloadSubscriber> make_dds_payload_subscriber(std::shared_ptr<ParticipantImpl> participant,
+                                                               const std::string& topic) {
+    return std::make_unique<DdsPayloadSubscriber>(std::move(participant), topic);
+}
+
+}  // namespace smx::detail

@@ -1,0 +1,79 @@
+#pragma once
+// The network path, writer side: a thread of the writer's process that sends each published
+// frame whole over the payload channel (channel.hpp) while a remote reader is matched. The
+// writer's thread only hands it the frame's slot (no copy, no system call unless the sender
+// sleeps); the sender copies the slot out with the seqlock check and sends the copy, so neither
+// a slow link nor a slow remote reader ever holds a slot or slows the writer and local readers.
+// Frames published while the sender is busy are skipped: remote readers get the newest. When a
+// remote reader matches, the frames still in the slot table are sent first, oldest first, as a
+// local reader that attaches finds them there.
+
+#include "channel.hpp"
+#include "fork.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace smx::detail {
+
+class Segment;
+
+class RemoteSender {
+public:
+    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher);
+    /// Stops and joins the thread (in a forked child: leaves it, it is not there).
+    ~RemoteSender();
+    RemoteSender(const RemoteSender&) = delete;
+    RemoteSender& operator=(const RemoteSender&) = delete;
+
+    /// Called by the writer after each commit: one relaxed load while no remote reader is matched.
+    void offer(std::uint32_t slot, std::uint64_t seq, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept {
+        if (!m_publisher->wanted()) return;
+        hand_over(slot, seq, frame_number, timestamp_ns);
+    }
+
+    /// Frames sent, and skipped (the sender was busy, the slot was rewritten while copied, or the
+    /// transport gave up).
+    std::uint64_t sent() const noexcept { return m_sent.load(std::memory_order_relaxed); }
+    std::uint64_t skipped() const noexcept { return m_skipped.load(std::memory_order_relaxed); }
+
+private:
+    struct Offer {
+        std::uint32_t slot;
+        std::uint64_t seq;
+        std::uint64_t frame_number;
+        std::int64_t timestamp_ns;
+    };
+    void hand_over(std::uint32_t slot, std::uint64_t seq, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
+    void run();
+    void send(const Offer& offer);
+
+    // What the writer and the sender share. On the heap, and leaked in a forked child: the
+    // parent's sender may have been waiting on the condition variable at the fork, and
+    // destroying it in the child would wait for that waiter forever (pthread_cond_destroy).
+    struct Handover {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::optional<Offer> pending;
+        bool busy = false;
+        bool stop = false;
+        bool catch_up = false;  // a reader matched: send what the slot table still holds
+    };
+
+    const Segment& m_segment;
+    std::unique_ptr<PayloadPublisher> m_publisher;
+    std::vector<std::byte> m_buffer;
+    std::unique_ptr<Handover> m_handover;
+    std::uint64_t m_last_sent = 0;  // frame number (sender thread only)
+    std::atomic<std::uint64_t> m_sent{0}, m_skipped{0};
+    std::unique_ptr<std::thread> m_thread;  // leaked in a forked child, as m_handover
+    OwnerProcess m_process;
+};
+
+}  // namespace smx::detail

@@ -1,0 +1,223 @@
+#include "remote_source.hpp"
+
+#include <smx/error.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <vector>
+
+namespace smx::detail {
+
+namespace {
+
+// The schema an info announces, or nullptr if its fields do not make one (or do not add up to
+// the frame size, offsets and hash it claims).
+std::shared_ptr<const Schema> announced_schema(const SessionInfo& info) {
+    try {
+        std::vector<Field> fields;
+        for (const FieldDescription& f : info.fields) fields.push_back(Field{f.name, DType::parse(f.dtype), Shape(f.shape)});
+        auto schema = std::make_shared<const Schema>(std::move(fields));
+        if (schema->frame_size() != info.frame_size || schema->hash() != info.schema_hash) return nullptr;
+        for (std::size_t i = 0; i < info.fields.size(); ++i)
+            if (schema->offset(i) != info.fields[i].offset) return nullptr;
+        return schema;
+    } catch (const Error&) {
+        return nullptr;
+    }
+}
+
+// Frames as received: a few buffers of the reader's own, reused. A buffer is rewritten only when
+// no Frame holds it, so every frame handed out stays as received (views never tear remotely;
+// ReaderCore holds views too, see FrameStore::views_hold). Memory: BUFFERS frames, whatever the
+// writer sends.
+class RemoteStore final : public FrameStore {
+public:
+    static constexpr std::uint32_t BUFFERS = 4;
+
+    RemoteStore(std::shared_ptr<const Schema> schema, std::shared_ptr<FrameCounters> counters)
+        : m_schema(std::move(schema)), m_counters(std::move(counters)) {
+        for (Buffer& b : m_buffers) b.bytes.resize(m_schema->frame_size());
+    }
+
+    const Schema& schema() const noexcept override { return *m_schema; }
+    const std::byte* data(std::uint32_t slot) const noexcept override { return m_buffers[slot].bytes.data(); }
+    bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept override {
+        return m_buffers[slot].stamp.load(std::memory_order_acquire) == seq;
+    }
+    bool pin(std::uint32_t slot, std::uint64_t seq) noexcept override {
+        Buffer& b = m_buffers[slot];
+        if (b.stamp.load(std::memory_order_acquire) != seq) return false;
+        b.holds.fetch_add(1, std::memory_order_acq_rel);
+        return true;
+    }
+    void unpin(std::uint32_t slot) noexcept override {
+        if (owned_here()) m_buffers[slot].holds.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    FrameCounters& counters() const noexcept override { return *m_counters; }
+    bool views_hold() const noexcept override { return true; }
+    Transport transport() const noexcept override { return Transport::dds; }
+
+    struct Buffer {
+        std::vector<std::byte> bytes;
+        std::atomic<std::uint64_t> stamp{0};  // 0: empty; else the receive count of its frame
+        std::atomic<std::int32_t> holds{0};   // Frames holding it (taken by the reader's thread only)
+        std::uint64_t frame_number = 0;
+        std::int64_t timestamp_ns = 0;
+    };
+
+    // A buffer nobody holds, other than `keep` (the newest frame); nullopt if all are held.
+    std::optional<std::uint32_t> free_buffer(std::optional<std::uint32_t> keep) const noexcept {
+        std::optional<std::uint32_t> best;
+        for (std::uint32_t i = 0; i < BUFFERS; ++i) {
+            if (keep && *keep == i) continue;
+            if (m_buffers[i].holds.load(std::memory_order_acquire) != 0) continue;
+            // The oldest frame first: the newer ones are what next() still wants.
+            if (!best || m_buffers[i].frame_number < m_buffers[*best].frame_number) best = i;
+        }
+        return best;
+    }
+
+    Buffer& buffer(std::uint32_t i) noexcept { return m_buffers[i]; }
+    const Buffer& buffer(std::uint32_t i) const noexcept { return m_buffers[i]; }
+
+private:
+    std::shared_ptr<const Schema> m_schema;
+    std::shared_ptr<FrameCounters> m_counters;
+    std::array<Buffer, BUFFERS> m_buffers;
+};
+
+// How long a new source waits for the payload writer to match before taking the writer for
+// gone (discovery over a network takes a moment; a writer that never matches is not there).
+constexpr auto MATCH_GRACE = std::chrono::seconds(5);
+
+class RemoteFrameSource final : public FrameSource {
+public:
+    RemoteFrameSource(const SessionInfo& info, std::shared_ptr<const Schema> schema,
+                      std::unique_ptr<PayloadSubscriber> subscriber, std::shared_ptr<FrameCounters> counters)
+        : m_session(info.session), m_writer_pid(info.pid), m_schema(std::move(schema)),
+          m_subscriber(std::move(subscriber)), m_counters(counters),
+          m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters))),
+          m_created(std::chrono::steady_clock::now()) {}
+
+    std::uint64_t session() const noexcept override { return m_session; }
+    std::int64_t writer_pid() const noexcept override { return m_writer_pid; }
+    std::shared_ptr<const Schema> schema() const noexcept override { return m_schema; }
+    std::shared_ptr<FrameStore> store() const noexcept override { return m_store; }
+
+    std::uint32_t generation() const noexcept override {
+        receive();
+        return static_cast<std::uint32_t>(m_received);
+    }
+
+    std::optional<FrameRef> newest() const noexcept override {
+        receive();
+        if (!m_newest) return std::nullopt;
+        return ref(*m_newest);
+    }
+
+    std::optional<FrameRef> oldest_after(std::uint64_t frame_number) const noexcept override {
+        receive();
+        std::optional<std::uint32_t> best;
+        for (std::uint32_t i = 0; i < RemoteStore::BUFFERS; ++i) {
+            const auto& b = m_store->buffer(i);
+            if (b.stamp.load(std::memory_order_relaxed) == 0 || b.frame_number <= frame_number) continue;
+            if (!best || b.frame_number < m_store->buffer(*best).frame_number) best = i;
+        }
+        if (!best) return std::nullopt;
+        return ref(*best);
+    }
+
+    WaitEnd wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds) override {
+        if (generation() != seen) return WaitEnd::woken;
+        m_subscriber->wait(timeout);
+        return generation() != seen ? WaitEnd::woken : WaitEnd::timeout;
+    }
+
+    // Alive while the payload writer is matched; a new source gives discovery MATCH_GRACE.
+    bool writer_alive() noexcept override {
+        if (m_subscriber->writers_matched() > 0) return true;
+        if (m_subscriber->ever_matched()) return false;
+        return std::chrono::steady_clock::now() - m_created < MATCH_GRACE;
+    }
+
+    void nudge() noexcept override { m_subscriber->interrupt(); }
+
+private:
+    FrameRef ref(std::uint32_t i) const noexcept {
+        const auto& b = m_store->buffer(i);
+        return FrameRef{i, b.stamp.load(std::memory_order_relaxed), b.frame_number, b.timestamp_ns};
+    }
+
+    // Takes every waiting sample into a free buffer. A sample of another session, of the wrong
+    // size or older than the newest frame is dropped and counted; with every buffer held, waiting
+    // samples stay with DDS (keep-last: only the newest are kept).
+    void receive() const noexcept {
+        for (;;) {
+            const auto target = m_store->free_buffer(m_newest);
+            if (!target) return;
+            auto& b = m_store->buffer(*target);
+            b.stamp.store(0, std::memory_order_release);  // being rewritten: no frame
+            PayloadHeader h;
+            PayloadSubscriber::Take t;
+            try {
+                t = m_subscriber->take(b.bytes, h);
+            } catch (...) {
+                return;
+            }
+            if (t == PayloadSubscriber::Take::none) return;
+            const std::uint64_t newest_fn = m_newest ? m_store->buffer(*m_newest).frame_number : 0;
+            if (t == PayloadSubscriber::Take::dropped || h.session != m_session || h.encoding != 0 ||
+                h.frame_size != m_schema->frame_size() || h.frame_number <= newest_fn) {
+                m_counters->dropped_samples.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            b.frame_number = h.frame_number;
+            b.timestamp_ns = h.timestamp_ns;
+            b.stamp.store(++m_received, std::memory_order_release);
+            m_newest = *target;
+        }
+    }
+
+    std::uint64_t m_session;
+    std::int64_t m_writer_pid;
+    std::shared_ptr<const Schema> m_schema;
+    std::unique_ptr<PayloadSubscriber> m_subscriber;
+    std::shared_ptr<FrameCounters> m_counters;
+    std::shared_ptr<RemoteStore> m_store;
+    std::chrono::steady_clock::time_point m_created;
+    // Receiving happens in the reader's calls (its thread), including the const ones.
+    mutable std::uint64_t m_received = 0;
+    mutable std::optional<std::uint32_t> m_newest;
+};
+
+class RemoteConnector final : public Connector {
+public:
+    RemoteConnector(std::string topic, SubscriberFactory subscribe, std::shared_ptr<FrameCounters> counters)
+        : m_topic(std::move(topic)), m_subscribe(std::move(subscribe)), m_counters(std::move(counters)) {}
+
+    Connection connect(const SessionInfo& info) override {
+        if (info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, true};
+        auto schema = announced_schema(info);
+        if (!schema) return {nullptr, ReaderState::waiting_for_writer, true};
+        return {std::make_unique<RemoteFrameSource>(info, std::move(schema), m_subscribe(), m_counters),
+                ReaderState::attached};
+    }
+
+    // Nothing to look at without being told: a remote writer is known by its info only.
+    Connection probe() override { return {nullptr, ReaderState::waiting_for_writer}; }
+
+private:
+    std::string m_topic;
+    SubscriberFactory m_subscribe;
+    std::shared_ptr<FrameCounters> m_counters;
+};
+
+}  // namespace
+
+std::unique_ptr<Connector> make_remote_connector(std::string topic, SubscriberFactory subscribe,
+                                                 std::shared_ptr<FrameCounters> counters) {
+    return std::make_unique<RemoteConnector>(std::move(topic), std::move(subscribe), std::move(counters));
+}
+
+}  // namespace smx::detail

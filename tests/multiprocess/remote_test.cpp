@@ -1,0 +1,65 @@
+// The network path on one host: a reader told to take it (ReaderOptions::transport = dds)
+// receives a peer writer's frames whole over DDS, content-exact and in order, while a local
+// reader of the same writer stays on shared memory.
+
+#include "multiprocess.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace std::chrono_literals;
+using smx::test::Child;
+
+namespace {
+
+smx::ReaderOptions over_the_network() {
+    smx::ReaderOptions o;
+    o.transport = smx::Transport::dds;
+    return o;
+}
+
+}  // namespace
+
+TEST(Remote, a_reader_on_the_network_path_gets_every_frame_content_exact_while_a_local_one_stays_on_shm) {
+    const std::string topic = smx::test::unique_topic("remote_basic");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant;
+    const smx::Schema rgbd = smx::pattern::rgbd_schema();  // the peer's "rgbd": 848x480
+    smx::Reader remote(participant, topic, rgbd, over_the_network());
+    smx::Reader local(participant, topic, rgbd);
+    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "rgbd", "--frames", "90", "--rate",
+                  "30", "--linger"});
+    ASSERT_TRUE(writer.wait_for_line("READY", 15s)) << writer.transcript();
+    ASSERT_TRUE(remote.wait_for_writer(10s));
+    ASSERT_TRUE(local.wait_for_writer(10s));
+
+    std::uint64_t first = 0, last = 0, received = 0;
+    while (last < 90) {
+        auto f = remote.next(5s);
+        ASSERT_TRUE(f) << "no frame over the network after frame " << last << "; " << writer.transcript();
+        EXPECT_EQ(f->transport(), smx::Transport::dds);
+        EXPECT_TRUE(f->valid());
+        EXPECT_TRUE(smx::pattern::check_all(*f, f->frame_number())) << "frame " << f->frame_number();
+        if (first == 0) {
+            first = f->frame_number();
+        } else {
+            EXPECT_EQ(f->frame_number(), last + 1) << "a frame was lost while the reader kept up";
+        }
+        last = f->frame_number();
+        ++received;
+        if (auto l = local.latest()) {
+            EXPECT_EQ(l->transport(), smx::Transport::shm);
+        }
+    }
+    EXPECT_LE(first, 15u) << "the network path took half a second to start";
+    EXPECT_EQ(first, 1u) << "frames published before the network path was up were not sent";
+    EXPECT_EQ(received, 90 - first + 1);
+    EXPECT_EQ(remote.stats().dropped_samples, 0u);
+    EXPECT_EQ(remote.stats().missed, 0u);
+    writer.send_line("quit");
+    EXPECT_EQ(writer.exit_code(10s), 0) << writer.transcript();
+    // The writer's close reaches the remote reader too.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (remote.state() != smx::ReaderState::writer_gone && std::chrono::steady_clock::now() < deadline)
+        (void)remote.next(100ms);
+    EXPECT_EQ(remote.state(), smx::ReaderState::writer_gone);
+}
