@@ -20,9 +20,12 @@ class Entity {
 public:
     Entity() = default;
     explicit Entity(dds_entity_t e) noexcept : m_e(e) {}
-    Entity(Entity&& o) noexcept : m_e(o.m_e) { o.m_e = 0; }
+    Entity(Entity&& o) noexcept : m_e(o.m_e), m_process(o.m_process) { o.m_e = 0; }
+    // The owner travels with the handle: `e = Entity()` in a forked child hands the parent's
+    // handle to a temporary that must know it is not the child's to delete.
     Entity& operator=(Entity&& o) noexcept {
         std::swap(m_e, o.m_e);
+        std::swap(m_process, o.m_process);
         return *this;
     }
     // Not in a forked child: Cyclone's threads are not there, and deleting would hang.
