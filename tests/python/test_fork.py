@@ -157,3 +157,27 @@ def test_a_child_cannot_join_dds_anew_and_is_told_why_instead_of_hanging(spawn, 
         assert f"CHILD {name} refused:" in out, out
     assert "spawn" in out
     assert shm_entries(topic) == []
+
+
+def test_a_child_that_exits_with_an_inherited_reader_and_participant_does_not_hang(spawn, topic):
+    # sys.exit runs finalizers: the inherited reader and participant are collected in the child,
+    # which must touch none of the parent's DDS entities (deleting them there waits forever).
+    out = run_script(spawn, topic, """
+        w = smx.SMWriter(None, topic, schema)
+        r = smx.SMReader(None, topic, schema, timeout=10)
+        w(frame_of(1))
+        assert r.next(10).frame_number == 1
+        pid = os.fork()
+        if pid == 0:
+            del r
+            gc.collect()
+            sys.exit(0)
+        print("CHILD", child_status(pid), flush=True)
+        w(frame_of(2))
+        print("READ", r.next(10).frame_number, flush=True)
+        r.close()
+        w.close()
+    """, timeout=30)
+    assert "CHILD 0" in out
+    assert "READ 2" in out
+    assert shm_entries(topic) == []
