@@ -29,7 +29,7 @@ public:
     explicit LocalFrameSource(std::shared_ptr<Attachment> attachment)
         : m_attachment(std::move(attachment)), m_doorbell(m_attachment->segment()),
           m_writer_pid(static_cast<pid_t>(m_attachment->segment().header().writer_pid)),
-          m_bell_at_check(m_doorbell.value()), m_progress_at_check(writer_progress()),
+          m_progress_at_check(writer_progress()),
           m_last_check(std::chrono::steady_clock::now()) {}
 
     std::uint64_t session() const noexcept override { return m_attachment->segment().session(); }
@@ -52,26 +52,21 @@ public:
         return WaitEnd::woken;
     }
 
-    // The closed flag on every call; the writer's liveness lock (a system call) only when the
-    // writer has published nothing for LIVENESS_CHECK: a writer that publishes is alive, so a
-    // reader that keeps up never pays for the check on its frames' path. Progress is the slots'
-    // sequences, which only the writer changes (any reader can ring the bell: interrupt()), read
-    // only when the bell rang. A writer found dead without having closed (SIGKILL, a crash)
-    // leaves its segment behind: the reader removes it.
+    // The closed flag on every call; the rest once per LIVENESS_CHECK: the writer counts as alive
+    // if it changed any slot's sequence since the last look (only the writer does; the bell is
+    // no proof, any reader's interrupt() rings it), else its liveness lock decides (a system
+    // call). So a reader that keeps up pays nothing for this on its frames' path. A writer found
+    // dead without having closed (SIGKILL, a crash) leaves its segment behind: the reader
+    // removes it.
     bool writer_alive() noexcept override {
         if (m_doorbell.closed() || m_attachment->segment().truncated()) return false;
-        const std::uint32_t bell = m_doorbell.value();
         const auto now = std::chrono::steady_clock::now();
-        if (bell != m_bell_at_check) {
-            m_bell_at_check = bell;
-            if (const std::uint64_t progress = writer_progress(); progress != m_progress_at_check) {
-                m_progress_at_check = progress;
-                m_last_check = now;
-                return true;
-            }
-        }
         if (now - m_last_check < LIVENESS_CHECK) return true;
         m_last_check = now;
+        if (const std::uint64_t progress = writer_progress(); progress != m_progress_at_check) {
+            m_progress_at_check = progress;
+            return true;
+        }
         if (m_attachment->segment().writer_alive()) return true;
         m_attachment->segment().remove_if_abandoned();
         return false;
@@ -91,7 +86,6 @@ private:
     std::shared_ptr<Attachment> m_attachment;
     Doorbell m_doorbell;
     pid_t m_writer_pid;
-    std::uint32_t m_bell_at_check;
     std::uint64_t m_progress_at_check;
     std::chrono::steady_clock::time_point m_last_check;
 };
