@@ -1,6 +1,7 @@
 #include <smx/frame.hpp>
 
 #include "frame_store.hpp"
+#include "shm/seqlock_copy.hpp"
 
 #include <cstring>
 
@@ -78,7 +79,7 @@ bool Frame::copy_into(std::span<std::byte> dst) const {
     if (dst.size() < size)
         throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
-    std::memcpy(dst.data(), store().data(m_info.slot), size);
+    detail::seqlock_copy(dst.data(), store().data(m_info.slot), size);
     return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 
@@ -87,7 +88,7 @@ bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
     if (dst.size() != src.size())
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
                               " bytes, the buffer " + std::to_string(dst.size()));
-    std::memcpy(dst.data(), src.data(), src.size());
+    detail::seqlock_copy(dst.data(), src.data(), src.size());
     return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
 }
 

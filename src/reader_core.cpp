@@ -1,5 +1,7 @@
 #include "reader_core.hpp"
 
+#include "shm/seqlock_copy.hpp"
+
 #include <cstring>
 
 namespace smx::detail {
@@ -143,7 +145,7 @@ CopyResult ReaderCore::copy(const FrameRef& ref, const CopyBuffer& buffer) {
     if (dst.size() < need)
         throw InvalidArgument("topic '" + m_topic + "': copy buffer of " + std::to_string(dst.size()) +
                               " bytes is smaller than a frame (" + std::to_string(need) + " bytes)");
-    std::memcpy(dst.data(), store->data(ref.slot), need);
+    seqlock_copy(dst.data(), store->data(ref.slot), need);
     if (!store->unchanged(ref.slot, ref.seq)) {
         ++m_stats.torn_copies;
         return {ReadStatus::torn, {}};

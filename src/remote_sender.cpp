@@ -1,9 +1,9 @@
 #include "remote_sender.hpp"
 
 #include "shm/segment.hpp"
+#include "shm/seqlock_copy.hpp"
 #include "shm/slots.hpp"
 
-#include <cstring>
 #include <utility>
 
 namespace smx::detail {
@@ -39,23 +39,19 @@ RemoteSender::~RemoteSender() {
     m_publisher.reset();  // its matching callback uses the hand-over
 }
 
-void RemoteSender::hand_over(std::uint32_t slot, std::uint64_t seq, std::uint64_t frame_number,
-                             std::int64_t timestamp_ns) noexcept {
+void RemoteSender::hand_over() noexcept {
     Handover& h = *m_handover;
     bool wake;
     {
         std::lock_guard lock(h.mutex);
-        if (h.pending) ++m_skipped;  // replaced before the sender got to it
-        h.pending = Offer{slot, seq, frame_number, timestamp_ns};
+        h.pending = true;
         wake = !h.busy;
     }
     if (wake) h.cv.notify_one();
 }
 
 void RemoteSender::run() {
-    const SlotReader slots(m_segment);
     for (;;) {
-        std::optional<Offer> offer;
         bool catch_up = false;
         {
             Handover& h = *m_handover;
@@ -63,25 +59,36 @@ void RemoteSender::run() {
             h.busy = false;
             h.cv.wait(lock, [&] { return h.stop || h.pending || h.catch_up; });
             if (h.stop) return;
-            offer.swap(h.pending);
+            h.pending = false;
             catch_up = std::exchange(h.catch_up, false);
             h.busy = true;
         }
-        if (catch_up) {
-            std::uint64_t after = m_last_sent;
-            while (const auto s = slots.oldest_after(after)) {
-                after = s->frame_number;
-                send(Offer{s->slot, s->seq, s->frame_number, s->timestamp_ns});
-            }
-        }
-        if (offer) send(*offer);
+        send_from_table(catch_up);
+    }
+}
+
+void RemoteSender::send_from_table(bool catch_up) {
+    const SlotReader slots(m_segment);
+    // A new reader gets the whole table once; after that the sender may jump when behind.
+    std::uint64_t whole_until = 0;
+    if (catch_up)
+        if (const auto newest = slots.newest()) whole_until = newest->frame_number;
+    for (;;) {
+        const auto newest = slots.newest();
+        if (!newest || newest->frame_number <= m_last_sent) return;
+        auto next = slots.oldest_after(m_last_sent);
+        if (m_last_sent >= whole_until && newest->frame_number - m_last_sent > MAX_BACKLOG + 1) next = newest;
+        if (!next) return;
+        if (next->frame_number > m_last_sent + 1 && m_last_sent != 0)
+            m_skipped.fetch_add(next->frame_number - m_last_sent - 1, std::memory_order_relaxed);
+        send(Offer{next->slot, next->seq, next->frame_number, next->timestamp_ns});
     }
 }
 
 void RemoteSender::send(const Offer& o) {
-    if (o.frame_number <= m_last_sent) return;  // sent already (catching up)
+    m_last_sent = o.frame_number;  // tried, sent or not: never tried again
     // The seqlock check, as any reader's: a slot rewritten during the copy is not sent.
-    std::memcpy(m_buffer.data(), m_segment.payload(o.slot), m_buffer.size());
+    seqlock_copy(m_buffer.data(), m_segment.payload(o.slot), m_buffer.size());
     if (!SlotReader(m_segment).unchanged(o.slot, o.seq) || m_segment.truncated()) {
         ++m_skipped;
         return;
@@ -94,7 +101,6 @@ void RemoteSender::send(const Offer& o) {
     }
     if (ok) {
         ++m_sent;
-        m_last_sent = o.frame_number;
     } else {
         ++m_skipped;
     }

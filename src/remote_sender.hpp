@@ -4,8 +4,11 @@
 // writer's thread only hands it the frame's slot (no copy, no system call unless the sender
 // sleeps); the sender copies the slot out with the seqlock check and sends the copy, so neither
 // a slow link nor a slow remote reader ever holds a slot or slows the writer and local readers.
-// Frames published while the sender is busy are skipped: remote readers get the newest. When a
-// remote reader matches, the frames still in the slot table are sent first, oldest first, as a
+// The sender sends every frame in order while it keeps up; a frame or two published while it is
+// still sending the previous one are sent after it, from the slot table, so jitter loses
+// nothing. Behind by more than MAX_BACKLOG frames (a link slower than the writer), it jumps to
+// the newest: remote readers of a camera stream want the newest frame, not a growing delay. When
+// a remote reader matches, the frames still in the slot table are sent first, oldest first, as a
 // local reader that attaches finds them there.
 
 #include "channel.hpp"
@@ -33,25 +36,30 @@ public:
     RemoteSender& operator=(const RemoteSender&) = delete;
 
     /// Called by the writer after each commit: one relaxed load while no remote reader is matched.
-    void offer(std::uint32_t slot, std::uint64_t seq, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept {
+    /// The sender then reads the slot table itself.
+    void offer() noexcept {
         if (!m_publisher->wanted()) return;
-        hand_over(slot, seq, frame_number, timestamp_ns);
+        hand_over();
     }
 
-    /// Frames sent, and skipped (the sender was busy, the slot was rewritten while copied, or the
-    /// transport gave up).
+    /// Frames sent, and skipped (jumped over when behind, rewritten while copied, or refused by
+    /// the transport).
     std::uint64_t sent() const noexcept { return m_sent.load(std::memory_order_relaxed); }
     std::uint64_t skipped() const noexcept { return m_skipped.load(std::memory_order_relaxed); }
 
 private:
+    // Frames the sender may fall behind the newest before it jumps to it (see above).
+    static constexpr std::uint64_t MAX_BACKLOG = 2;
+
     struct Offer {
         std::uint32_t slot;
         std::uint64_t seq;
         std::uint64_t frame_number;
         std::int64_t timestamp_ns;
     };
-    void hand_over(std::uint32_t slot, std::uint64_t seq, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
+    void hand_over() noexcept;
     void run();
+    void send_from_table(bool catch_up);
     void send(const Offer& offer);
 
     // What the writer and the sender share. On the heap, and leaked in a forked child: the
@@ -60,7 +68,7 @@ private:
     struct Handover {
         std::mutex mutex;
         std::condition_variable cv;
-        std::optional<Offer> pending;
+        bool pending = false;  // a frame was published since the sender last looked
         bool busy = false;
         bool stop = false;
         bool catch_up = false;  // a reader matched: send what the slot table still holds

@@ -211,7 +211,7 @@ public:
         const std::uint64_t seq = m_slots->commit(slot, frame_number, ts);
         m_published = frame_number;
         m_announcer->announce(Notice{m_segment->session(), slot, seq, frame_number, ts});
-        m_sender->offer(slot, seq, frame_number, ts);
+        m_sender->offer();
         return {PublishStatus::published, frame_number};
     }
 
