@@ -24,6 +24,7 @@ struct FieldDescription {
 struct SessionInfo {
     std::uint64_t session = 0;
     std::string host;
+    std::string machine;  ///< machine_id() of the writer: equal means its segment can be mapped
     std::int32_t pid = 0;
     std::string topic;
     std::string shm_name;
@@ -84,7 +85,9 @@ class PayloadPublisher {
 public:
     virtual ~PayloadPublisher() = default;
     /// True while at least one such reader is matched: one relaxed load.
-    virtual bool wanted() const noexcept = 0;
+    bool wanted() const noexcept { return readers() > 0; }
+    /// Such readers matched now.
+    virtual std::int32_t readers() const noexcept = 0;
     /// Sends one frame. May block while the transport is congested (call it from a thread of
     /// its own, never the writer's); false if the transport gave up on it.
     virtual bool publish(const PayloadHeader& header, std::span<const std::byte> bytes) = 0;

@@ -104,7 +104,7 @@ public:
         // The segment's name follows from domain and topic: info naming another object is not
         // about this topic's writer (a forgery, or another domain's writer), whatever it says.
         if (info.shm_name != m_name || info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, true};
-        if (info.host != host_name()) return {nullptr, ReaderState::waiting_for_writer};
+        if (info.machine != machine_id()) return {nullptr, ReaderState::waiting_for_writer};
         if (info.layout_version != LAYOUT_VERSION) {
             // Forged, or a writer of another smx version: the segment at the name decides. Only if
             // nothing readable is there is the version the user's problem.
@@ -169,7 +169,7 @@ private:
             });
         } catch (const PermissionDenied& e) {
             if (untrusted) throw;
-            throw PermissionDenied("topic '" + m_topic + "': cannot open the writer's segment (" + e.what() +
+            throw SegmentInaccessible("topic '" + m_topic + "': cannot open the writer's segment (" + e.what() +
                                    "); run the reader as the writer's user, or give the writer mode 0660 and "
                                    "this user its group (WriterOptions::mode; Python: mode=0o660)");
         }

@@ -48,12 +48,23 @@ void ReaderCore::check_open() const {
 // session can be valid (a second live writer is refused), so session info is only taken when
 // not attached: an attached reader pays nothing for it per frame, and a forged info cannot
 // make it let go of a live writer. When not attached, the connector is also asked to look by
-// itself every WAKE_SLICE: announced info may be late, lost, or shadowed by a forgery.
+// itself every WAKE_SLICE: announced info may be late, lost, or shadowed by a forgery. So it is
+// while on the network path: a writer this process can map beats whatever DDS said, so info
+// forged to name another machine cannot keep a reader off its local writer.
 void ReaderCore::pump() {
     check_open();
     if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
-    if (m_source) return;
+    if (m_source && m_transport == Transport::shm) return;
     const auto now = std::chrono::steady_clock::now();
+    if (m_source) {
+        if (now - m_last_probe < WAKE_SLICE) return;
+        m_last_probe = now;
+        Connection c = m_connector->probe();
+        if (!c.source) return;
+        detach(ReaderState::waiting_for_writer);
+        connected(std::move(c));
+        return;
+    }
     if (auto info = m_sessions->take_info()) {
         m_mismatch.clear();  // a new writer: its schema is checked afresh
         m_last_probe = now;  // connecting looks at the segment name too
@@ -111,6 +122,7 @@ void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
     }
     m_state = ReaderState::attached;
     ++m_stats.attachments;
+    m_transport = source->store()->transport();
     std::lock_guard<std::mutex> lock(m_source_mutex);
     m_source = std::move(source);
 }

@@ -14,6 +14,7 @@
 #include "channel.hpp"
 #include "fork.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -46,6 +47,8 @@ public:
     /// the transport).
     std::uint64_t sent() const noexcept { return m_sent.load(std::memory_order_relaxed); }
     std::uint64_t skipped() const noexcept { return m_skipped.load(std::memory_order_relaxed); }
+    /// Remote readers matched now.
+    std::uint32_t readers() const noexcept { return static_cast<std::uint32_t>(std::max(0, m_publisher->readers())); }
 
 private:
     // Frames the sender may fall behind the newest before it jumps to it (see above).

@@ -92,6 +92,7 @@ public:
         SessionInfo info;
         info.session = cfg.session;
         info.host = host_name();
+        info.machine = machine_id();
         info.pid = static_cast<std::int32_t>(::getpid());
         info.topic = m_topic;
         info.shm_name = m_segment->name();
@@ -375,5 +376,10 @@ std::uint32_t Writer::reader_count() const noexcept {
     return m_impl && m_impl->m_slots ? m_impl->m_slots->reader_count() : 0;
 }
 std::uint64_t Writer::frames_published() const noexcept { return m_impl ? m_impl->m_published : 0; }
+NetworkStats Writer::network_stats() const noexcept {
+    if (!m_impl || !m_impl->m_sender) return {};
+    const detail::RemoteSender& s = *m_impl->m_sender;
+    return {s.readers(), s.sent(), s.skipped()};
+}
 
 }  // namespace smx

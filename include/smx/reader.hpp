@@ -87,11 +87,13 @@ struct ReaderOptions {
     /// other local user can pose as the topic's writer. Add a uid here to read a writer that runs
     /// as another user (with a segment mode that lets this user open it).
     std::vector<std::uint32_t> trusted_uids;
-    /// Which path frames take. Unset (the default): shared memory when the writer is on this
-    /// host, the network path (DDS) otherwise; the environment variable SMX_TRANSPORT=dds or
-    /// =shm sets the default. Transport::dds forces the network path (to test it, or for a
-    /// container that shares the host's network but not its /dev/shm); Transport::shm never
-    /// uses it.
+    /// Which path frames take. Unset (the default): shared memory when this process can map
+    /// the writer's segment — the writer announces its machine (the kernel's boot id and the
+    /// device of its /dev/shm; equal host names prove nothing), the two must be equal, and the
+    /// segment must be there and open to this user — the network path (DDS) otherwise. The
+    /// environment variable SMX_TRANSPORT=dds or =shm sets the default. Transport::dds forces
+    /// the network path (to test it, or for a container that shares /dev/shm but should not
+    /// use it); Transport::shm never uses it (it then waits for a writer it can map).
     std::optional<Transport> transport;
 };
 

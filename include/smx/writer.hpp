@@ -54,6 +54,16 @@ struct PublishResult {
 
 class Writer;
 
+/// The writer's network path (readers that cannot map its segment, on other hosts: see
+/// docs/design.md). Nothing is sent while `remote_readers` is 0.
+struct NetworkStats {
+    std::uint32_t remote_readers = 0;  ///< payload readers matched now
+    std::uint64_t frames_sent = 0;     ///< frames sent whole over DDS so far
+    /// Frames not sent to them: the sender was more than two frames behind (a link slower than
+    /// the writer) or the frame was rewritten while being copied.
+    std::uint64_t frames_skipped = 0;
+};
+
 /// A slot reserved for in-place filling (zero copy). Obtain with `Writer::loan()`, fill the
 /// views, then `Writer::publish(std::move(loan))`. A loan dropped without publishing is
 /// abandoned: the slot then holds no frame (readers never see its bytes) and nothing is
@@ -159,6 +169,8 @@ public:
     std::uint32_t reader_count() const noexcept;
     /// Frames published so far in this session (0 on a moved-from writer).
     std::uint64_t frames_published() const noexcept;
+    /// The network path's counters (all 0 once closed or moved from).
+    NetworkStats network_stats() const noexcept;
 
 private:
     const detail::WriterImpl& impl() const;

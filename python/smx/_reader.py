@@ -64,11 +64,12 @@ class SMReader:
     a segment at the topic's name owned by anyone else is refused (``PermissionDenied``), so no
     other local user can pose as the topic's writer.
 
-    ``transport=`` chooses the path frames take: ``None``/``"auto"`` (default; shared memory for
-    a writer on this host, the network path over DDS otherwise; ``SMX_TRANSPORT`` sets the
-    default), ``"dds"`` (always the network path: frames arrive whole in the reader's own buffer,
-    for testing or containers without the host's /dev/shm) or ``"shm"`` (never the network).
-    ``frame.transport`` says which one a frame took.
+    ``transport=`` chooses the path frames take: ``None``/``"auto"`` (default; shared memory when
+    this process can map the writer's segment — same machine by boot id and /dev/shm device, not
+    by host name, and the segment there and open to this user — the network path over DDS
+    otherwise; ``SMX_TRANSPORT`` sets the default), ``"dds"`` (always the network path: frames
+    arrive whole in the reader's own buffer) or ``"shm"`` (never the network).
+    ``reader.transport`` and ``frame.transport`` say which one is used.
 
     ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
     before sleeping, once per frame. It helps only when the frame comes within the spin: for a
@@ -312,6 +313,12 @@ class SMReader:
     def state(self) -> str:
         """"waiting_for_writer", "attached", "writer_gone" or "closed"."""
         return str(self._core.state)
+
+    @property
+    def transport(self) -> Optional[str]:
+        """"shm" or "dds": how the attached writer's frames reach this reader (None while no
+        writer is attached)."""
+        return str(self._core.transport) or None
 
     @property
     def stats(self) -> Dict[str, int]:

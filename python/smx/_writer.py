@@ -209,6 +209,14 @@ class SMWriter:
     def frames_published(self) -> int:
         return int(self._core.frames_published)
 
+    @property
+    def network_stats(self) -> dict:
+        """The network path: ``remote_readers`` (readers on other hosts matched now),
+        ``frames_sent`` (frames sent whole over DDS so far) and ``frames_skipped`` (not sent: the
+        sender was more than two frames behind, or the frame was rewritten while copied). Nothing
+        is sent while ``remote_readers`` is 0. All 0 once closed."""
+        return dict(self._core.network_stats)
+
     def close(self) -> None:
         """Readers see "writer gone", the segment is removed. Idempotent."""
         core = getattr(self, "_core", None)

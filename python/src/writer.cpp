@@ -228,6 +228,15 @@ void register_writer(py::module_& m) {
         .def_property_readonly("frames_published", [](PyWriter& w) {
             std::lock_guard<std::mutex> lock(w.mutex());
             return w.raw().frames_published();
+        })
+        .def_property_readonly("network_stats", [](PyWriter& w) {
+            std::lock_guard<std::mutex> lock(w.mutex());
+            const NetworkStats s = w.raw().network_stats();
+            py::dict d;
+            d["remote_readers"] = s.remote_readers;
+            d["frames_sent"] = s.frames_sent;
+            d["frames_skipped"] = s.frames_skipped;
+            return d;
         });
 }
 

@@ -105,6 +105,7 @@ private:
         smx_wire_Info& s = m_info_sample;
         s.session = m_info.session;
         s.host = cstr(m_info.host);
+        s.machine = cstr(m_info.machine);
         s.pid = m_info.pid;
         s.topic = cstr(m_info.topic);
         s.shm_name = cstr(m_info.shm_name);
@@ -204,6 +205,7 @@ SessionInfo session_info_from_wire(const smx_wire_Info& s) {
     SessionInfo info;
     info.session = s.session;
     info.host = s.host ? s.host : "";
+    info.machine = s.machine ? s.machine : "";
     info.pid = s.pid;
     info.topic = s.topic ? s.topic : "";
     info.shm_name = s.shm_name ? s.shm_name : "";

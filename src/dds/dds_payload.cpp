@@ -45,7 +45,7 @@ public:
         if (m_listener) dds_delete_listener(m_listener);
     }
 
-    bool wanted() const noexcept override { return m_readers.load(std::memory_order_relaxed) > 0; }
+    std::int32_t readers() const noexcept override { return m_readers.load(std::memory_order_relaxed); }
 
     void on_new_reader(std::function<void()> callback) override {
         std::lock_guard lock(m_callback_mutex);

@@ -1,5 +1,7 @@
 #include "shm/process.hpp"
 
+#include "shm/shm_object.hpp"
+
 #include <smx/error.hpp>
 
 #include <cerrno>
@@ -9,6 +11,8 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -55,6 +59,27 @@ std::string host_name() {
     utsname u{};
     if (::uname(&u) != 0) return "unknown";
     return u.nodename;
+}
+
+std::string machine_id() {
+    // Both facts are fixed for the life of the process (short of it changing mount namespace).
+    static const std::string id = [] {
+        std::string boot = "unknown";
+        if (std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "re")) {
+            char line[64] = {};
+            if (std::fgets(line, sizeof line, f) != nullptr) {
+                boot = line;
+                while (!boot.empty() && (boot.back() == '\n' || boot.back() == ' ')) boot.pop_back();
+            }
+            std::fclose(f);
+        }
+        struct stat st {};
+        std::string dev = "none";
+        if (::stat(shm_directory(), &st) == 0)
+            dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+        return boot + "/" + dev;
+    }();
+    return id;
 }
 
 std::uint64_t random_u64() {

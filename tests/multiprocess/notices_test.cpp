@@ -185,3 +185,34 @@ TEST(ForgedInfo, neither_a_forged_new_session_nor_a_forged_dispose_cuts_a_reader
     injector.send_line("quit");
     EXPECT_EQ(injector.exit_code(10s), 0);
 }
+
+// Info forged to name a writer on another machine, with a payload writer behind it so that it
+// looks alive, puts a waiting reader on the network path. The topic's local writer still wins:
+// a writer this process can map beats whatever DDS says.
+TEST(ForgedInfo, a_reader_sent_to_the_network_by_forged_info_goes_to_its_local_writer_once_there) {
+    const std::string topic = smx::test::unique_topic("forged_remote");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant;
+    smx::Reader reader(participant, topic);
+    Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
+    ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
+    injector.send_line("remote-info 00000000deadbee6");
+    ASSERT_TRUE(injector.wait_for_line("SENT 1", 10s)) << injector.transcript();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (reader.transport() != smx::Transport::dds && std::chrono::steady_clock::now() < deadline)
+        (void)reader.next(100ms);
+    ASSERT_EQ(reader.transport(), smx::Transport::dds) << "the forged remote writer was not taken for one";
+
+    const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
+    smx::Writer writer(participant, topic, small);
+    ASSERT_TRUE(write_frame(writer));
+    std::optional<smx::Frame> f;
+    deadline = std::chrono::steady_clock::now() + 10s;
+    while (!f && std::chrono::steady_clock::now() < deadline) f = reader.next(100ms);
+    ASSERT_TRUE(f) << "the reader stayed with the forged remote writer";
+    EXPECT_EQ(f->transport(), smx::Transport::shm);
+    EXPECT_EQ(f->info().session, writer.session());
+    EXPECT_TRUE(smx::pattern::check_all(*f, 1));
+    injector.send_line("quit");
+    EXPECT_EQ(injector.exit_code(10s), 0);
+}

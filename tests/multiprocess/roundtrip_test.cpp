@@ -1,33 +1,14 @@
 // Writer and readers in separate processes, real shared memory, real DDS.
 
-#include "support.hpp"
+#include "multiprocess.hpp"
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <memory>
-#include <sstream>
 
 using namespace std::chrono_literals;
 using smx::test::Child;
-
-namespace {
-
-std::map<std::string, std::uint64_t> parse_result(const std::string& line) {
-    std::map<std::string, std::uint64_t> out;
-    std::istringstream in(line);
-    std::string word;
-    in >> word;  // RESULT
-    while (in >> word) {
-        const auto eq = word.find('=');
-        if (eq != std::string::npos) out[word.substr(0, eq)] = std::stoull(word.substr(eq + 1));
-    }
-    return out;
-}
-
-std::string peer() { return smx::test::helper_path("smx_test_peer"); }
-
-}  // namespace
+using smx::test::peer;
 
 TEST(Roundtrip, rgbd_frames_arrive_byte_exact_at_three_reader_processes) {
     const std::string topic = smx::test::unique_topic("roundtrip");
@@ -45,7 +26,7 @@ TEST(Roundtrip, rgbd_frames_arrive_byte_exact_at_three_reader_processes) {
     for (auto& r : readers) {
         const auto line = r->wait_for_line("RESULT", 30s);
         ASSERT_TRUE(line) << r->transcript();
-        auto res = parse_result(*line);
+        auto res = smx::test::values(*line);
         EXPECT_EQ(res["bad"], 0u) << *line;
         EXPECT_EQ(res["last"], static_cast<std::uint64_t>(frames)) << *line;
         EXPECT_EQ(res["accepted"] + res["torn_detected"] + res["missed"], static_cast<std::uint64_t>(frames)) << *line;

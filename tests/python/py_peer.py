@@ -6,8 +6,9 @@
       stdin; then closes (unless --no-close: relies on the exit handler) and prints "CLOSED".
   reader  --topic T [--schema none|rgbd|small|blob:N|framebuffer] [--mode view|pin|copy]
           [--until N] [--timeout S]
-      prints "ATTACHED <schema>", then "RESULT accepted=.. torn_detected=.. bad=.. missed=..
-      delivered=.. last=.. attachments=.."
+      prints "ATTACHED <schema>", "GAP <last> <next>" for each frame number skipped, then
+      "RESULT accepted=.. torn_detected=.. bad=.. missed=.. delivered=.. last=.. attachments=..
+      first=.. transport=shm|dds"
   blocker --topic T
       attaches, prints "BLOCKING", blocks in next(); Ctrl-C (SIGINT) prints "INTERRUPTED".
 """
@@ -118,7 +119,7 @@ def run_reader(a: argparse.Namespace) -> int:
         say(f"EXCEPTION {type(e).__name__} {e}")
         return 4
     say(f"ATTACHED {reader.schema}")
-    accepted = torn = bad = last = 0
+    accepted = torn = bad = last = first = 0
     while last < a.until:
         try:
             frame = reader.next(timeout=a.timeout, pin=a.mode == "pin", copy=a.mode == "copy")
@@ -128,6 +129,10 @@ def run_reader(a: argparse.Namespace) -> int:
         if frame is None:
             break
         number = smx.frame_info(frame)["frame_number"]
+        if first == 0:
+            first = number
+        elif number != last + 1:
+            say(f"GAP {last} {number}")
         last = number
         ok = pattern.check_frame(frame, reader.schema, number)
         if a.mode == "view" and not smx.is_valid(frame):
@@ -139,7 +144,8 @@ def run_reader(a: argparse.Namespace) -> int:
         smx.release(frame)
     s = reader.stats
     say(f"RESULT accepted={accepted} torn_detected={torn} bad={bad} missed={s['missed']} "
-        f"delivered={s['delivered']} last={last} attachments={s['attachments']}")
+        f"delivered={s['delivered']} last={last} attachments={s['attachments']} first={first} "
+        f"transport={reader.transport}")
     reader.close()
     return 0
 

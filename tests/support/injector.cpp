@@ -9,7 +9,10 @@
 //       "SENT <count>"; for each line "info <session hex> <shm name> <layout version> <host|.>"
 //       writes one forged Info (no fields; "." = this host) on the topic's info topic and
 //       prints "SENT <count>"; "dispose" disposes the (keyless) info instance, as a retiring
-//       writer does, and prints "SENT <count>"; exits on "quit" or EOF.
+//       writer does, and prints "SENT <count>"; "remote-info <session hex>" poses as a writer on
+//       another machine: a complete, consistent info (schema "a" u1 [4], machine "elsewhere")
+//       and a payload writer, so that readers take the network path to it; prints "SENT
+//       <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
 //   --domain D (either form): the DDS domain to join (default 0).
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
@@ -17,16 +20,19 @@
 //       prints "QUIET" and exits after MS without a sample.
 
 #include "dds/dds_channel.hpp"
+#include "dds/dds_payload.hpp"
 #include "dds/domain.hpp"
 #include "shm/process.hpp"
 #include "smx_wire.h"
 
 #include <smx/participant.hpp>
+#include <smx/schema.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -140,14 +146,38 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     say("READY");
 
     std::uint64_t sent = 0;
+    std::unique_ptr<smx::detail::PayloadPublisher> remote_payload;  // remote-info
+    std::unique_ptr<smx::detail::Announcer> remote_announcer;
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line == "quit") break;
         std::istringstream in(line);
         std::string verb, session;
+        if (line.rfind("remote-info ", 0) == 0) {
+            in >> verb >> session;
+            const smx::Schema schema{{"a", smx::DType::Kind::u1, {4}}};
+            smx::detail::SessionInfo info;
+            info.session = std::stoull(session, nullptr, 16);
+            info.host = smx::detail::host_name();  // the same name: only the machine differs
+            info.machine = "elsewhere/0:0";
+            info.pid = 1;
+            info.topic = topic;
+            info.shm_name = "/forged";
+            info.slot_count = 3;
+            info.reader_capacity = 64;
+            info.layout_version = 3;
+            info.frame_size = schema.frame_size();
+            info.schema_hash = schema.hash();
+            info.fields.push_back({"a", schema[0].dtype.typestr(), {4}, schema.offset(0)});
+            remote_payload = smx::detail::make_dds_payload_publisher(participant.impl(), topic);
+            remote_announcer = smx::detail::make_dds_announcer(participant.impl(), info);
+            say("SENT " + std::to_string(++sent));
+            continue;
+        }
         if (line == "dispose") {
             smx_wire_Info info{};
             info.host = const_cast<char*>("");
+            info.machine = const_cast<char*>("");
             info.topic = const_cast<char*>(topic.c_str());
             info.shm_name = const_cast<char*>("");
             dds_check(dds_dispose(iw, &info), "disposing the info instance");
@@ -161,9 +191,12 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
                 say("ERROR cannot parse '" + line + "'");
                 continue;
             }
+            // "." is this host: its name, and the machine id that makes readers attach locally.
+            std::string machine = host == "." ? smx::detail::machine_id() : "elsewhere/0:0";
             if (host == ".") host = smx::detail::host_name();
             info.session = std::stoull(session, nullptr, 16);
             info.host = host.data();
+            info.machine = machine.data();
             info.pid = 1;
             info.topic = const_cast<char*>(topic.c_str());
             info.shm_name = shm_name.data();

@@ -9,7 +9,8 @@
 //       --abandon K (with --loan): before every K-th frame, a loan is filled half-way with the
 //       next frame's pattern and dropped unpublished (an application failing mid-frame).
 //       --handle-sigterm installs an application SIGTERM handler (that counts and carries on)
-//       before the writer is made; a lingering writer answers "status" with "SIGTERMS <n>".
+//       before the writer is made; a lingering (or --forever) writer answers "status" with
+//       "SIGTERMS <n>" and "netstats" with "NET remote_readers=.. sent=.. skipped=.. published=..".
 //   reader  --topic T [--schema S|none] [--mode view|copy|pin|novalidate] [--until N]
 //           [--timeout-ms MS] [--print-frames] [--recheck-gap G] [--work-us U]
 //       prints "ATTACHED <schema>" then "RESULT accepted=.. torn_detected=.. bad=.. missed=..
@@ -117,22 +118,41 @@ void say(const std::string& line) {
 volatile std::sig_atomic_t g_sigterms = 0;
 
 // Until stdin says "quit" or closes; "status" -> "SIGTERMS <n>" (handled by --handle-sigterm).
-void linger() {
-    std::string line;
-    while (std::getline(std::cin, line)) {
-        if (line == "quit") break;
-        if (line == "status") say("SIGTERMS " + std::to_string(g_sigterms));
+// Answers one line of the test on stdin; false on "quit".
+bool command(const std::string& line, const smx::Writer& writer) {
+    if (line == "quit") return false;
+    if (line == "status") say("SIGTERMS " + std::to_string(g_sigterms));
+    if (line == "netstats") {
+        const smx::NetworkStats n = writer.network_stats();
+        say("NET remote_readers=" + std::to_string(n.remote_readers) + " sent=" + std::to_string(n.frames_sent) +
+            " skipped=" + std::to_string(n.frames_skipped) + " published=" + std::to_string(writer.frames_published()));
     }
+    return true;
 }
 
-// Non-blocking: true once stdin holds "quit" or is closed. Only for --forever writers, whose
-// stdin carries nothing else.
-bool quit_requested() {
+void linger(const smx::Writer& writer) {
+    std::string line;
+    while (std::getline(std::cin, line))
+        if (!command(line, writer)) break;
+}
+
+// Non-blocking, for --forever writers: answers the complete lines stdin holds; true once one
+// was "quit" or stdin is closed.
+bool quit_requested(const smx::Writer& writer) {
+    static std::string pending;
     pollfd p{0, POLLIN, 0};
-    if (::poll(&p, 1, 0) <= 0) return false;
-    char buf[64];
-    const ssize_t n = ::read(0, buf, sizeof buf);
-    return n <= 0 || std::string(buf, static_cast<std::size_t>(n)).find("quit") != std::string::npos;
+    while (::poll(&p, 1, 0) > 0) {
+        char buf[256];
+        const ssize_t n = ::read(0, buf, sizeof buf);
+        if (n <= 0) return true;
+        pending.append(buf, static_cast<std::size_t>(n));
+    }
+    for (std::size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
+        const std::string line = pending.substr(0, eol);
+        pending.erase(0, eol + 1);
+        if (!command(line, writer)) return true;
+    }
+    return false;
 }
 
 std::string hex(std::uint64_t v) {
@@ -189,10 +209,10 @@ int run_writer(const std::map<std::string, std::string>& a) {
         }
         if (rate > 0)
             std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(n) / rate));
-        if (forever && quit_requested()) break;
+        if (forever && quit_requested(writer)) break;
     }
     say("PUBLISHED " + std::to_string(writer.frames_published()));
-    if (a.count("linger") && !forever) linger();
+    if (a.count("linger") && !forever) linger(writer);
     return 0;
 }
 
@@ -203,7 +223,8 @@ std::string result_line(const smx::Reader& reader, std::uint64_t accepted, std::
            " bad=" + std::to_string(bad) + " missed=" + std::to_string(s.missed) + " delivered=" +
            std::to_string(s.delivered) + " last=" + std::to_string(last) + " ignored=" +
            std::to_string(s.notices_ignored) + " attachments=" + std::to_string(s.attachments) +
-           " torn_views=" + std::to_string(s.torn_views);
+           " torn_views=" + std::to_string(s.torn_views) + " dropped=" + std::to_string(s.dropped_samples) +
+           " transport=" + (reader.transport() == smx::Transport::dds ? "dds" : "shm");
 }
 
 // Blocks (bounded) until `watcher` has seen a frame numbered at least `frame`: by then the writer

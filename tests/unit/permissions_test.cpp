@@ -214,6 +214,7 @@ TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untr
     info.topic = topic;
     info.shm_name = "/smx.0." + topic;
     info.host = smx::detail::host_name();
+    info.machine = smx::detail::machine_id();
     info.layout_version = smx::detail::LAYOUT_VERSION;
     auto connector = smx::detail::make_local_connector(0, topic, std::make_shared<smx::detail::FrameCounters>());
     const std::string msg = smx::unit::message_of<smx::PermissionDenied>([&] { connector->connect(info); });
