@@ -13,7 +13,7 @@ PACKAGES := g++ make cmake pkg-config \
             libgtest-dev libcli11-dev libpng-dev \
             python3 python3-dev python3-numpy python3-pytest pybind11-dev \
             python3-setuptools python3-wheel python3-pip \
-            util-linux procps
+            util-linux procps liblz4-dev libzstd-dev
 # `smx bench --plot` draws with gnuplot (run as a child process).
 PACKAGES += gnuplot-nox
 # `smx bench`'s iceoryx 2.0 baseline: the headers and CMake packages the harness builds against

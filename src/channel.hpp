@@ -34,6 +34,16 @@ struct SessionInfo {
     std::uint64_t frame_size = 0;
     std::uint64_t schema_hash = 0;
     std::vector<FieldDescription> fields;
+    bool payload_reliable = true;      ///< the network path's QoS (PayloadQos)
+    std::uint32_t payload_depth = 3;
+    std::uint32_t payload_encoding = 0;  ///< codec.hpp's Encoding
+};
+
+/// QoS of the payload topic, the writer's choice (WriterOptions::network), announced in info.
+struct PayloadQos {
+    bool reliable = true;
+    std::uint32_t depth = 3;  ///< keep-last, 1..MAX_DEPTH
+    static constexpr std::uint32_t MAX_DEPTH = 16;
 };
 
 /// "Frame F is ready in slot S with sequence Q."
@@ -102,12 +112,12 @@ public:
     virtual ~PayloadSubscriber() = default;
     enum class Take {
         none,    ///< nothing waiting
-        frame,   ///< a sample of exactly dst.size() bytes is in dst; `header` describes it
-        dropped  ///< a sample that cannot be a frame of dst.size() bytes was discarded (dst may
-                 ///< have been written)
+        frame,   ///< a sample's bytes are in dst; `header` describes it
+        dropped  ///< a sample larger than dst was discarded (dst may have been written)
     };
-    /// Takes the oldest waiting sample into `dst`.
-    virtual Take take(std::span<std::byte> dst, PayloadHeader& header) = 0;
+    /// Takes the oldest waiting sample into `dst`: `frame` when its bytes (`length` of them,
+    /// at most dst.size()) are in dst; `dropped` when they did not fit.
+    virtual Take take(std::span<std::byte> dst, PayloadHeader& header, std::size_t& length) = 0;
     /// Blocks until a sample may be waiting, interrupt(), or the timeout.
     virtual void wait(std::chrono::nanoseconds timeout) = 0;
     /// Wakes wait() from another thread. Thread-safe.

@@ -70,7 +70,10 @@ public:
         const std::optional<Transport> forced = chosen_transport(options, topic);
         auto local = make_local_connector(m_participant->domain_id(), topic, counters, options.trusted_uids);
         auto remote = make_remote_connector(
-            topic, [participant = m_participant, topic] { return make_dds_payload_subscriber(participant, topic); },
+            topic,
+            [participant = m_participant, topic](const PayloadQos& qos) {
+                return make_dds_payload_subscriber(participant, topic, qos);
+            },
             counters);
         auto connector = std::make_unique<RoutingConnector>(std::move(local), std::move(remote), forced);
         m_core.emplace(std::move(topic), std::move(expected), options, std::move(sessions), std::move(connector),

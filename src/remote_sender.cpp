@@ -8,9 +8,12 @@
 
 namespace smx::detail {
 
-RemoteSender::RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher)
+RemoteSender::RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding,
+                           int level)
     : m_segment(segment), m_publisher(std::move(publisher)),
-      m_buffer(static_cast<std::size_t>(segment.schema()->frame_size())), m_handover(std::make_unique<Handover>()),
+      m_buffer(static_cast<std::size_t>(segment.schema()->frame_size())), m_encoding(encoding), m_level(level),
+      m_wire(encoding == Encoding::raw ? 0 : encode_bound(encoding, m_buffer.size())),
+      m_handover(std::make_unique<Handover>()),
       m_thread(std::make_unique<std::thread>([this] { run(); })) {
     m_publisher->on_new_reader([h = m_handover.get()] {
         {
@@ -93,14 +96,22 @@ void RemoteSender::send(const Offer& o) {
         ++m_skipped;
         return;
     }
-    const PayloadHeader h{m_segment.session(), o.frame_number, o.timestamp_ns, 0, m_buffer.size()};
+    PayloadHeader h{m_segment.session(), o.frame_number, o.timestamp_ns, 0, m_buffer.size()};
+    std::span<const std::byte> bytes = m_buffer;
+    if (m_encoding != Encoding::raw) {
+        if (const std::size_t n = encode(m_encoding, m_level, m_buffer, m_wire); n > 0) {
+            h.encoding = static_cast<std::uint32_t>(m_encoding);
+            bytes = std::span<const std::byte>(m_wire.data(), n);
+        }
+    }
     bool ok = false;
     try {
-        ok = m_publisher->publish(h, m_buffer);
+        ok = m_publisher->publish(h, bytes);
     } catch (...) {
     }
     if (ok) {
         ++m_sent;
+        m_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
     } else {
         ++m_skipped;
     }

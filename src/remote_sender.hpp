@@ -12,6 +12,7 @@
 // local reader that attaches finds them there.
 
 #include "channel.hpp"
+#include "codec.hpp"
 #include "fork.hpp"
 
 #include <algorithm>
@@ -30,7 +31,9 @@ class Segment;
 
 class RemoteSender {
 public:
-    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher);
+    /// Frames go out as `encoding` (codec.hpp; level: zstd's), or raw when that does not shrink them.
+    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding = Encoding::raw,
+                 int level = 1);
     /// Stops and joins the thread (in a forked child: leaves it, it is not there).
     ~RemoteSender();
     RemoteSender(const RemoteSender&) = delete;
@@ -47,6 +50,8 @@ public:
     /// the transport).
     std::uint64_t sent() const noexcept { return m_sent.load(std::memory_order_relaxed); }
     std::uint64_t skipped() const noexcept { return m_skipped.load(std::memory_order_relaxed); }
+    /// Bytes of the frames sent, as sent (compressed or not).
+    std::uint64_t bytes_sent() const noexcept { return m_bytes.load(std::memory_order_relaxed); }
     /// Remote readers matched now.
     std::uint32_t readers() const noexcept { return static_cast<std::uint32_t>(std::max(0, m_publisher->readers())); }
 
@@ -80,9 +85,12 @@ private:
     const Segment& m_segment;
     std::unique_ptr<PayloadPublisher> m_publisher;
     std::vector<std::byte> m_buffer;
+    Encoding m_encoding;
+    int m_level;
+    std::vector<std::byte> m_wire;  // the encoded frame (empty when raw)
     std::unique_ptr<Handover> m_handover;
     std::uint64_t m_last_sent = 0;  // frame number (sender thread only)
-    std::atomic<std::uint64_t> m_sent{0}, m_skipped{0};
+    std::atomic<std::uint64_t> m_sent{0}, m_skipped{0}, m_bytes{0};
     std::unique_ptr<std::thread> m_thread;  // leaked in a forked child, as m_handover
     OwnerProcess m_process;
 };

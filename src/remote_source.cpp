@@ -1,10 +1,13 @@
 #include "remote_source.hpp"
 
+#include "codec.hpp"
+
 #include <smx/error.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 namespace smx::detail {
@@ -98,7 +101,13 @@ public:
         : m_session(info.session), m_writer_pid(info.pid), m_schema(std::move(schema)),
           m_subscriber(std::move(subscriber)), m_counters(counters),
           m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters))),
-          m_created(std::chrono::steady_clock::now()) {}
+          m_created(std::chrono::steady_clock::now()) {
+        // A writer that compresses sends samples smaller than a frame, or (when a frame does not
+        // shrink) a raw one: they land here first. Unknown encodings are dropped per sample.
+        const auto frame_size = static_cast<std::size_t>(m_schema->frame_size());
+        if (info.payload_encoding != 0 && known_encoding(info.payload_encoding))
+            m_wire.resize(std::max(frame_size, encode_bound(static_cast<Encoding>(info.payload_encoding), frame_size)));
+    }
 
     std::uint64_t session() const noexcept override { return m_session; }
     std::int64_t writer_pid() const noexcept override { return m_writer_pid; }
@@ -159,16 +168,19 @@ private:
             auto& b = m_store->buffer(*target);
             b.stamp.store(0, std::memory_order_release);  // being rewritten: no frame
             PayloadHeader h;
+            std::size_t length = 0;
             PayloadSubscriber::Take t;
+            const bool encoded = !m_wire.empty();
             try {
-                t = m_subscriber->take(b.bytes, h);
+                t = m_subscriber->take(encoded ? std::span<std::byte>(m_wire) : std::span<std::byte>(b.bytes), h, length);
             } catch (...) {
                 return;
             }
             if (t == PayloadSubscriber::Take::none) return;
             const std::uint64_t newest_fn = m_newest ? m_store->buffer(*m_newest).frame_number : 0;
-            if (t == PayloadSubscriber::Take::dropped || h.session != m_session || h.encoding != 0 ||
-                h.frame_size != m_schema->frame_size() || h.frame_number <= newest_fn) {
+            if (t == PayloadSubscriber::Take::dropped || h.session != m_session ||
+                h.frame_size != m_schema->frame_size() || h.frame_number <= newest_fn ||
+                !unpack(h, std::span<const std::byte>(encoded ? m_wire.data() : b.bytes.data(), length), b.bytes)) {
                 m_counters->dropped_samples.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
@@ -177,6 +189,17 @@ private:
             b.stamp.store(++m_received, std::memory_order_release);
             m_newest = *target;
         }
+    }
+
+    // The frame's bytes from what was taken (`got`, in m_wire or already in `frame`).
+    bool unpack(const PayloadHeader& h, std::span<const std::byte> got, std::vector<std::byte>& frame) const noexcept {
+        if (h.encoding == static_cast<std::uint32_t>(Encoding::raw)) {
+            if (got.size() != frame.size()) return false;
+            if (got.data() != frame.data()) std::memcpy(frame.data(), got.data(), got.size());
+            return true;
+        }
+        if (m_wire.empty() || got.data() != m_wire.data() || !known_encoding(h.encoding)) return false;
+        return decode(static_cast<Encoding>(h.encoding), got, frame);
     }
 
     std::uint64_t m_session;
@@ -188,6 +211,7 @@ private:
     std::chrono::steady_clock::time_point m_created;
     // Receiving happens in the reader's calls (its thread), including the const ones.
     mutable std::uint64_t m_received = 0;
+    mutable std::vector<std::byte> m_wire;  // samples of a compressing writer land here first
     mutable std::optional<std::uint32_t> m_newest;
 };
 
@@ -200,7 +224,9 @@ public:
         if (info.topic != m_topic) return {nullptr, ReaderState::waiting_for_writer, true};
         auto schema = announced_schema(info);
         if (!schema) return {nullptr, ReaderState::waiting_for_writer, true};
-        return {std::make_unique<RemoteFrameSource>(info, std::move(schema), m_subscribe(), m_counters),
+        // The writer's QoS (a forged depth is bounded by set_payload_qos).
+        auto subscriber = m_subscribe(PayloadQos{info.payload_reliable, info.payload_depth});
+        return {std::make_unique<RemoteFrameSource>(info, std::move(schema), std::move(subscriber), m_counters),
                 ReaderState::attached};
     }
 

@@ -13,7 +13,7 @@
 namespace smx::detail {
 
 /// Makes the payload subscriber of a topic (DDS in the library, fakes in tests).
-using SubscriberFactory = std::function<std::unique_ptr<PayloadSubscriber>()>;
+using SubscriberFactory = std::function<std::unique_ptr<PayloadSubscriber>(const PayloadQos&)>;
 
 /// Connects to announced sessions over the network path. Every info is taken at its word for the
 /// layout of its frames (a remote writer's segment cannot be checked); frames that do not fit

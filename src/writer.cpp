@@ -50,6 +50,15 @@ void strided_copy(std::byte* dst, const std::byte* src, const Shape& shape, cons
     }
 }
 
+Encoding encoding_of(Compression c) {
+    switch (c) {
+        case Compression::none: return Encoding::raw;
+        case Compression::lz4: return Encoding::lz4;
+        case Compression::zstd: return Encoding::zstd;
+    }
+    return Encoding::raw;
+}
+
 bool is_contiguous(const ArrayRef& a) {
     if (!a.has_strides) return true;
     std::int64_t expected = static_cast<std::int64_t>(a.dtype.itemsize());
@@ -74,6 +83,7 @@ public:
         check_mode(options.mode);
         if (options.full_wait.count() < 0)
             throw InvalidArgument("writer of topic '" + m_topic + "': full_wait must not be negative");
+        check_network(options.network);
         SegmentConfig cfg;
         cfg.domain_id = m_participant->domain_id();
         cfg.topic = m_topic;
@@ -105,12 +115,31 @@ public:
             const Field& f = m_schema[i];
             info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
         }
-        m_sender.emplace(*m_segment, make_dds_payload_publisher(m_participant, m_topic));
+        const NetworkOptions& net = options.network;
+        info.payload_reliable = net.reliable;
+        info.payload_depth = net.depth;
+        info.payload_encoding = static_cast<std::uint32_t>(encoding_of(net.compression));
+        m_sender.emplace(*m_segment,
+                         make_dds_payload_publisher(m_participant, m_topic, PayloadQos{net.reliable, net.depth}),
+                         encoding_of(net.compression), net.compression_level);
         m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
         m_watch = termination::watch(*m_segment);  // last: nothing below can fail
     }
 
     ~WriterImpl() { close(); }
+
+    void check_network(const NetworkOptions& n) const {
+        const std::string who = "writer of topic '" + m_topic + "': ";
+        if (n.depth < 1 || n.depth > PayloadQos::MAX_DEPTH)
+            throw InvalidArgument(who + "network.depth " + std::to_string(n.depth) + " is outside 1.." +
+                                  std::to_string(PayloadQos::MAX_DEPTH));
+        if (n.compression != Compression::none && n.compression != Compression::lz4 && n.compression != Compression::zstd)
+            throw InvalidArgument(who + "network.compression is none of none, lz4, zstd");
+        if (n.compression == Compression::zstd && (n.compression_level < 1 || n.compression_level > 19))
+            throw InvalidArgument(who + "network.compression_level " + std::to_string(n.compression_level) +
+                                  " is outside zstd's 1..19");
+    }
+
 
     // Readers open the segment read-write (registration, pins, doorbell): read access alone is
     // of no use to them, but would let its holders take read locks that disturb the liveness and
@@ -379,7 +408,7 @@ std::uint64_t Writer::frames_published() const noexcept { return m_impl ? m_impl
 NetworkStats Writer::network_stats() const noexcept {
     if (!m_impl || !m_impl->m_sender) return {};
     const detail::RemoteSender& s = *m_impl->m_sender;
-    return {s.readers(), s.sent(), s.skipped()};
+    return {s.readers(), s.sent(), s.skipped(), s.bytes_sent()};
 }
 
 }  // namespace smx

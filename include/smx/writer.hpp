@@ -28,6 +28,28 @@ enum class WhenFull {
     wait,  ///< wait up to WriterOptions::full_wait for a reader to release a pin
 };
 
+/// Lossless compression of frames on the network path.
+enum class Compression {
+    none,  ///< the bytes as they are (default)
+    lz4,   ///< fast, a modest ratio: for links somewhat slower than the stream
+    zstd,  ///< NetworkOptions::compression_level: better ratios, more of the sender's CPU
+};
+
+/// How frames travel to readers on the network path (readers that cannot map the segment: see
+/// docs/network.md). Announced to readers, which request the same.
+struct NetworkOptions {
+    /// Reliable (default): lost datagrams are repaired. false: best effort, a lost frame stays
+    /// lost (the next one comes anyway) — for lossy links where a repaired frame is too late.
+    bool reliable = true;
+    /// Frames kept for remote readers on each side (keep-last, 1..16): a reader that falls
+    /// behind loses the oldest; nothing queues beyond this.
+    std::uint32_t depth = 3;
+    /// Off by default. A frame that does not shrink is sent as it is.
+    Compression compression = Compression::none;
+    /// zstd's level, 1 (fastest) to 19; ignored otherwise.
+    int compression_level = 1;
+};
+
 /// Creation options of a writer.
 struct WriterOptions {
     std::uint32_t slots = 3;            ///< frame slots in the segment (2..1024)
@@ -38,6 +60,8 @@ struct WriterOptions {
     std::uint32_t mode = 0600;
     WhenFull when_full = WhenFull::fail;
     std::chrono::nanoseconds full_wait = std::chrono::milliseconds(100);
+    /// The network path (remote readers). Invalid values throw InvalidArgument.
+    NetworkOptions network;
 };
 
 /// Outcome of a write or publish; not an error: back-pressure from readers is ordinary.
@@ -62,6 +86,8 @@ struct NetworkStats {
     /// Frames not sent to them: the sender was more than two frames behind (a link slower than
     /// the writer) or the frame was rewritten while being copied.
     std::uint64_t frames_skipped = 0;
+    /// Bytes of frames sent (after compression; DDS's own headers not counted).
+    std::uint64_t bytes_sent = 0;
 };
 
 /// A slot reserved for in-place filling (zero copy). Obtain with `Writer::loan()`, fill the

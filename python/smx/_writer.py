@@ -106,6 +106,11 @@ class SMWriter:
     slots. If readers pin every other slot, a write waits up to ``full_wait`` seconds
     (``when_full="wait"``) or returns None at once (``when_full="fail"``).
 
+    Readers on other hosts (docs/network.md) get frames over DDS: ``compression`` (None,
+    ``"lz4"`` or ``"zstd"`` at ``compression_level`` 1..19) compresses them losslessly for slow
+    links; ``network_reliable=False`` sends them best effort; ``network_depth`` (1..16) is how
+    many frames each side keeps for them. Nothing is sent while no remote reader is there.
+
     Raises smx.WriterExists if a live writer already owns the topic.
     """
 
@@ -122,6 +127,10 @@ class SMWriter:
         mode: int = 0o600,
         when_full: str = "wait",
         full_wait: float = 0.1,
+        compression: Optional[str] = None,
+        compression_level: int = 1,
+        network_reliable: bool = True,
+        network_depth: int = 3,
     ) -> None:
         if topic_name is None:
             raise TypeError("SMWriter needs a topic_name")
@@ -136,6 +145,8 @@ class SMWriter:
         self._core = _core.Writer(
             self.domain_participant._core, self.topic_name, self._schema._core, slots=self.nr_of_buffers,
             reader_capacity=reader_capacity, mode=mode, when_full=when_full, full_wait=full_wait,
+            compression=compression, compression_level=int(compression_level),
+            network_reliable=bool(network_reliable), network_depth=int(network_depth),
         )
         _lifecycle.track(self)
 
@@ -213,8 +224,9 @@ class SMWriter:
     def network_stats(self) -> dict:
         """The network path: ``remote_readers`` (readers on other hosts matched now),
         ``frames_sent`` (frames sent whole over DDS so far) and ``frames_skipped`` (not sent: the
-        sender was more than two frames behind, or the frame was rewritten while copied). Nothing
-        is sent while ``remote_readers`` is 0. All 0 once closed."""
+        sender was more than two frames behind, or the frame was rewritten while copied) and
+        ``bytes_sent`` (after compression). Nothing is sent while ``remote_readers`` is 0. All 0
+        once closed."""
         return dict(self._core.network_stats)
 
     def close(self) -> None:

@@ -40,11 +40,25 @@ struct PyLoan {
     void abandon();
 };
 
+Compression parse_compression(const std::string& topic, const std::optional<std::string>& name) {
+    if (!name || *name == "none") return Compression::none;
+    if (*name == "lz4") return Compression::lz4;
+    if (*name == "zstd") return Compression::zstd;
+    throw InvalidArgument("writer of topic '" + topic + "': compression='" + *name +
+                          "' is none of None, 'lz4', 'zstd'");
+}
+
 class PyWriter {
 public:
     PyWriter(const Participant& participant, std::string topic, const Schema& schema, std::uint32_t slots,
-             std::uint32_t reader_capacity, std::uint32_t mode, const std::string& when_full, double full_wait) {
+             std::uint32_t reader_capacity, std::uint32_t mode, const std::string& when_full, double full_wait,
+             const std::optional<std::string>& compression, int compression_level, bool network_reliable,
+             std::uint32_t network_depth) {
         WriterOptions o;
+        o.network.compression = parse_compression(topic, compression);
+        o.network.compression_level = compression_level;
+        o.network.reliable = network_reliable;
+        o.network.depth = network_depth;
         o.slots = slots;
         o.reader_capacity = reader_capacity;
         o.mode = mode;
@@ -198,10 +212,11 @@ void register_writer(py::module_& m) {
 
     py::class_<PyWriter>(m, "Writer", "The single writer of a topic (see smx.SMWriter).")
         .def(py::init<const Participant&, std::string, const Schema&, std::uint32_t, std::uint32_t, std::uint32_t,
-                      const std::string&, double>(),
+                      const std::string&, double, const std::optional<std::string>&, int, bool, std::uint32_t>(),
              py::arg("participant"), py::arg("topic"), py::arg("schema"), py::arg("slots") = 3,
              py::arg("reader_capacity") = 64, py::arg("mode") = 0600, py::arg("when_full") = "wait",
-             py::arg("full_wait") = 0.1, py::keep_alive<1, 2>())
+             py::arg("full_wait") = 0.1, py::arg("compression") = py::none(), py::arg("compression_level") = 1,
+             py::arg("network_reliable") = true, py::arg("network_depth") = 3, py::keep_alive<1, 2>())
         .def("write", &PyWriter::write, py::arg("arrays"), py::arg("timestamp_ns") = py::none(),
              "Copies one frame (arrays in schema order); returns its number, or None if every slot was held.")
         .def("loan", &PyWriter::loan, py::keep_alive<0, 1>())
@@ -236,6 +251,7 @@ void register_writer(py::module_& m) {
             d["remote_readers"] = s.remote_readers;
             d["frames_sent"] = s.frames_sent;
             d["frames_skipped"] = s.frames_skipped;
+            d["bytes_sent"] = s.bytes_sent;
             return d;
         });
 }

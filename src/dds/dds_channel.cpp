@@ -114,6 +114,9 @@ private:
         s.layout_version = m_info.layout_version;
         s.frame_size = m_info.frame_size;
         s.schema_hash = m_info.schema_hash;
+        s.payload_reliable = m_info.payload_reliable;
+        s.payload_depth = m_info.payload_depth;
+        s.payload_encoding = m_info.payload_encoding;
         s.fields._maximum = s.fields._length = static_cast<std::uint32_t>(m_fields.size());
         s.fields._buffer = m_fields.data();
         s.fields._release = false;
@@ -214,6 +217,9 @@ SessionInfo session_info_from_wire(const smx_wire_Info& s) {
     info.layout_version = s.layout_version;
     info.frame_size = s.frame_size;
     info.schema_hash = s.schema_hash;
+    info.payload_reliable = s.payload_reliable;
+    info.payload_depth = s.payload_depth;
+    info.payload_encoding = s.payload_encoding;
     for (std::uint32_t i = 0; i < s.fields._length; ++i) {
         const smx_wire_FieldInfo& f = s.fields._buffer[i];
         FieldDescription d;

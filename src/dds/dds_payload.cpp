@@ -4,6 +4,7 @@
 #include "dds/entity.hpp"
 #include "smx_wire.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -12,27 +13,26 @@ namespace smx::detail {
 
 namespace {
 
-// Reliable and keep-last HISTORY on both sides: a reader that cannot keep up gets the newest
-// frames, never a growing queue. Transient-local: a reader that matches late (discovery takes a
-// moment) still gets the last HISTORY frames, as a local reader finds them in the slot table.
-// Reliable writes block (in the sender's thread, never the writer's) while frames are not yet
-// acknowledged; so the link sets the pace.
-constexpr std::int32_t HISTORY = 3;
-
-void set_payload_qos(const Qos& q, std::int32_t depth) {
-    dds_qset_reliability(q.get(), DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+// The writer's choice of reliability and keep-last depth (PayloadQos), the same on both sides:
+// a reader that cannot keep up gets the newest frames, never a growing queue. Transient-local: a
+// reader that matches late (discovery takes a moment) still gets the last `depth` frames, as a
+// local reader finds them in the slot table. Reliable writes may block (in the sender's thread,
+// never the writer's) while frames are not yet acknowledged; so the link sets the pace.
+void set_payload_qos(const Qos& q, const PayloadQos& qos) {
+    dds_qset_reliability(q.get(), qos.reliable ? DDS_RELIABILITY_RELIABLE : DDS_RELIABILITY_BEST_EFFORT, DDS_SECS(1));
     dds_qset_durability(q.get(), DDS_DURABILITY_TRANSIENT_LOCAL);
-    dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, depth);
+    const std::uint32_t depth = std::clamp<std::uint32_t>(qos.depth, 1, PayloadQos::MAX_DEPTH);
+    dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, static_cast<std::int32_t>(depth));
 }
 
 class DdsPayloadPublisher final : public PayloadPublisher {
 public:
-    DdsPayloadPublisher(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+    DdsPayloadPublisher(std::shared_ptr<ParticipantImpl> participant, const std::string& topic, const PayloadQos& qos)
         : m_participant(std::move(participant)), m_smx_topic(topic) {
         const dds_entity_t pp = m_participant->entity();
         m_topic = make_topic(pp, &smx_wire_Payload_desc, dds_topic_name("payload", topic), topic);
         Qos q;
-        set_payload_qos(q, HISTORY);
+        set_payload_qos(q, qos);
         dds_qset_writer_data_lifecycle(q.get(), false);
         m_listener = dds_create_listener(this);
         dds_lset_publication_matched(m_listener, &DdsPayloadPublisher::on_matched);
@@ -87,13 +87,13 @@ private:
 
 class DdsPayloadSubscriber final : public PayloadSubscriber {
 public:
-    DdsPayloadSubscriber(std::shared_ptr<ParticipantImpl> participant, const std::string& topic)
+    DdsPayloadSubscriber(std::shared_ptr<ParticipantImpl> participant, const std::string& topic, const PayloadQos& qos)
         : m_participant(std::move(participant)), m_smx_topic(topic) {
         const dds_entity_t pp = m_participant->entity();
         m_topic = make_topic(pp, &smx_wire_Payload_desc, dds_topic_name("payload", topic), topic);
         {
             Qos q;
-            set_payload_qos(q, HISTORY);  // bounded whatever the writer sends
+            set_payload_qos(q, qos);  // bounded (MAX_DEPTH) whatever the info claims
             m_listener = dds_create_listener(this);
             dds_lset_subscription_matched(m_listener, &DdsPayloadSubscriber::on_matched);
             m_reader = Entity(dds_check(dds_create_reader(pp, m_topic.get(), q.get(), m_listener),
@@ -114,7 +114,7 @@ public:
         if (m_listener) dds_delete_listener(m_listener);
     }
 
-    Take take(std::span<std::byte> dst, PayloadHeader& header) override {
+    Take take(std::span<std::byte> dst, PayloadHeader& header, std::size_t& length) override {
         // Deserialised straight into dst when the sample fits it; Cyclone allocates otherwise.
         smx_wire_Payload s{};
         s.data._buffer = reinterpret_cast<std::uint8_t*>(dst.data());
@@ -130,7 +130,7 @@ public:
             return info.valid_data ? Take::dropped : Take::none;
         }
         if (!info.valid_data) return Take::none;  // a state change (writer gone), not a frame
-        if (s.data._length != dst.size()) return Take::dropped;
+        length = s.data._length;
         header = PayloadHeader{s.session, s.frame_number, s.timestamp_ns, s.encoding, s.frame_size};
         return Take::frame;
     }
@@ -170,13 +170,13 @@ private:
 }  // namespace
 
 std::unique_ptr<PayloadPublisher> make_dds_payload_publisher(std::shared_ptr<ParticipantImpl> participant,
-                                                             const std::string& topic) {
-    return std::make_unique<DdsPayloadPublisher>(std::move(participant), topic);
+                                                             const std::string& topic, const PayloadQos& qos) {
+    return std::make_unique<DdsPayloadPublisher>(std::move(participant), topic, qos);
 }
 
 std::unique_ptr<PayloadSubscriber> make_dds_payload_subscriber(std::shared_ptr<ParticipantImpl> participant,
-                                                               const std::string& topic) {
-    return std::make_unique<DdsPayloadSubscriber>(std::move(participant), topic);
+                                                               const std::string& topic, const PayloadQos& qos) {
+    return std::make_unique<DdsPayloadSubscriber>(std::move(participant), topic, qos);
 }
 
 }  // namespace smx::detail

@@ -12,8 +12,8 @@
 namespace smx::detail {
 
 std::unique_ptr<PayloadPublisher> make_dds_payload_publisher(std::shared_ptr<ParticipantImpl> participant,
-                                                             const std::string& topic);
+                                                             const std::string& topic, const PayloadQos& qos);
 std::unique_ptr<PayloadSubscriber> make_dds_payload_subscriber(std::shared_ptr<ParticipantImpl> participant,
-                                                               const std::string& topic);
+                                                               const std::string& topic, const PayloadQos& qos);
 
 }  // namespace smx::detail

@@ -169,7 +169,7 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
             info.frame_size = schema.frame_size();
             info.schema_hash = schema.hash();
             info.fields.push_back({"a", schema[0].dtype.typestr(), {4}, schema.offset(0)});
-            remote_payload = smx::detail::make_dds_payload_publisher(participant.impl(), topic);
+            remote_payload = smx::detail::make_dds_payload_publisher(participant.impl(), topic, {});
             remote_announcer = smx::detail::make_dds_announcer(participant.impl(), info);
             say("SENT " + std::to_string(++sent));
             continue;

@@ -3,6 +3,7 @@
 //
 //   writer  --topic T [--schema S] [--frames N | --forever] [--rate HZ] [--slots N]
 //           [--wait-readers K] [--loan] [--abandon K] [--linger] [--handle-sigterm]
+//           [--compression lz4|zstd] [--best-effort]  (the network path's options)
 //       prints "READY <pid> <segment> <session>", then "PUBLISHED <n>" when done; with --linger
 //       stays until stdin closes or reads "quit" (so tests can kill it while it is alive).
 //       --forever writes at full speed until stdin reads "quit" (or closes).
@@ -125,7 +126,8 @@ bool command(const std::string& line, const smx::Writer& writer) {
     if (line == "netstats") {
         const smx::NetworkStats n = writer.network_stats();
         say("NET remote_readers=" + std::to_string(n.remote_readers) + " sent=" + std::to_string(n.frames_sent) +
-            " skipped=" + std::to_string(n.frames_skipped) + " published=" + std::to_string(writer.frames_published()));
+            " skipped=" + std::to_string(n.frames_skipped) + " bytes=" + std::to_string(n.bytes_sent) +
+            " published=" + std::to_string(writer.frames_published()));
     }
     return true;
 }
@@ -168,6 +170,11 @@ int run_writer(const std::map<std::string, std::string>& a) {
     opt.slots = static_cast<std::uint32_t>(std::stoul(get(a, "slots", "3")));
     opt.when_full = smx::WhenFull::wait;
     opt.full_wait = 2s;
+    const std::string compression = get(a, "compression", "none");
+    opt.network.compression = compression == "lz4"    ? smx::Compression::lz4
+                              : compression == "zstd" ? smx::Compression::zstd
+                                                      : smx::Compression::none;
+    opt.network.reliable = a.count("best-effort") == 0;
     smx::Writer writer(participant, get(a, "topic", ""), *schema_named(get(a, "schema", "rgbd")), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.segment_name() + " " + hex(writer.session()));
     const auto readers = std::stoul(get(a, "wait-readers", "0"));
