@@ -34,6 +34,9 @@ struct SessionInfo {
     std::uint64_t frame_size = 0;
     std::uint64_t schema_hash = 0;
     std::vector<FieldDescription> fields;
+    /// Not on the wire: the DDS participant that announced it (an instance handle; 0: unknown).
+    /// A remote reader takes frames from that participant's payload writer only.
+    std::uint64_t publisher = 0;
     bool payload_reliable = true;      ///< the network path's QoS (PayloadQos)
     std::uint32_t payload_depth = 3;
     std::uint32_t payload_encoding = 0;  ///< codec.hpp's Encoding
@@ -122,6 +125,8 @@ public:
     virtual void wait(std::chrono::nanoseconds timeout) = 0;
     /// Wakes wait() from another thread. Thread-safe.
     virtual void interrupt() noexcept = 0;
+    /// From now on, samples of other DDS participants' payload writers are dropped (0: any).
+    virtual void accept_only(std::uint64_t participant) = 0;
     /// Writers of the payload topic matched now, and whether any ever was.
     virtual std::int32_t writers_matched() const noexcept = 0;
     virtual bool ever_matched() const noexcept = 0;

@@ -4,21 +4,11 @@
 
 #include "frame_source.hpp"
 
-#include <smx/error.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace smx::detail {
-
-/// Thrown by a local connector when this process may not open the writer's segment (another
-/// user's, not shared with this one), as opposed to a segment it refuses (an untrusted owner):
-/// a reader that may choose its path then takes the network path instead.
-class SegmentInaccessible : public PermissionDenied {
-public:
-    using PermissionDenied::PermissionDenied;
-};
 
 /// Connects to sessions of `topic` in `domain_id` whose segment this process can map and whose
 /// owner it trusts: its own user, root, or one of `trusted_uids`.

@@ -29,12 +29,11 @@ std::optional<Transport> chosen_transport(const ReaderOptions& options, const st
                           "' is none of auto, shm, dds");
 }
 
-// Shared memory for a writer whose segment this process can map, the network path otherwise
-// (or as forced). Mappable means: the same machine id (boot id and /dev/shm device, not the
-// host name) and a segment this user may open; a writer of this machine whose segment is
-// another user's and not shared with this one is read over the network (slower, but read;
-// Reader::transport() says so). A segment that is absent means the writer left, not that it
-// is elsewhere: that is decided by the machine id alone.
+// Shared memory for a writer of this process's machine (the machine id: boot id and /dev/shm
+// device, not the host name), the network path otherwise (or as forced). A segment of this
+// machine that cannot be opened is an error to fix, not a reason to go round it: another user's
+// 0600 segment is refused with PermissionDenied, not read over DDS (its mode says who may read
+// it), and an absent one means the writer left.
 class RoutingConnector final : public Connector {
 public:
     RoutingConnector(std::unique_ptr<Connector> local, std::unique_ptr<Connector> remote, std::optional<Transport> forced)
@@ -44,11 +43,7 @@ public:
         if (m_forced == Transport::dds) return m_remote->connect(info);
         if (m_forced == Transport::shm) return m_local->connect(info);
         if (info.machine != machine_id()) return m_remote->connect(info);
-        try {
-            return m_local->connect(info);
-        } catch (const SegmentInaccessible&) {
-            return m_remote->connect(info);
-        }
+        return m_local->connect(info);
     }
     Connection probe() override { return m_forced == Transport::dds ? m_remote->probe() : m_local->probe(); }
 

@@ -3,6 +3,7 @@
 #include "shm/seqlock_copy.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace smx::detail {
 
@@ -48,34 +49,32 @@ void ReaderCore::check_open() const {
 // session can be valid (a second live writer is refused), so session info is only taken when
 // not attached: an attached reader pays nothing for it per frame, and a forged info cannot
 // make it let go of a live writer. When not attached, the connector is also asked to look by
-// itself every WAKE_SLICE: announced info may be late, lost, or shadowed by a forgery. So it is
-// while on the network path: a writer this process can map beats whatever DDS said, so info
+// itself every WAKE_SLICE: announced info may be late, lost, or shadowed by a forgery.
+//
+// On the network path there is no segment to ask, so both go on while attached: a new session
+// in info (the writer restarted, perhaps in the same process, whose participant still matches)
+// replaces the one read, and a writer this process can map beats whatever DDS said, so info
 // forged to name another machine cannot keep a reader off its local writer.
 void ReaderCore::pump() {
     check_open();
     if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
     if (m_source && m_transport == Transport::shm) return;
     const auto now = std::chrono::steady_clock::now();
-    if (m_source) {
-        if (now - m_last_probe < WAKE_SLICE) return;
-        m_last_probe = now;
-        Connection c = m_connector->probe();
-        if (!c.source) return;
-        detach(ReaderState::waiting_for_writer);
-        connected(std::move(c));
-        return;
-    }
-    if (auto info = m_sessions->take_info()) {
+    if (auto info = m_sessions->take_info(); info && !(m_source && info->session == m_source->session())) {
+        if (m_source) detach(ReaderState::waiting_for_writer);
         m_mismatch.clear();  // a new writer: its schema is checked afresh
         m_last_probe = now;  // connecting looks at the segment name too
         try_connect(*info);
     }
     if (!m_mismatch.empty()) throw SchemaMismatch(m_mismatch);
-    if (!m_source && now - m_last_probe >= WAKE_SLICE) {
+    if (now - m_last_probe >= WAKE_SLICE) {
         m_last_probe = now;
         Connection c = m_connector->probe();
-        m_waiting_reason = c.why;
-        if (c.source) connected(std::move(c));
+        if (!m_source) m_waiting_reason = c.why;
+        if (c.source) {
+            if (m_source) detach(ReaderState::waiting_for_writer);
+            connected(std::move(c));
+        }
     }
 }
 
@@ -118,6 +117,9 @@ void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
     if (source->session() != m_last_session) {
         const auto newest = source->newest();
         m_last_returned = newest ? newest->frame_number - 1 : 0;
+        // Nothing there yet (a remote source's history is still on its way): the first frame
+        // decides what is history.
+        m_history_unknown = !newest && source->store()->transport() == Transport::dds;
         m_last_session = source->session();
     }
     m_state = ReaderState::attached;
@@ -167,6 +169,7 @@ CopyResult ReaderCore::copy(const FrameRef& ref, const CopyBuffer& buffer) {
 
 void ReaderCore::record_returned(std::uint64_t frame_number, bool count_missed) {
     if (frame_number <= m_last_returned) return;
+    if (std::exchange(m_history_unknown, false)) count_missed = false;
     if (count_missed) m_stats.missed += frame_number - m_last_returned - 1;
     m_last_returned = frame_number;
     ++m_stats.delivered;

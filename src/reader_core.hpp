@@ -81,6 +81,7 @@ private:
 
     std::shared_ptr<FrameSource> m_source;  // shared with interrupt() (another thread)
     Transport m_transport = Transport::shm;  // m_source's, kept apart: read on every pump()
+    bool m_history_unknown = false;          // attached with no frame there: see attach()
     mutable std::mutex m_source_mutex;     // guards m_source's pointer against interrupt()
     std::mutex m_call_mutex;               // one read at a time; close() waits for it
     std::atomic<bool> m_interrupted{false};

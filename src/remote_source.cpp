@@ -30,38 +30,20 @@ std::shared_ptr<const Schema> announced_schema(const SessionInfo& info) {
     }
 }
 
-// Frames as received: a few buffers of the reader's own, reused. A buffer is rewritten only when
-// no Frame holds it, so every frame handed out stays as received (views never tear remotely;
-// ReaderCore holds views too, see FrameStore::views_hold). Memory: BUFFERS frames, whatever the
-// writer sends.
+// Frames as received: buffers of the reader's own, reused. A buffer is rewritten only when no
+// Frame holds it, so every frame handed out stays as received (views never tear remotely;
+// ReaderCore holds views too, see FrameStore::views_hold). Buffers are made when first needed —
+// nothing is allocated for a source whose template check fails — and BUFFERS of them serve a
+// reader that lets its frames go; one that keeps more gets more, up to MAX_BUFFERS frames, and
+// then receives nothing new until it lets one go (docs/network.md).
 class RemoteStore final : public FrameStore {
 public:
     static constexpr std::uint32_t BUFFERS = 4;
-
-    RemoteStore(std::shared_ptr<const Schema> schema, std::shared_ptr<FrameCounters> counters)
-        : m_schema(std::move(schema)), m_counters(std::move(counters)) {
-        for (Buffer& b : m_buffers) b.bytes.resize(m_schema->frame_size());
-    }
-
-    const Schema& schema() const noexcept override { return *m_schema; }
-    const std::byte* data(std::uint32_t slot) const noexcept override { return m_buffers[slot].bytes.data(); }
-    bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept override {
-        return m_buffers[slot].stamp.load(std::memory_order_acquire) == seq;
-    }
-    bool pin(std::uint32_t slot, std::uint64_t seq) noexcept override {
-        Buffer& b = m_buffers[slot];
-        if (b.stamp.load(std::memory_order_acquire) != seq) return false;
-        b.holds.fetch_add(1, std::memory_order_acq_rel);
-        return true;
-    }
-    void unpin(std::uint32_t slot) noexcept override {
-        if (owned_here()) m_buffers[slot].holds.fetch_sub(1, std::memory_order_acq_rel);
-    }
-    FrameCounters& counters() const noexcept override { return *m_counters; }
-    bool views_hold() const noexcept override { return true; }
-    Transport transport() const noexcept override { return Transport::dds; }
+    static constexpr std::uint32_t MAX_BUFFERS = 16;
 
     struct Buffer {
+        // One byte more than a frame: a sample that fills it is too large (Cyclone cuts a
+        // sample to the room it is given; see DdsPayloadSubscriber::take).
         std::vector<std::byte> bytes;
         std::atomic<std::uint64_t> stamp{0};  // 0: empty; else the receive count of its frame
         std::atomic<std::int32_t> holds{0};   // Frames holding it (taken by the reader's thread only)
@@ -69,25 +51,61 @@ public:
         std::int64_t timestamp_ns = 0;
     };
 
-    // A buffer nobody holds, other than `keep` (the newest frame); nullopt if all are held.
-    std::optional<std::uint32_t> free_buffer(std::optional<std::uint32_t> keep) const noexcept {
+    RemoteStore(std::shared_ptr<const Schema> schema, std::shared_ptr<FrameCounters> counters)
+        : m_schema(std::move(schema)), m_counters(std::move(counters)) {}
+
+    const Schema& schema() const noexcept override { return *m_schema; }
+    const std::byte* data(std::uint32_t slot) const noexcept override { return m_buffers[slot]->bytes.data(); }
+    bool unchanged(std::uint32_t slot, std::uint64_t seq) const noexcept override {
+        return m_buffers[slot]->stamp.load(std::memory_order_acquire) == seq;
+    }
+    bool pin(std::uint32_t slot, std::uint64_t seq) noexcept override {
+        Buffer& b = *m_buffers[slot];
+        if (b.stamp.load(std::memory_order_acquire) != seq) return false;
+        b.holds.fetch_add(1, std::memory_order_acq_rel);
+        return true;
+    }
+    void unpin(std::uint32_t slot) noexcept override {
+        if (owned_here()) m_buffers[slot]->holds.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    FrameCounters& counters() const noexcept override { return *m_counters; }
+    bool views_hold() const noexcept override { return true; }
+    Transport transport() const noexcept override { return Transport::dds; }
+
+    // A buffer nobody holds, other than `keep` (the newest frame): the oldest frame's first (the
+    // newer ones are what next() still wants), a new one while fewer than BUFFERS exist or all
+    // are held; nullopt if all MAX_BUFFERS are held or memory ran out.
+    std::optional<std::uint32_t> free_buffer(std::optional<std::uint32_t> keep) noexcept {
         std::optional<std::uint32_t> best;
-        for (std::uint32_t i = 0; i < BUFFERS; ++i) {
+        for (std::uint32_t i = 0; i < m_count; ++i) {
             if (keep && *keep == i) continue;
-            if (m_buffers[i].holds.load(std::memory_order_acquire) != 0) continue;
-            // The oldest frame first: the newer ones are what next() still wants.
-            if (!best || m_buffers[i].frame_number < m_buffers[*best].frame_number) best = i;
+            const Buffer& b = *m_buffers[i];
+            if (b.holds.load(std::memory_order_acquire) != 0) continue;
+            if (!best || b.frame_number < m_buffers[*best]->frame_number) best = i;
         }
-        return best;
+        if (best && m_count >= BUFFERS) return best;
+        if (m_count == MAX_BUFFERS) return best;
+        try {
+            auto fresh = std::make_unique<Buffer>();
+            fresh->bytes.resize(static_cast<std::size_t>(m_schema->frame_size()) + 1);
+            m_buffers[m_count] = std::move(fresh);  // published before m_count: readers of slot < m_count only
+            return m_count++;
+        } catch (const std::bad_alloc&) {
+            return best;
+        }
     }
 
-    Buffer& buffer(std::uint32_t i) noexcept { return m_buffers[i]; }
-    const Buffer& buffer(std::uint32_t i) const noexcept { return m_buffers[i]; }
+    std::uint32_t count() const noexcept { return m_count; }
+    Buffer& buffer(std::uint32_t i) noexcept { return *m_buffers[i]; }
+    const Buffer& buffer(std::uint32_t i) const noexcept { return *m_buffers[i]; }
 
 private:
     std::shared_ptr<const Schema> m_schema;
     std::shared_ptr<FrameCounters> m_counters;
-    std::array<Buffer, BUFFERS> m_buffers;
+    // Made one by one and never moved: a Frame on another thread reads its own slot's entry
+    // while the reader's thread adds another.
+    std::array<std::unique_ptr<Buffer>, MAX_BUFFERS> m_buffers;
+    std::uint32_t m_count = 0;  // the reader's thread only
 };
 
 // How long a new source waits for the payload writer to match before taking the writer for
@@ -101,12 +119,11 @@ public:
         : m_session(info.session), m_writer_pid(info.pid), m_schema(std::move(schema)),
           m_subscriber(std::move(subscriber)), m_counters(counters),
           m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters))),
-          m_created(std::chrono::steady_clock::now()) {
-        // A writer that compresses sends samples smaller than a frame, or (when a frame does not
-        // shrink) a raw one: they land here first. Unknown encodings are dropped per sample.
-        const auto frame_size = static_cast<std::size_t>(m_schema->frame_size());
-        if (info.payload_encoding != 0 && known_encoding(info.payload_encoding))
-            m_wire.resize(std::max(frame_size, encode_bound(static_cast<Encoding>(info.payload_encoding), frame_size)));
+          m_created(std::chrono::steady_clock::now()),
+          m_encoded(info.payload_encoding != 0 && known_encoding(info.payload_encoding)),
+          m_encoding(m_encoded ? static_cast<Encoding>(info.payload_encoding) : Encoding::raw) {
+        // Only the payload writer of the participant that announced the session is read.
+        m_subscriber->accept_only(info.publisher);
     }
 
     std::uint64_t session() const noexcept override { return m_session; }
@@ -128,7 +145,7 @@ public:
     std::optional<FrameRef> oldest_after(std::uint64_t frame_number) const noexcept override {
         receive();
         std::optional<std::uint32_t> best;
-        for (std::uint32_t i = 0; i < RemoteStore::BUFFERS; ++i) {
+        for (std::uint32_t i = 0; i < m_store->count(); ++i) {
             const auto& b = m_store->buffer(i);
             if (b.stamp.load(std::memory_order_relaxed) == 0 || b.frame_number <= frame_number) continue;
             if (!best || b.frame_number < m_store->buffer(*best).frame_number) best = i;
@@ -158,29 +175,37 @@ private:
         return FrameRef{i, b.stamp.load(std::memory_order_relaxed), b.frame_number, b.timestamp_ns};
     }
 
-    // Takes every waiting sample into a free buffer. A sample of another session, of the wrong
-    // size or older than the newest frame is dropped and counted; with every buffer held, waiting
-    // samples stay with DDS (keep-last: only the newest are kept).
+    // Takes every waiting sample into a free buffer. A sample of another session or publisher, of
+    // the wrong size or older than the newest frame is dropped and counted; with every buffer
+    // held, waiting samples stay with DDS (keep-last: only the newest are kept).
     void receive() const noexcept {
+        const auto frame_size = static_cast<std::size_t>(m_schema->frame_size());
         for (;;) {
             const auto target = m_store->free_buffer(m_newest);
             if (!target) return;
             auto& b = m_store->buffer(*target);
             b.stamp.store(0, std::memory_order_release);  // being rewritten: no frame
+            if (m_encoded && m_wire.empty()) {
+                try {
+                    m_wire.resize(std::max(frame_size, encode_bound(m_encoding, frame_size)) + 1);
+                } catch (const std::bad_alloc&) {
+                    return;
+                }
+            }
             PayloadHeader h;
             std::size_t length = 0;
             PayloadSubscriber::Take t;
-            const bool encoded = !m_wire.empty();
             try {
-                t = m_subscriber->take(encoded ? std::span<std::byte>(m_wire) : std::span<std::byte>(b.bytes), h, length);
+                t = m_subscriber->take(m_encoded ? std::span<std::byte>(m_wire) : std::span<std::byte>(b.bytes), h, length);
             } catch (...) {
                 return;
             }
             if (t == PayloadSubscriber::Take::none) return;
             const std::uint64_t newest_fn = m_newest ? m_store->buffer(*m_newest).frame_number : 0;
-            if (t == PayloadSubscriber::Take::dropped || h.session != m_session ||
-                h.frame_size != m_schema->frame_size() || h.frame_number <= newest_fn ||
-                !unpack(h, std::span<const std::byte>(encoded ? m_wire.data() : b.bytes.data(), length), b.bytes)) {
+            const std::span<std::byte> frame(b.bytes.data(), frame_size);
+            if (t == PayloadSubscriber::Take::dropped || h.session != m_session || h.frame_size != frame_size ||
+                h.frame_number <= newest_fn ||
+                !unpack(h, std::span<const std::byte>(m_encoded ? m_wire.data() : b.bytes.data(), length), frame)) {
                 m_counters->dropped_samples.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
@@ -192,13 +217,13 @@ private:
     }
 
     // The frame's bytes from what was taken (`got`, in m_wire or already in `frame`).
-    bool unpack(const PayloadHeader& h, std::span<const std::byte> got, std::vector<std::byte>& frame) const noexcept {
+    bool unpack(const PayloadHeader& h, std::span<const std::byte> got, std::span<std::byte> frame) const noexcept {
         if (h.encoding == static_cast<std::uint32_t>(Encoding::raw)) {
             if (got.size() != frame.size()) return false;
             if (got.data() != frame.data()) std::memcpy(frame.data(), got.data(), got.size());
             return true;
         }
-        if (m_wire.empty() || got.data() != m_wire.data() || !known_encoding(h.encoding)) return false;
+        if (!m_encoded || !known_encoding(h.encoding)) return false;
         return decode(static_cast<Encoding>(h.encoding), got, frame);
     }
 
@@ -211,7 +236,12 @@ private:
     std::chrono::steady_clock::time_point m_created;
     // Receiving happens in the reader's calls (its thread), including the const ones.
     mutable std::uint64_t m_received = 0;
-    mutable std::vector<std::byte> m_wire;  // samples of a compressing writer land here first
+    // A writer that compresses sends samples smaller than a frame, or (a frame that does not
+    // shrink) raw ones: they land here first (made at the first sample). Unknown encodings are
+    // dropped per sample.
+    bool m_encoded;
+    Encoding m_encoding;
+    mutable std::vector<std::byte> m_wire;
     mutable std::optional<std::uint32_t> m_newest;
 };
 

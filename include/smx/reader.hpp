@@ -89,8 +89,8 @@ struct ReaderOptions {
     std::vector<std::uint32_t> trusted_uids;
     /// Which path frames take. Unset (the default): shared memory when this process can map
     /// the writer's segment — the writer announces its machine (the kernel's boot id and the
-    /// device of its /dev/shm; equal host names prove nothing), the two must be equal, and the
-    /// segment must be there and open to this user — the network path (DDS) otherwise. The
+    /// device of its /dev/shm; equal host names prove nothing) and the two are equal — the
+    /// network path (DDS) otherwise. The
     /// environment variable SMX_TRANSPORT=dds or =shm sets the default. Transport::dds forces
     /// the network path (to test it, or for a container that shares /dev/shm but should not
     /// use it); Transport::shm never uses it (it then waits for a writer it can map).

@@ -65,9 +65,8 @@ class SMReader:
     other local user can pose as the topic's writer.
 
     ``transport=`` chooses the path frames take: ``None``/``"auto"`` (default; shared memory when
-    this process can map the writer's segment — same machine by boot id and /dev/shm device, not
-    by host name, and the segment there and open to this user — the network path over DDS
-    otherwise; ``SMX_TRANSPORT`` sets the default), ``"dds"`` (always the network path: frames
+    the writer is on this process's machine — by boot id and /dev/shm device, not by host name —
+    the network path over DDS otherwise; ``SMX_TRANSPORT`` sets the default), ``"dds"`` (always the network path: frames
     arrive whole in the reader's own buffer) or ``"shm"`` (never the network).
     ``reader.transport`` and ``frame.transport`` say which one is used.
 

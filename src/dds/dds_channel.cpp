@@ -184,8 +184,11 @@ public:
             dds_sample_info_t infos[4];
             const dds_return_t n = dds_take(m_info_reader.get(), samples, infos, 4, 4);
             if (n <= 0) break;
-            for (dds_return_t i = 0; i < n; ++i)
-                if (infos[i].valid_data) newest = session_info_from_wire(*static_cast<const smx_wire_Info*>(samples[i]));
+            for (dds_return_t i = 0; i < n; ++i) {
+                if (!infos[i].valid_data) continue;
+                newest = session_info_from_wire(*static_cast<const smx_wire_Info*>(samples[i]));
+                newest->publisher = participant_of_publication(m_info_reader.get(), infos[i].publication_handle);
+            }
             dds_return_loan(m_info_reader.get(), samples, n);
         }
         return newest;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace smx::detail {
 
@@ -130,6 +131,7 @@ public:
             return info.valid_data ? Take::dropped : Take::none;
         }
         if (!info.valid_data) return Take::none;  // a state change (writer gone), not a frame
+        if (!accepted(info.publication_handle)) return Take::dropped;
         length = s.data._length;
         header = PayloadHeader{s.session, s.frame_number, s.timestamp_ns, s.encoding, s.frame_size};
         return Take::frame;
@@ -149,10 +151,29 @@ public:
 
     void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
 
+    void accept_only(std::uint64_t participant) override {
+        m_only = participant;
+        m_allowed.clear();
+        m_refused.clear();
+    }
+
     std::int32_t writers_matched() const noexcept override { return m_writers.load(std::memory_order_acquire); }
     bool ever_matched() const noexcept override { return m_ever.load(std::memory_order_acquire); }
 
 private:
+    // Whether a sample of `publication` is from the participant accept_only() named: asked of
+    // DDS once per payload writer (a handful: they are remembered, up to a bound).
+    bool accepted(dds_instance_handle_t publication) {
+        if (m_only == 0) return true;
+        if (std::find(m_allowed.begin(), m_allowed.end(), publication) != m_allowed.end()) return true;
+        if (std::find(m_refused.begin(), m_refused.end(), publication) != m_refused.end()) return false;
+        const bool ok = participant_of_publication(m_reader.get(), publication) == m_only;
+        auto& list = ok ? m_allowed : m_refused;
+        if (list.size() >= 64) list.clear();  // many forgers: ask again rather than grow
+        list.push_back(publication);
+        return ok;
+    }
+
     static void on_matched(dds_entity_t, const dds_subscription_matched_status_t status, void* self) {
         auto* me = static_cast<DdsPayloadSubscriber*>(self);
         me->m_writers.store(static_cast<std::int32_t>(status.current_count), std::memory_order_release);
@@ -164,6 +185,8 @@ private:
     std::atomic<std::int32_t> m_writers{0};
     std::atomic<bool> m_ever{false};
     dds_listener_t* m_listener = nullptr;
+    std::uint64_t m_only = 0;  // accept_only()
+    std::vector<dds_instance_handle_t> m_allowed, m_refused;
     Entity m_topic, m_reader, m_cond, m_guard, m_waitset;
 };
 

@@ -49,6 +49,16 @@ private:
     dds_qos_t* m_q;
 };
 
+/// The DDS participant (its instance handle) of the writer `publication` matched by `reader`;
+/// 0 if unknown (no longer matched).
+inline std::uint64_t participant_of_publication(dds_entity_t reader, dds_instance_handle_t publication) noexcept {
+    dds_builtintopic_endpoint_t* ep = dds_get_matched_publication_data(reader, publication);
+    if (ep == nullptr) return 0;
+    const std::uint64_t p = ep->participant_instance_handle;
+    dds_builtintopic_free_endpoint(ep);
+    return p;
+}
+
 /// Creates DDS topic `name` (of smx topic `topic`, for messages).
 inline Entity make_topic(dds_entity_t participant, const dds_topic_descriptor_t* desc, const std::string& name,
                          const std::string& topic) {
