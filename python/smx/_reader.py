@@ -322,7 +322,7 @@ class SMReader:
     @property
     def stats(self) -> Dict[str, int]:
         """delivered, missed, torn_views, torn_copies, notices_ignored, attachments, sleeps,
-        unnoticed_frames (cumulative; see smx::ReaderStats)."""
+        unnoticed_frames, dropped_samples (cumulative; see smx::ReaderStats)."""
         return dict(self._core.stats)
 
     @property
