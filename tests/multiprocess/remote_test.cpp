@@ -110,3 +110,48 @@ TEST(Remote, compressed_and_best_effort_frames_arrive_content_exact) {
         EXPECT_EQ(writer.exit_code(10s), 0) << writer.transcript();
     }
 }
+
+// Another DDS participant publishing on the payload topic — the right session, a frame number
+// far ahead, a sample one byte too large — feeds a remote reader nothing: its samples are
+// dropped and counted, and the genuine frames keep coming in order.
+TEST(Remote, forged_payload_samples_of_another_participant_are_dropped_and_the_stream_goes_on) {
+    const std::string topic = smx::test::unique_topic("remote_forged");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant;
+    const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};  // peer's "small"
+    smx::Reader remote(participant, topic, small, over_the_network());
+    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--forever", "--rate", "20"});
+    const auto ready = writer.wait_for_line("READY", 15s);
+    ASSERT_TRUE(ready) << writer.transcript();
+    const std::string session = smx::test::words(*ready).at(3);
+    auto first = remote.next(10s);
+    ASSERT_TRUE(first) << writer.transcript();
+
+    Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
+    ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
+    // One at a time: each must arrive, be dropped and counted, while genuine frames go on.
+    std::uint64_t last = first->frame_number();
+    first.reset();
+    const std::vector<std::string> forgeries{
+        "payload " + session + " 18446744073709551615 " + std::to_string(small.frame_size()),
+        "payload " + session + " 1000000 " + std::to_string(small.frame_size() + 1)};
+    for (std::size_t k = 0; k < forgeries.size(); ++k) {
+        injector.send_line(forgeries[k]);
+        ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(k + 1), 10s)) << injector.transcript();
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        int frames_after = 0;  // a few genuine frames after the drop: the stream goes on
+        while (frames_after < 5 && std::chrono::steady_clock::now() < deadline) {
+            auto f = remote.next(2s);
+            ASSERT_TRUE(f) << "the stream stopped after frame " << last << " (" << forgeries[k] << ")";
+            EXPECT_TRUE(smx::pattern::check_all(*f, f->frame_number())) << "frame " << f->frame_number();
+            EXPECT_EQ(f->frame_number(), last + 1) << "a forged or lost frame after " << forgeries[k];
+            last = f->frame_number();
+            if (remote.stats().dropped_samples > k) ++frames_after;
+        }
+        EXPECT_EQ(remote.stats().dropped_samples, k + 1) << forgeries[k];
+    }
+    injector.send_line("quit");
+    EXPECT_EQ(injector.exit_code(10s), 0);
+    writer.send_line("quit");
+    EXPECT_EQ(writer.exit_code(10s), 0) << writer.transcript();
+}

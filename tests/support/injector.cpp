@@ -12,6 +12,8 @@
 //       writer does, and prints "SENT <count>"; "remote-info <session hex>" poses as a writer on
 //       another machine: a complete, consistent info (schema "a" u1 [4], machine "elsewhere")
 //       and a payload writer, so that readers take the network path to it; prints "SENT
+//       <count>"; "payload <session hex> <frame number> <bytes>" publishes one forged frame
+//       (zeros) on the payload topic from this process's own participant and prints "SENT
 //       <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
 //   --domain D (either form): the DDS domain to join (default 0).
@@ -35,6 +37,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -148,6 +151,7 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     std::uint64_t sent = 0;
     std::unique_ptr<smx::detail::PayloadPublisher> remote_payload;  // remote-info
     std::unique_ptr<smx::detail::Announcer> remote_announcer;
+    std::unique_ptr<smx::detail::PayloadPublisher> forged_payload;  // payload
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line == "quit") break;
@@ -171,6 +175,17 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
             info.fields.push_back({"a", schema[0].dtype.typestr(), {4}, schema.offset(0)});
             remote_payload = smx::detail::make_dds_payload_publisher(participant.impl(), topic, {});
             remote_announcer = smx::detail::make_dds_announcer(participant.impl(), info);
+            say("SENT " + std::to_string(++sent));
+            continue;
+        }
+        if (line.rfind("payload ", 0) == 0) {
+            std::uint64_t frame_number = 0, bytes = 0;
+            in >> verb >> session >> frame_number >> bytes;
+            if (!forged_payload)
+                forged_payload = smx::detail::make_dds_payload_publisher(participant.impl(), topic, {});
+            const std::vector<std::byte> zeros(bytes);
+            const smx::detail::PayloadHeader h{std::stoull(session, nullptr, 16), frame_number, 1, 0, bytes};
+            (void)forged_payload->publish(h, zeros);
             say("SENT " + std::to_string(++sent));
             continue;
         }
