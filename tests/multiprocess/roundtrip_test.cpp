@@ -12,6 +12,7 @@ using smx::test::peer;
 
 TEST(Roundtrip, rgbd_frames_arrive_byte_exact_at_three_reader_processes) {
     const std::string topic = smx::test::unique_topic("roundtrip");
+    smx::test::ShmGuard guard(topic);  // even when an assertion ends the test early
     const int frames = 60;
     std::vector<std::unique_ptr<Child>> readers;
     for (int i = 0; i < 3; ++i)
