@@ -40,10 +40,8 @@ public:
         : m_local(std::move(local)), m_remote(std::move(remote)), m_forced(forced) {}
 
     Connection connect(const SessionInfo& info) override {
-        if (m_forced == Transport::dds) return m_remote->connect(info);
-        if (m_forced == Transport::shm) return m_local->connect(info);
-        if (info.machine != machine_id()) return m_remote->connect(info);
-        return m_local->connect(info);
+        const Transport t = m_forced.value_or(info.machine == machine_id() ? Transport::shm : Transport::dds);
+        return t == Transport::dds ? m_remote->connect(info) : m_local->connect(info);
     }
     Connection probe() override { return m_forced == Transport::dds ? m_remote->probe() : m_local->probe(); }
 

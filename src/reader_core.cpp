@@ -111,6 +111,7 @@ void ReaderCore::check_template(const FrameSource& source) {
 
 void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
     m_schema = source->schema();
+    m_transport = source->store()->transport();
     // Frames already there when we arrive are history, not "missed"; the newest of them is
     // still new to us (a late joiner gets it at once).
     // Back to a session already read (it looked gone for a moment): go on where we were.
@@ -119,12 +120,11 @@ void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
         m_last_returned = newest ? newest->frame_number - 1 : 0;
         // Nothing there yet (a remote source's history is still on its way): the first frame
         // decides what is history.
-        m_history_unknown = !newest && source->store()->transport() == Transport::dds;
+        m_history_unknown = !newest && m_transport == Transport::dds;
         m_last_session = source->session();
     }
     m_state = ReaderState::attached;
     ++m_stats.attachments;
-    m_transport = source->store()->transport();
     std::lock_guard<std::mutex> lock(m_source_mutex);
     m_source = std::move(source);
 }

@@ -32,8 +32,7 @@ class Segment;
 class RemoteSender {
 public:
     /// Frames go out as `encoding` (codec.hpp; level: zstd's), or raw when that does not shrink them.
-    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding = Encoding::raw,
-                 int level = 1);
+    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding, int level);
     /// Stops and joins the thread (in a forked child: leaves it, it is not there).
     ~RemoteSender();
     RemoteSender(const RemoteSender&) = delete;

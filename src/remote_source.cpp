@@ -120,8 +120,8 @@ public:
           m_subscriber(std::move(subscriber)), m_counters(counters),
           m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters))),
           m_created(std::chrono::steady_clock::now()),
-          m_encoded(info.payload_encoding != 0 && known_encoding(info.payload_encoding)),
-          m_encoding(m_encoded ? static_cast<Encoding>(info.payload_encoding) : Encoding::raw) {
+          m_encoding(known_encoding(info.payload_encoding) ? static_cast<Encoding>(info.payload_encoding)
+                                                           : Encoding::raw) {
         // Only the payload writer of the participant that announced the session is read.
         m_subscriber->accept_only(info.publisher);
     }
@@ -185,18 +185,21 @@ private:
             if (!target) return;
             auto& b = m_store->buffer(*target);
             b.stamp.store(0, std::memory_order_release);  // being rewritten: no frame
-            if (m_encoded && m_wire.empty()) {
+            // A compressing writer's samples are staged in m_wire (made at the first one).
+            const bool staged = m_encoding != Encoding::raw;
+            if (staged && m_wire.empty()) {
                 try {
                     m_wire.resize(std::max(frame_size, encode_bound(m_encoding, frame_size)) + 1);
                 } catch (const std::bad_alloc&) {
                     return;
                 }
             }
+            const std::span<std::byte> into = staged ? std::span<std::byte>(m_wire) : std::span<std::byte>(b.bytes);
             PayloadHeader h;
             std::size_t length = 0;
             PayloadSubscriber::Take t;
             try {
-                t = m_subscriber->take(m_encoded ? std::span<std::byte>(m_wire) : std::span<std::byte>(b.bytes), h, length);
+                t = m_subscriber->take(into, h, length);
             } catch (...) {
                 return;
             }
@@ -204,8 +207,7 @@ private:
             const std::uint64_t newest_fn = m_newest ? m_store->buffer(*m_newest).frame_number : 0;
             const std::span<std::byte> frame(b.bytes.data(), frame_size);
             if (t == PayloadSubscriber::Take::dropped || h.session != m_session || h.frame_size != frame_size ||
-                h.frame_number <= newest_fn ||
-                !unpack(h, std::span<const std::byte>(m_encoded ? m_wire.data() : b.bytes.data(), length), frame)) {
+                h.frame_number <= newest_fn || !unpack(h, into.first(length), frame)) {
                 m_counters->dropped_samples.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
@@ -223,7 +225,7 @@ private:
             if (got.data() != frame.data()) std::memcpy(frame.data(), got.data(), got.size());
             return true;
         }
-        if (!m_encoded || !known_encoding(h.encoding)) return false;
+        if (m_encoding == Encoding::raw || !known_encoding(h.encoding)) return false;
         return decode(static_cast<Encoding>(h.encoding), got, frame);
     }
 
@@ -237,9 +239,8 @@ private:
     // Receiving happens in the reader's calls (its thread), including the const ones.
     mutable std::uint64_t m_received = 0;
     // A writer that compresses sends samples smaller than a frame, or (a frame that does not
-    // shrink) raw ones: they land here first (made at the first sample). Unknown encodings are
-    // dropped per sample.
-    bool m_encoded;
+    // shrink) raw ones: they land in m_wire first. Raw writers' samples go straight into the
+    // frame buffers. Unknown encodings are dropped per sample.
     Encoding m_encoding;
     mutable std::vector<std::byte> m_wire;
     mutable std::optional<std::uint32_t> m_newest;

@@ -116,12 +116,13 @@ public:
             info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
         }
         const NetworkOptions& net = options.network;
+        const Encoding encoding = encoding_of(net.compression);
         info.payload_reliable = net.reliable;
         info.payload_depth = net.depth;
-        info.payload_encoding = static_cast<std::uint32_t>(encoding_of(net.compression));
+        info.payload_encoding = static_cast<std::uint32_t>(encoding);
         m_sender.emplace(*m_segment,
                          make_dds_payload_publisher(m_participant, m_topic, PayloadQos{net.reliable, net.depth}),
-                         encoding_of(net.compression), net.compression_level);
+                         encoding, net.compression_level);
         m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
         m_watch = termination::watch(*m_segment);  // last: nothing below can fail
     }
@@ -139,7 +140,6 @@ public:
             throw InvalidArgument(who + "network.compression_level " + std::to_string(n.compression_level) +
                                   " is outside zstd's 1..19");
     }
-
 
     // Readers open the segment read-write (registration, pins, doorbell): read access alone is
     // of no use to them, but would let its holders take read locks that disturb the liveness and
