@@ -76,14 +76,18 @@ void RemoteSender::send_from_table(bool catch_up) {
     std::uint64_t whole_until = 0;
     if (catch_up)
         if (const auto newest = slots.newest()) whole_until = newest->frame_number;
+    // Frames jumped over count as skipped, but not those published before a catch-up's first
+    // frame: no remote reader was there, they were never due.
+    bool due = !catch_up;
     for (;;) {
         const auto newest = slots.newest();
         if (!newest || newest->frame_number <= m_last_sent) return;
         auto next = slots.oldest_after(m_last_sent);
         if (m_last_sent >= whole_until && newest->frame_number - m_last_sent > MAX_BACKLOG + 1) next = newest;
         if (!next) return;
-        if (next->frame_number > m_last_sent + 1 && m_last_sent != 0)
+        if (due && m_last_sent != 0 && next->frame_number > m_last_sent + 1)
             m_skipped.fetch_add(next->frame_number - m_last_sent - 1, std::memory_order_relaxed);
+        due = true;
         send(Offer{next->slot, next->seq, next->frame_number, next->timestamp_ns});
     }
 }
