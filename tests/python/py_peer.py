@@ -119,6 +119,9 @@ def run_reader(a: argparse.Namespace) -> int:
         say(f"EXCEPTION {type(e).__name__} {e}")
         return 4
     say(f"ATTACHED {reader.schema}")
+    # The pattern's first use builds its tables (tens of ms for a camera frame): done now, not
+    # while the first frames arrive, so the reader keeps up from the start.
+    pattern.frame_arrays(reader.schema, 0)
     accepted = torn = bad = last = first = 0
     while last < a.until:
         try:
