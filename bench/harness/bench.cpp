@@ -7,6 +7,7 @@
 // (runner.cpp), evaluates the targets (targets.cpp) and prints the report (report_*.cpp).
 
 #include "commands.hpp"
+#include "compression.hpp"
 #include "format.hpp"
 #include "machine.hpp"
 #include "options.hpp"
@@ -62,11 +63,11 @@ MemcpyFloor measure_memcpy(const Payload& payload) {
 std::vector<std::string> dds_notes(const BenchOptions& o) {
     const char* uri = std::getenv("CYCLONEDDS_URI");
     if (uri && *uri) return {};
-    std::string frag = "plain DDS with Cyclone's default 1,344-byte fragments sends per reader:";
+    std::string frag = "plain DDS and the network path send per reader, in smx's 65,000-byte fragments:";
     for (const std::string& s : o.sizes) {
         const Payload p = *parse_payload(s);
-        const std::uint64_t n = (p.frame_size() + 1343) / 1344;
-        frag += " " + p.label() + " = " + with_commas(n) + (n == 1 ? " fragment;" : " fragments;");
+        const std::uint64_t n = (p.frame_size() + 64999) / 65000;
+        frag += " " + p.label() + " = " + with_commas(n) + (n == 1 ? " datagram;" : " datagrams;");
     }
     frag.back() = '.';
     return {frag};
@@ -77,7 +78,8 @@ std::string scenario_title(const Scenario& s) {
     if (s.lanes.size() == 1)
         what = std::string(describe(s.lanes[0].path)) + ", " +
                (info(s.lanes[0].path).payload ? s.lanes[0].payload.label() : std::string("no payload"));
-    return fmt("%-10s %s, %s", to_string(s.mode), what.c_str(), readers_label(s.readers).c_str()) +
+    return fmt("%-10s %s, %s", s.network ? "network" : to_string(s.mode), what.c_str(), readers_label(s.readers).c_str()) +
+           (s.network ? std::string(", DDS settings ") + to_string(s.dds) : "") +
            (s.mode == Mode::latency ? " @ " + rate_label(s.rate_hz) : "") +
            (s.spin_us > 0 ? fmt(", spinning %g µs", s.spin_us) : "");
 }
@@ -278,6 +280,13 @@ int run_bench(const GlobalOptions& global, const BenchOptions& o) {
             std::fprintf(stderr, "  memcpy floor %-20s p50 %9.1f µs  %6.2f GB/s\n", m.payload.label().c_str(),
                          static_cast<double>(m.ns.p50) / 1e3, m.gbps());
         }
+    if (o.wants("compression")) {
+        std::fprintf(stderr, "  compression: smx's codec on the demo's depth field and camera-like images ... ");
+        std::fflush(stderr);
+        const auto t0 = Clock::now();
+        report.compression = measure_compression(o.quick);
+        std::fprintf(stderr, "(%.1f s)\n", std::chrono::duration<double>(Clock::now() - t0).count());
+    }
     ScenarioRunner runner(global.domain, signals);
     run_scenarios(runner, scenarios, report);
     if (roudi) roudi->stop();
@@ -296,7 +305,9 @@ frame (pin, take), a consistent copy, or returning from FUTEX_WAIT; the writer i
 for every reader to finish a frame before the next. Baselines in the same interleaved run: the
 futex floor (a bare cross-process wake), iceoryx 2.0 (its own RouDi, started and stopped by the
 bench), plain DDS (the whole frame as one sample), the DDS floor (a notice-sized sample) and a
-paced memcpy of the frame. Throughput runs the writer at full speed.
+paced memcpy of the frame. Throughput runs the writer at full speed. The network comparison runs
+smx's network path (a reader forced onto it, as on another host) beside plain DDS over loopback,
+with smx's DDS settings and with Cyclone's defaults; the compression table times smx's codec.
 
 Examples:
   smx bench                          the full run: table and the targets of issue 8
@@ -304,7 +315,8 @@ Examples:
   smx bench --json > bench.json      machine-readable results instead of the table
   smx bench --json bench.json        the table, and the same results as JSON in a file
   smx bench --plot docs/bench.png    also draw latency vs payload (gnuplot)
-  smx bench --only latency --sizes 64B,rgbd --readers 1 --rates 500)";
+  smx bench --only latency --sizes 64B,rgbd --readers 1 --rates 500
+  smx bench --only network,compression --sizes 64KiB,rgbd,16MiB)";
 
 }  // namespace
 

@@ -8,7 +8,10 @@ std::unique_ptr<Source> make_source(const LaneContext& context, const Lane& lane
     switch (lane.path) {
         case Path::smx_zero_copy:
         case Path::smx_zero_copy_spin:
-        case Path::smx_copy: return make_smx_source(context, lane, topic);
+        case Path::smx_copy:
+        case Path::smx_remote:
+        case Path::smx_remote_lz4:
+        case Path::smx_remote_zstd: return make_smx_source(context, lane, topic);
         case Path::iceoryx: return make_iceoryx_source(context, lane, topic);
         case Path::futex_floor:
         case Path::memcpy_floor:
@@ -23,7 +26,10 @@ std::unique_ptr<Sink> make_sink(const LaneContext& context, const Lane& lane, co
     switch (lane.path) {
         case Path::smx_zero_copy:
         case Path::smx_zero_copy_spin:
-        case Path::smx_copy: return make_smx_sink(context, lane, topic);
+        case Path::smx_copy:
+        case Path::smx_remote:
+        case Path::smx_remote_lz4:
+        case Path::smx_remote_zstd: return make_smx_sink(context, lane, topic);
         case Path::iceoryx: return make_iceoryx_sink(context, lane, topic);
         default: return make_baseline_sink(context, lane, topic);
     }

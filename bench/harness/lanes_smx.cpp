@@ -1,8 +1,10 @@
 // smx's own lanes: loan + publish -> next(Hold::pin) (zero copy, the reader blocking at once or
-// spinning first), and write -> copy_next (copy).
+// spinning first), write -> copy_next (copy), and loan + publish -> a reader on the network path
+// (Transport::dds), the writer compressing or not.
 
 #include "lanes.hpp"
 #include "os.hpp"
+#include "scene.hpp"
 #include "stamp.hpp"
 
 #include <cstring>
@@ -15,8 +17,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-WriterOptions smx_writer_options() {
+WriterOptions smx_writer_options(Compression compression = Compression::none) {
     WriterOptions o;
+    o.network.compression = compression;
     o.slots = SLOTS;
     // Throughput runs with pinning readers: wait for a release rather than fail at once.
     o.when_full = WhenFull::wait;
@@ -47,6 +50,40 @@ public:
 
 private:
     Writer m_writer;
+};
+
+// loan + publish of camera-like content (scene.hpp: compression depends on it) for a reader on
+// the network path. Copying the content into the slot is the producer's work, excluded like
+// filling; the stamps overwrite 16 bytes per field.
+class SmxRemoteSource final : public Source {
+public:
+    SmxRemoteSource(const Participant& p, const std::string& topic, const Schema& schema, Compression compression)
+        : m_writer(p, topic, schema, smx_writer_options(compression)), m_content(schema.frame_size()) {
+        fill_scene(schema, m_content);
+    }
+
+    Published publish() override {
+        const auto t0 = Clock::now();
+        std::optional<Loan> loan = m_writer.loan();
+        const auto t1 = Clock::now();
+        if (!loan) return {};
+        const std::uint64_t n = loan->frame_number();
+        const Schema& schema = m_writer.schema();
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            std::span<std::byte> field = loan->bytes(i);
+            std::memcpy(field.data(), m_content.data() + schema.offset(i), field.size());
+            baseline::stamp(field, n);
+        }
+        loan->set_timestamp_ns(baseline::realtime_ns());
+        const auto t2 = Clock::now();
+        const PublishResult r = m_writer.publish(std::move(*loan));
+        const auto t3 = Clock::now();
+        return {r ? r.frame_number : 0, ns_between(t0, t1) + ns_between(t2, t3)};
+    }
+
+private:
+    Writer m_writer;
+    std::vector<std::byte> m_content;
 };
 
 // write: copies the caller's arrays (one pre-faulted buffer in the slot layout) into a slot.
@@ -139,6 +176,9 @@ private:
 std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, const std::string& topic) {
     const Schema schema = lane.payload.schema();
     if (lane.path == Path::smx_copy) return std::make_unique<SmxWriteSource>(c.participant, topic, schema);
+    if (lane.path == Path::smx_remote) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::none);
+    if (lane.path == Path::smx_remote_lz4) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::lz4);
+    if (lane.path == Path::smx_remote_zstd) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::zstd);
     return std::make_unique<SmxLoanSource>(c.participant, topic, schema);
 }
 
@@ -148,6 +188,11 @@ std::unique_ptr<Sink> make_smx_sink(const LaneContext& c, const Lane& lane, cons
         ReaderOptions spinning;
         spinning.spin = c.spin;
         return std::make_unique<SmxPinSink>(c.participant, topic, schema, spinning);
+    }
+    if (is_remote(lane.path)) {
+        ReaderOptions remote;
+        remote.transport = Transport::dds;  // as a reader on another host: frames whole over DDS
+        return std::make_unique<SmxPinSink>(c.participant, topic, schema, remote);
     }
     // Measuring the writer's cost, a reader that copies would compete for memory bandwidth.
     if (lane.path == Path::smx_copy && c.mode != Mode::cost)

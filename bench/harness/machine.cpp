@@ -60,8 +60,8 @@ std::string software_description() {
 std::string dds_config_description() {
     const char* uri = std::getenv("CYCLONEDDS_URI");
     if (uri && *uri) return std::string("CYCLONEDDS_URI=") + uri;
-    return "smx's built-in loopback-only configuration (CYCLONEDDS_URI unset); Cyclone's defaults otherwise: "
-           "max message 14,720 B, fragments of 1,344 B";
+    return "smx's built-in loopback-only configuration (CYCLONEDDS_URI unset): max message 65,500 B, fragments of "
+           "65,000 B, socket receive buffer up to 16 MB; Cyclone's defaults otherwise";
 }
 
 double load_average() {

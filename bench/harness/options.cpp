@@ -63,9 +63,9 @@ BenchCommandLine::BenchCommandLine(CLI::App& app, BenchOptions& o) : m_o(o) {
                   ->check(CLI::Validator(check_size, "SIZE|rgbd", "payload"));
     m_readers = app.add_option("--readers", o.readers, "reader process counts")->delimiter(',')->check(CLI::Range(1u, MAX_READERS));
     m_rates = app.add_option("--rates", o.rates, "writer rates in Hz for latency")->delimiter(',')->check(CLI::Range(0.1, 100000.0));
-    app.add_option("--only", o.only, "what to measure: latency, throughput, cost, idle")
+    app.add_option("--only", o.only, "what to measure: latency, throughput, cost, idle, network, compression")
         ->delimiter(',')
-        ->check(CLI::IsMember({"latency", "throughput", "cost", "idle"}));
+        ->check(CLI::IsMember({"latency", "throughput", "cost", "idle", "network", "compression"}));
     app.add_option("--paths", o.paths, "paths (default: all): " + joined(path_names()))
         ->delimiter(',')
         ->check(CLI::IsMember(path_names()));

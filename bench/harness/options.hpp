@@ -17,7 +17,7 @@ struct BenchOptions {
     std::vector<std::string> sizes{"64B", "64KiB", "rgbd", "16MiB"};
     std::vector<unsigned> readers{1, 4};
     std::vector<double> rates{30, 500};
-    std::vector<std::string> only{"latency", "throughput", "cost", "idle"};
+    std::vector<std::string> only{"latency", "throughput", "cost", "idle", "network", "compression"};
     std::vector<std::string> paths;  ///< empty: every path
     std::uint32_t frames = 0;        ///< 0: 200 at camera rates (<= 100 Hz), 1000 above
     double throughput_seconds = 2;

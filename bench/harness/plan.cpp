@@ -6,9 +6,9 @@ namespace smx::cli::bench {
 
 namespace {
 
-// Plain-DDS frames up to this size (49 fragments) are interleaved with smx's lanes; larger ones
-// run alone (thousands of fragments per frame, lost and repaired over hundreds of milliseconds:
-// that traffic would disturb the other lanes).
+// Plain-DDS frames up to this size are interleaved with smx's lanes; larger ones run alone
+// (dozens to hundreds of datagrams per frame, thousands with Cyclone's default fragments, lost
+// and repaired over milliseconds: that traffic would disturb the other lanes).
 constexpr std::uint64_t PLAIN_DDS_INTERLEAVED_MAX = std::uint64_t{64} * 1024;
 
 std::vector<Payload> payloads_of(const BenchOptions& o) {
@@ -68,6 +68,30 @@ void plan_spin(const BenchOptions& o, std::vector<Scenario>& out) {
     out.push_back(s);
 }
 
+// The network path beside plain DDS, at a camera's rate with one reader, per payload: with smx's
+// DDS settings (with and without compression), then with Cyclone's default message, fragment
+// and socket-buffer sizes, to show what the settings change. Each payload and settings run on
+// their own: thousands of fragments per frame would disturb other lanes.
+void plan_network(const BenchOptions& o, std::vector<Scenario>& out) {
+    constexpr double RATE = 30;
+    const std::uint32_t frames = o.quick ? 20 : 100;
+    const std::pair<DdsSettings, std::vector<Path>> runs[] = {
+        {DdsSettings::smx, {Path::smx_remote, Path::smx_remote_lz4, Path::smx_remote_zstd, Path::plain_dds}},
+        {DdsSettings::cyclone_defaults, {Path::smx_remote, Path::plain_dds}},
+    };
+    for (const auto& [settings, paths] : runs)
+        for (const Payload& p : payloads_of(o)) {
+            std::vector<Lane> lanes;
+            for (Path path : paths)
+                if (o.wants_path(to_string(path))) lanes.push_back({path, p});
+            if (lanes.empty()) continue;
+            Scenario s{Mode::latency, lanes, 1, RATE, frames, latency_bound(frames, lanes.size(), RATE)};
+            s.dds = settings;
+            s.network = true;
+            out.push_back(s);
+        }
+}
+
 void plan_unpaced(const BenchOptions& o, std::vector<Scenario>& out) {
     const Path frame_paths[] = {Path::smx_zero_copy, Path::smx_copy, Path::plain_dds};
     if (o.wants("throughput"))
@@ -91,6 +115,7 @@ std::vector<Scenario> plan(const BenchOptions& o) {
     std::vector<Scenario> out;
     if (o.wants("latency")) plan_latency(o, out);
     if (o.wants("latency")) plan_spin(o, out);
+    if (o.wants("network")) plan_network(o, out);
     plan_unpaced(o, out);
     if (o.wants("idle")) out.push_back({Mode::idle, {{Path::smx_zero_copy, *parse_payload("rgbd")}}, 1, 0, 0, o.idle_seconds});
     return out;

@@ -170,6 +170,7 @@ int run_reader(const GlobalOptions& global, const RoleOptions& o) {
         Control control = Control::open(o.control);
         if (o.index >= control.block().readers) throw InvalidArgument("reader index out of range");
         if (control.block().lanes != o.lanes.size()) throw InvalidArgument("lane count differs from the control block's");
+        apply(o.dds);
         const Participant participant(global.domain);
         const LaneContext context{participant, global.domain, o.mode,
                                   std::chrono::nanoseconds(static_cast<std::int64_t>(o.spin_us * 1e3))};

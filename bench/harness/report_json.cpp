@@ -34,6 +34,8 @@ std::string json_scenario(const RunResult& run) {
                     std::to_string(s.payload.frame_size()) + ", \"readers\": " + std::to_string(s.readers) +
                     ", \"rate_hz\": " + json_number(s.rate_hz) + ", \"scenario\": " + std::to_string(s.scenario) +
                     (s.spin_us > 0 ? ", \"spin_us\": " + json_number(s.spin_us) : std::string()) +
+                    ", \"dds_settings\": " + json_string(to_string(s.dds)) +
+                    ", \"network\": " + (s.network ? "true" : "false") +
                     ", \"ok\": " + (run.ok ? "true" : "false");
     j += ", \"interleaved_with\": [" + json_list(s.interleaved_with, ", ", json_string) + "]";
     if (!run.error.empty()) j += ", \"error\": " + json_string(run.error);
@@ -78,6 +80,13 @@ std::string json_memcpy(const MemcpyFloor& m) {
            ", \"ns\": " + json_percentiles(m.ns) + ", \"gb_per_s\": " + json_number(m.gbps()) + "}";
 }
 
+std::string json_compression(const CompressionResult& c) {
+    return "{\"image\": " + json_string(c.image) + ", \"codec\": " + json_string(c.codec) + ", \"bytes\": " +
+           std::to_string(c.bytes) + ", \"encoded\": " + std::to_string(c.encoded) + ", \"ratio\": " +
+           json_number(c.ratio()) + ", \"encode\": " + json_percentiles(c.encode) + ", \"decode\": " +
+           json_percentiles(c.decode) + "}";
+}
+
 }  // namespace
 
 std::string to_json(const BenchReport& r) {
@@ -88,6 +97,7 @@ std::string to_json(const BenchReport& r) {
     j += "  \"load_before\": " + json_number(r.load_before) + ", \"load_after\": " + json_number(r.load_after) +
          ", \"total_seconds\": " + json_number(r.total_seconds) + ",\n";
     j += "  \"memcpy_floor\": [\n    " + json_list(r.memcpy, ",\n    ", json_memcpy) + "\n  ],\n";
+    j += "  \"compression\": [\n    " + json_list(r.compression, ",\n    ", json_compression) + "\n  ],\n";
     j += "  \"runs\": [\n    " + json_list(r.runs, ",\n    ", json_run) + "\n  ],\n";
     j += "  \"targets\": [\n    " + json_list(r.targets, ",\n    ", json_target) + "\n  ],\n";
     j += "  \"notes\": [" + json_list(r.notes, ", ", json_string) + "]\n}\n";

@@ -73,7 +73,7 @@ void draw_plot(const BenchReport& r, const std::string& png) {
     std::vector<double> rates;
     unsigned readers = MAX_READERS + 1;
     for (const RunResult& run : r.runs)
-        if (run.scenario.mode == Mode::latency) {
+        if (run.scenario.mode == Mode::latency && !run.scenario.network) {
             if (std::find(rates.begin(), rates.end(), run.scenario.rate_hz) == rates.end()) rates.push_back(run.scenario.rate_hz);
             readers = std::min(readers, run.scenario.readers);
         }

@@ -11,8 +11,9 @@ namespace smx::cli::bench {
 
 namespace {
 
-bool any_run(const BenchReport& r, Mode mode) {
-    return std::any_of(r.runs.begin(), r.runs.end(), [mode](const RunResult& x) { return x.scenario.mode == mode; });
+bool any_run(const BenchReport& r, Mode mode, bool network = false) {
+    return std::any_of(r.runs.begin(), r.runs.end(),
+                       [&](const RunResult& x) { return x.scenario.mode == mode && x.scenario.network == network; });
 }
 
 std::string outcome(const RunResult& run) {
@@ -59,7 +60,64 @@ void print_latency(std::FILE* out, const BenchReport& r) {
                  pad("lost", 5, true).c_str(), pad("p50", 8, true).c_str(), pad("p90", 8, true).c_str(),
                  pad("p99", 8, true).c_str(), pad("max", 8, true).c_str(), pad("Hz", 6, true).c_str());
     for (const RunResult& run : r.runs)
-        if (run.scenario.mode == Mode::latency) std::fprintf(out, "%s\n", latency_row(run).c_str());
+        if (run.scenario.mode == Mode::latency && !run.scenario.network)
+            std::fprintf(out, "%s\n", latency_row(run).c_str());
+    std::fprintf(out, "\n");
+}
+
+// The plain-DDS lane that ran beside `run` (same scenario), if it has a latency.
+const RunResult* plain_dds_beside(const BenchReport& r, const RunResult& run) {
+    for (const RunResult& x : r.runs)
+        if (x.scenario.network && x.scenario.scenario == run.scenario.scenario && x.scenario.path == Path::plain_dds &&
+            x.has_latency())
+            return &x;
+    return nullptr;
+}
+
+std::string network_row(const BenchReport& r, const RunResult& run) {
+    const LaneScenario& s = run.scenario;
+    std::string line = "  " + pad(to_string(s.dds), 16) + " " + pad(s.payload.label(), 19) + " " + pad(describe(s.path), 38) + " ";
+    if (!run.ok) return line + outcome(run);
+    line += pad(std::to_string(run.published), 6, true) + " " + pad(std::to_string(run.lost), 5, true) + " " +
+            pad(us(run.latency.p50), 9, true) + " " + pad(us(run.latency.p99), 9, true) + " " +
+            pad(us(run.latency.max), 9, true);
+    const RunResult* dds = plain_dds_beside(r, run);
+    if (dds && dds != &run && run.has_latency())
+        line += pad(fmt("%.2f x", static_cast<double>(run.latency.p50) / static_cast<double>(dds->latency.p50)), 10, true);
+    if (run.broken) line += fmt("  BROKEN FRAMES: %lld", static_cast<long long>(run.broken));
+    return line;
+}
+
+void print_network(std::FILE* out, const BenchReport& r) {
+    if (!any_run(r, Mode::latency, true)) return;
+    std::fprintf(out, "NETWORK PATH over loopback: a reader forced onto the network path (as on another host) and\n"
+                      "plain DDS carrying the same frame as one sample, one reader, interleaved per payload and DDS\n"
+                      "settings; latency from the writer's call to the reader holding the whole frame (µs). smx's\n"
+                      "settings: 64 kB datagrams, 16 MB socket receive buffer; cyclone-defaults: 1,344-byte fragments,\n"
+                      "14,720-byte messages, the kernel's default buffer. The remote lanes carry camera-like content.\n");
+    std::fprintf(out, "  %s %s %s %s %s %s %s %s %s\n", pad("DDS settings", 16).c_str(), pad("payload", 19).c_str(),
+                 pad("path", 38).c_str(), pad("frames", 6, true).c_str(), pad("lost", 5, true).c_str(),
+                 pad("p50", 9, true).c_str(), pad("p99", 9, true).c_str(), pad("max", 9, true).c_str(),
+                 pad("p50/DDS", 10, true).c_str());
+    for (const RunResult& run : r.runs)
+        if (run.scenario.network) std::fprintf(out, "%s\n", network_row(r, run).c_str());
+    std::fprintf(out, "\n");
+}
+
+void print_compression(std::FILE* out, const BenchReport& r) {
+    if (r.compression.empty()) return;
+    std::fprintf(out, "COMPRESSION on the network path (WriterOptions::network.compression): smx's codec in one\n"
+                      "process, per image: size after, ratio, the sender's encode and a remote reader's decode (p50).\n");
+    std::fprintf(out, "  %s %s %s %s %s %s %s\n", pad("image", 48).c_str(), pad("codec", 8).c_str(),
+                 pad("bytes", 11, true).c_str(), pad("after", 11, true).c_str(), pad("ratio", 7, true).c_str(),
+                 pad("encode", 10, true).c_str(), pad("decode", 10, true).c_str());
+    for (const CompressionResult& c : r.compression) {
+        const std::string after = c.encoded ? with_commas(c.encoded) : "(raw)";
+        std::fprintf(out, "  %s %s %s %s %s %s %s\n", pad(c.image, 48).c_str(), pad(c.codec, 8).c_str(),
+                     pad(with_commas(c.bytes), 11, true).c_str(), pad(after, 11, true).c_str(),
+                     pad(fmt("%.2f", c.ratio()), 7, true).c_str(), pad(us_unit(c.encode.p50), 10, true).c_str(),
+                     pad(c.encoded ? us_unit(c.decode.p50) : "-", 10, true).c_str());
+    }
     std::fprintf(out, "\n");
 }
 
@@ -134,6 +192,8 @@ void print_targets(std::FILE* out, const BenchReport& r) {
 void print_table(std::FILE* out, const BenchReport& r) {
     print_header(out, r);
     print_latency(out, r);
+    print_network(out, r);
+    print_compression(out, r);
     print_throughput(out, r);
     print_writer_cost(out, r);
     print_idle(out, r);

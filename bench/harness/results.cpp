@@ -41,7 +41,7 @@ const RunResult* BenchReport::find(Mode mode, Path path, const std::string& payl
     const RunResult* found = nullptr;
     for (const RunResult& r : runs) {
         const LaneScenario& s = r.scenario;
-        if (s.mode != mode || s.path != path || s.readers != readers) continue;
+        if (s.mode != mode || s.path != path || s.readers != readers || s.network) continue;
         if (info(path).payload && s.payload.name != payload) continue;
         if (mode == Mode::latency && std::fabs(s.rate_hz - rate) > 1e-9) continue;
         if (prefer == 0 || s.scenario == prefer) return &r;

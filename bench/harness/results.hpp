@@ -33,6 +33,8 @@ struct LaneScenario {
     std::uint32_t frames = 0;
     double seconds = 0;
     double spin_us = 0;                         ///< the spinning lane's ReaderOptions::spin
+    DdsSettings dds = DdsSettings::smx;
+    bool network = false;                       ///< a run of the network comparison
     unsigned scenario = 0;                      ///< which scenario of the run (1 ..): lanes of one ran together
     std::vector<std::string> interleaved_with;  ///< the scenario's other lanes ("smx-copy:16MiB")
 };
@@ -75,6 +77,17 @@ struct MemcpyFloor {
     double gbps() const { return ns.p50 > 0 ? static_cast<double>(bytes) / static_cast<double>(ns.p50) : 0; }
 };
 
+/// smx's codec (src/codec.cpp) on one image: what the network path's sender and a remote
+/// reader spend per frame, and what it saves on the wire.
+struct CompressionResult {
+    std::string image;          ///< "depth 848x480 u16, stereo camera (real-looking)"
+    std::uint64_t bytes = 0;    ///< before
+    std::string codec;          ///< "lz4", "zstd -3"
+    std::uint64_t encoded = 0;  ///< after; 0: it did not shrink (the sender then sends it raw)
+    Percentiles encode, decode;
+    double ratio() const { return encoded ? static_cast<double>(bytes) / static_cast<double>(encoded) : 1.0; }
+};
+
 /// One target evaluated at one point (rate, readers, payload).
 struct TargetPoint {
     std::string where;        ///< "30 Hz, 4 readers, RGB-D (2.04 MB)"
@@ -102,6 +115,7 @@ struct BenchReport {
     double total_seconds = 0;
     std::vector<RunResult> runs;
     std::vector<MemcpyFloor> memcpy;
+    std::vector<CompressionResult> compression;
     std::vector<Target> targets;
     std::vector<std::string> notes;
     /// Paths this run left out on purpose, and why ("not in --paths", "--spin 0").
@@ -115,7 +129,8 @@ struct BenchReport {
     } matrix;
 
     /// The run of `path` in `mode` with `readers` readers carrying `payload` (ignored for a path
-    /// without one) at `rate` (latency only); from scenario `prefer` if it has one.
+    /// without one) at `rate` (latency only); from scenario `prefer` if it has one. The network
+    /// comparison's runs are not among them.
     const RunResult* find(Mode mode, Path path, const std::string& payload, unsigned readers, double rate,
                           unsigned prefer = 0) const;
 };

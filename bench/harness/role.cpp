@@ -45,6 +45,10 @@ void add_role_options(CLI::App* sub, RoleOptions& o) {
     sub->add_option("--seconds", o.seconds, "duration (throughput, idle) or bound (latency)")->check(CLI::Range(0.0, 3600.0));
     sub->add_option("--spin-us", o.spin_us, "readers of the spinning lane: spin this long before blocking")
         ->check(CLI::Range(0.0, max_spin_us()));
+    sub->add_option_function<std::string>(
+           "--dds-settings", [&o](const std::string& text) { o.dds = *parse_dds_settings(text); },
+           "smx or cyclone-defaults")
+        ->check(CLI::IsMember({"smx", "cyclone-defaults"}));
     sub->add_option("--control", o.control, "name of the scenario's control block")->required();
     sub->add_option("--topic", o.topic, "topic")->required();
     sub->add_option("--report-fd", o.report_fd, "descriptor for report lines");
@@ -57,7 +61,7 @@ std::vector<std::string> role_arguments(const char* role, const Scenario& s, int
             "--lanes",  to_string(s.lanes),     "--readers", std::to_string(s.readers),
             "--rate",   fixed(s.rate_hz),       "--frames", std::to_string(s.frames),
             "--seconds", fixed(s.seconds),      "--spin-us", fixed(s.spin_us),
-            "--control", control,
+            "--dds-settings", to_string(s.dds), "--control", control,
             "--topic",  topic,                  "--report-fd", std::to_string(CHILD_REPORT_FD),
             "--parent", std::to_string(parent)};
 }

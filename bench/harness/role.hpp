@@ -39,6 +39,7 @@ struct RoleOptions {
     std::uint32_t frames = 0;
     double seconds = 0;
     double spin_us = 0;
+    DdsSettings dds = DdsSettings::smx;
     std::string control;
     std::string topic;
     int report_fd = 1;

@@ -132,6 +132,8 @@ LaneScenario lane_view(const Scenario& s, unsigned id, unsigned lane) {
     v.frames = s.frames;
     v.seconds = s.seconds;
     v.spin_us = s.lanes[lane].path == Path::smx_zero_copy_spin ? s.spin_us : 0;
+    v.dds = s.dds;
+    v.network = s.network;
     v.scenario = id;
     for (unsigned l = 0; l < s.lanes.size(); ++l)
         if (l != lane) v.interleaved_with.push_back(to_string(s.lanes[l]));

@@ -5,13 +5,15 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 
 namespace smx::cli::bench {
 
 namespace {
 
 // One row per path: the only place that says what a path is.
-constexpr std::array<PathInfo, 8> PATHS{{
+constexpr std::array<PathInfo, 11> PATHS{{
     {Path::dds_floor, "dds-floor", "DDS floor (tiny sample)", "#8250df", false, true, false},
     {Path::futex_floor, "futex-floor", "futex floor (FUTEX_WAKE -> WAIT)", "#57606a", false, true, false},
     {Path::smx_zero_copy, "smx-zero-copy", "smx zero-copy (loan+publish -> pin)", "#1a7f37", true, true, true},
@@ -20,6 +22,9 @@ constexpr std::array<PathInfo, 8> PATHS{{
     {Path::smx_copy, "smx-copy", "smx copy (write -> copy)", "#0969da", true, true, true},
     {Path::memcpy_floor, "memcpy-floor", "memcpy floor, paced (writer alone)", "#953800", true, false, false},
     {Path::plain_dds, "plain-dds", "plain DDS (frame as a sample)", "#cf222e", true, true, false},
+    {Path::smx_remote, "smx-remote", "smx network path (loan+publish -> dds)", "#6639ba", true, true, true},
+    {Path::smx_remote_lz4, "smx-remote-lz4", "smx network path, lz4", "#8a63d2", true, true, true},
+    {Path::smx_remote_zstd, "smx-remote-zstd", "smx network path, zstd -1", "#b392f0", true, true, true},
 }};
 
 std::string size_name(std::uint64_t bytes) {
@@ -52,6 +57,28 @@ const char* to_string(Mode mode) noexcept {
         case Mode::cost: return "cost";
     }
     return "?";
+}
+
+const char* to_string(DdsSettings settings) noexcept {
+    return settings == DdsSettings::smx ? "smx" : "cyclone-defaults";
+}
+
+std::optional<DdsSettings> parse_dds_settings(std::string_view text) noexcept {
+    for (DdsSettings d : {DdsSettings::smx, DdsSettings::cyclone_defaults})
+        if (text == to_string(d)) return d;
+    return std::nullopt;
+}
+
+void apply(DdsSettings settings) {
+    if (settings == DdsSettings::smx) return;  // the supervisor's environment, as the user gave it
+    // Still loopback only (no packet may leave the host), and nothing else set: Cyclone's own
+    // MaxMessageSize (14,720 B), FragmentSize (1,344 B) and socket receive buffer.
+    static const char* const DEFAULTS =
+        "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface name=\"lo\" multicast=\"false\"/>"
+        "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery><ParticipantIndex>auto"
+        "</ParticipantIndex><MaxAutoParticipantIndex>100</MaxAutoParticipantIndex><Peers><Peer address=\"127.0.0.1\"/>"
+        "</Peers></Discovery><Internal><WriterLingerDuration>200ms</WriterLingerDuration></Internal></Domain></CycloneDDS>";
+    if (::setenv("CYCLONEDDS_URI", DEFAULTS, 1) != 0) throw std::runtime_error("cannot set CYCLONEDDS_URI");
 }
 
 std::optional<Mode> parse_mode(std::string_view text) noexcept {

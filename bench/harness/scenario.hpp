@@ -30,7 +30,26 @@ enum class Path {
     memcpy_floor,        ///< the writer copies the frame once per period; no reader
     plain_dds,           ///< the whole frame as one Cyclone DDS sample
     dds_floor,           ///< a notice-sized Cyclone DDS sample alone
+    smx_remote,          ///< Writer::loan + publish -> a reader on the network path (Transport::dds)
+    smx_remote_lz4,      ///< the same, the writer compressing with lz4
+    smx_remote_zstd,     ///< the same, the writer compressing with zstd (level 1)
 };
+
+/// True for smx's network-path lanes.
+constexpr bool is_remote(Path path) noexcept {
+    return path == Path::smx_remote || path == Path::smx_remote_lz4 || path == Path::smx_remote_zstd;
+}
+
+/// The Cyclone DDS settings the processes of a scenario use.
+enum class DdsSettings {
+    smx,               ///< smx's own (CYCLONEDDS_URI unset: loopback, 64 kB datagrams, 16 MB receive buffer)
+    cyclone_defaults,  ///< loopback only too, but Cyclone's default message, fragment and socket-buffer sizes
+};
+
+const char* to_string(DdsSettings settings) noexcept;
+std::optional<DdsSettings> parse_dds_settings(std::string_view text) noexcept;
+/// Makes this process's next participant use `settings` (sets CYCLONEDDS_URI for cyclone_defaults).
+void apply(DdsSettings settings);
 
 /// What the processes and the report need to know of a path: one row per path.
 struct PathInfo {
@@ -105,6 +124,8 @@ struct Scenario {
     std::uint32_t frames = 0;  ///< latency: frames to measure per lane
     double seconds = 0;        ///< throughput/cost/idle: how long; latency: upper bound of the run
     double spin_us = 0;        ///< how long readers of the spinning lane spin before they block
+    DdsSettings dds = DdsSettings::smx;
+    bool network = false;      ///< one of the network comparison's runs (reported in their own table)
 };
 
 /// The lane that carries frame g (1-based, counted over all lanes).

@@ -207,6 +207,7 @@ int run_writer(const GlobalOptions& global, const RoleOptions& o) {
         Control control = Control::open(o.control);
         if (control.block().lanes != o.lanes.size()) throw InvalidArgument("lane count differs from the control block's");
         // Created first, it also makes the plain-DDS baseline join smx's domain configuration.
+        apply(o.dds);
         const Participant participant(global.domain);
         const LaneContext context{participant, global.domain, o.mode};
         std::vector<std::unique_ptr<Source>> sources;

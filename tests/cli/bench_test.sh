@@ -32,14 +32,14 @@ cat "$dir/progress.txt"
 "$python" - "$dir/bench.json" <<'EOF' || fail "the JSON output is not what it should be"
 import json, sys
 report = json.load(open(sys.argv[1]))
-for key in ("machine", "software", "memcpy_floor", "runs", "targets", "notes"):
+for key in ("machine", "software", "memcpy_floor", "compression", "runs", "targets", "notes"):
     assert key in report, f"no '{key}' in the JSON"
 assert report["quick"] is True
 modes = {r["mode"] for r in report["runs"]}
 assert {"latency", "throughput", "cost", "idle"} <= modes, f"modes run: {sorted(modes)}"
 paths = {r["path"] for r in report["runs"]}
 expected = {"smx-zero-copy", "smx-zero-copy-spin", "smx-copy", "plain-dds", "dds-floor", "futex-floor", "memcpy-floor",
-            "iceoryx"}
+            "iceoryx", "smx-remote", "smx-remote-lz4", "smx-remote-zstd"}
 assert expected <= paths, f"paths run: {sorted(paths)}"
 for r in report["runs"]:
     where = f"{r['mode']} {r['path']} {r['payload']} x{r['readers']}"
@@ -51,6 +51,19 @@ for r in report["runs"]:
     if r["ok"] and r["mode"] == "latency" and r["path"] != "memcpy-floor":
         lat = r["latency"]
         assert lat["count"] > 0 and lat["p50_ns"] <= lat["p90_ns"] <= lat["p99_ns"] <= lat["max_ns"], where
+# The network comparison: every remote lane and plain DDS beside it, with both DDS settings.
+network = [r for r in report["runs"] if r["network"]]
+assert {(r["dds_settings"], r["path"]) for r in network} >= {
+    ("smx", "smx-remote"), ("smx", "smx-remote-lz4"), ("smx", "smx-remote-zstd"), ("smx", "plain-dds"),
+    ("cyclone-defaults", "smx-remote"), ("cyclone-defaults", "plain-dds")}, f"network runs: {network}"
+for r in network:
+    if r["path"].startswith("smx"):
+        assert r["latency"]["count"] > 0, f"network {r['path']} {r['payload']}: no frame measured"
+# The codec table: every image and codec, round trips checked by the bench itself.
+comp = report["compression"]
+assert len({c["image"] for c in comp}) == 4 and {c["codec"] for c in comp} == {"lz4", "zstd -1", "zstd -3", "zstd -9"}, comp
+real = [c for c in comp if "stereo camera" in c["image"]]
+assert real and all(c["encoded"] > 0 and c["ratio"] > 1 and c["encode"]["count"] > 0 for c in real), real
 # The futex floor is the reference of the issue's latency targets: it must have measured.
 futex = [r for r in report["runs"] if r["path"] == "futex-floor" and r["mode"] == "latency"]
 assert futex and all(r["ok"] and r["latency"]["count"] > 0 for r in futex), f"futex floor: {futex}"
