@@ -6,6 +6,7 @@
 #include "commands.hpp"
 
 #include <smx/error.hpp>
+#include <smx/participant.hpp>
 #include <smx/version.hpp>
 
 #include <cstdio>
@@ -50,7 +51,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     GlobalOptions global;
-    app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention)")
+    try {
+        global.domain = smx::default_domain();
+    } catch (const smx::Error& e) {
+        std::fprintf(stderr, "smx bench: %s\n", e.what());
+        return STATUS_USAGE;
+    }
+    app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention; default: SMX_DOMAIN, else 0)")
         ->check(CLI::Range(0, 230))
         ->capture_default_str();
 

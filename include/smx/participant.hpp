@@ -20,11 +20,18 @@ class ParticipantImpl;
 /// smx keeps every packet on this host: it creates the domain with a built-in loopback-only
 /// configuration (interface `lo`, no multicast, unicast peer 127.0.0.1). Shared memory is
 /// local anyway; the network is opt-in through an explicit configuration.
+/// The domain a participant joins when none is given (here, in Python, in the examples and in
+/// the `smx` tool): the environment variable SMX_DOMAIN if set, else 0. Throws InvalidArgument
+/// naming SMX_DOMAIN if it is set to anything but a number in 0..230.
+SMX_EXPORT int default_domain();
+
 class SMX_EXPORT Participant {
 public:
+    /// Joins the default domain: default_domain() (SMX_DOMAIN, else 0).
+    Participant();
     /// Joins `domain_id` (0..230). Throws DdsError if Cyclone refuses (the message names the
     /// domain and the configuration source).
-    explicit Participant(int domain_id = 0);
+    explicit Participant(int domain_id);
     ~Participant();
     Participant(const Participant&) = default;
     Participant& operator=(const Participant&) = default;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from . import _core
 
@@ -11,14 +11,16 @@ from . import _core
 class DomainParticipant:
     """One DDS domain participant; writers and readers are created from it.
 
-    ``domain_id`` follows Cyclone DDS. Without ``CYCLONEDDS_URI`` in the environment smx keeps
-    every packet on this host (loopback only); an explicit configuration opts into the network.
+    ``domain_id`` follows Cyclone DDS (0..230); without one, the environment variable
+    ``SMX_DOMAIN`` chooses it, else 0 (``smx.InvalidArgument`` if ``SMX_DOMAIN`` is not a
+    domain id). Without ``CYCLONEDDS_URI`` in the environment smx keeps every packet on this
+    host (loopback only); an explicit configuration opts into the network.
     """
 
     __slots__ = ("_core",)
 
-    def __init__(self, domain_id: int = 0) -> None:
-        self._core = _core.Participant(int(domain_id))
+    def __init__(self, domain_id: Optional[int] = None) -> None:
+        self._core = _core.Participant(_core.default_domain() if domain_id is None else int(domain_id))
 
     @property
     def domain_id(self) -> int:
@@ -39,12 +41,14 @@ _defaults_lock = threading.Lock()
 
 
 def _participant(value: Any) -> DomainParticipant:
-    """The participant to use for a writer/reader argument (None = the shared one of domain 0)."""
+    """The participant to use for a writer/reader argument (None = the shared one of the default
+    domain, SMX_DOMAIN or 0)."""
     if value is None:
+        domain = _core.default_domain()
         with _defaults_lock:
-            if 0 not in _defaults:
-                _defaults[0] = DomainParticipant(0)
-            return _defaults[0]
+            if domain not in _defaults:
+                _defaults[domain] = DomainParticipant(domain)
+            return _defaults[domain]
     if isinstance(value, DomainParticipant):
         return value
     raise TypeError(

@@ -81,9 +81,10 @@ void register_schema(py::module_& m) {
         .def("__str__", &Schema::to_string);
 
     py::class_<Participant>(m, "Participant", "One DDS domain participant.")
-        .def(py::init<int>(), py::arg("domain_id") = 0, py::call_guard<py::gil_scoped_release>())
+        .def(py::init<int>(), py::arg("domain_id"), py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("domain_id", &Participant::domain_id)
         .def_property_readonly("configuration", &Participant::configuration);
+    m.def("default_domain", &default_domain, "SMX_DOMAIN if set (0..230), else 0.");
 }
 
 }  // namespace smx::python

@@ -4,6 +4,7 @@
 #include <smx/participant.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <cstdlib>
 #include <unistd.h>
 #include <map>
@@ -143,6 +144,19 @@ void ParticipantImpl::release_domain() noexcept {
 
 namespace smx {
 
+int default_domain() {
+    const char* env = std::getenv("SMX_DOMAIN");
+    if (!env || !*env) return 0;
+    const std::string text(env);
+    int value = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > 230)
+        throw InvalidArgument("SMX_DOMAIN='" + text.substr(0, 32) +
+                              "' is not a DDS domain id: set it to a number in 0..230, or unset it for domain 0");
+    return value;
+}
+
+Participant::Participant() : Participant(default_domain()) {}
 Participant::Participant(int domain_id) : m_impl(std::make_shared<detail::ParticipantImpl>(domain_id)) {}
 Participant::~Participant() = default;
 int Participant::domain_id() const noexcept { return m_impl->domain_id(); }

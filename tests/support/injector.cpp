@@ -16,7 +16,7 @@
 //       (zeros) on the payload topic from this process's own participant and prints "SENT
 //       <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
-//   --domain D (either form): the DDS domain to join (default 0).
+//   --domain D (either form): the DDS domain to join (default: SMX_DOMAIN, else 0).
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
 //       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
 //       prints "QUIET" and exits after MS without a sample.
@@ -41,7 +41,7 @@
 
 namespace {
 
-int g_domain = 0;  // --domain
+int g_domain = -1;  // --domain; -1: smx::default_domain()
 
 void say(const std::string& line) {
     std::fputs((line + "\n").c_str(), stdout);
@@ -99,7 +99,7 @@ dds_entity_t notice_topic(dds_entity_t pp, const std::string& topic) {
 
 int listen(const std::string& topic, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
-    smx::Participant participant(g_domain);
+    smx::Participant participant(g_domain < 0 ? smx::default_domain() : g_domain);
     const dds_entity_t pp = participant.impl()->entity();
     const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();
@@ -128,7 +128,7 @@ int listen(const std::string& topic, std::chrono::milliseconds timeout) {
 
 int run(const std::string& topic, std::uint32_t matches, std::chrono::milliseconds timeout) {
     using smx::detail::dds_check;
-    smx::Participant participant(g_domain);
+    smx::Participant participant(g_domain < 0 ? smx::default_domain() : g_domain);
     const dds_entity_t pp = participant.impl()->entity();
     const dds_entity_t t = notice_topic(pp, topic);
     dds_qos_t* q = notice_qos();

@@ -32,7 +32,7 @@ registrations whose process is alive. Segments left by writers that died, and se
 user cannot read, are only counted unless --all is given.
 
 Examples:
-  smx list                      the live topics of domain 0
+  smx list                      the live topics of the default domain (SMX_DOMAIN, else 0)
   smx list --domain 7 --all     domain 7, with stale and unreadable segments
   smx list --json               the same as one JSON document (for scripts)
   smx list --rate-window 2      a finer rate, measured over 2 s

@@ -4,6 +4,7 @@
 #include "cli.hpp"
 
 #include <smx/error.hpp>
+#include <smx/participant.hpp>
 #include <smx/version.hpp>
 
 #include <cstdio>
@@ -70,7 +71,13 @@ int main(int argc, char** argv) {
     app.footer(FOOTER);
 
     GlobalOptions global;
-    app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention)")
+    try {
+        global.domain = smx::default_domain();
+    } catch (const smx::Error& e) {
+        std::fprintf(stderr, "smx: %s\n", e.what());
+        return STATUS_USAGE;
+    }
+    app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention; default: SMX_DOMAIN, else 0)")
         ->check(CLI::Range(0, 230))
         ->capture_default_str();
 
