@@ -1,14 +1,41 @@
 #!/usr/bin/env bash
-# Installs the build into a private prefix, builds tests/consume against it with
-# find_package(smx), and runs the consumer. Arguments after the build directory go to the
-# consumer's CMake configure step (an instrumented build passes its -fsanitize flags).
+# Installs the build into a private prefix, as `make install PREFIX=DIR` does, and uses it the
+# ways a user would, with no LD_LIBRARY_PATH: builds tests/consume with find_package(smx) (no C++
+# standard set by the consumer) and runs it; builds the same program with pkg-config and runs it;
+# runs the installed smx tool. Arguments after the build directory go to the consumer's CMake
+# configure step (an instrumented build passes its -fsanitize flags).
 set -euo pipefail
 build_dir=$1
 shift
 source_dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
-cmake -S "$source_dir" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" "$@" >/dev/null
+prefix="$work/prefix"
+extra_flags=""  # an instrumented build's -fsanitize flags, for the pkg-config build too
+for arg in "$@"; do
+    case "$arg" in -DCMAKE_CXX_FLAGS=*) extra_flags="${arg#-DCMAKE_CXX_FLAGS=}" ;; esac
+done
+cmake --install "$build_dir" --prefix "$prefix" >/dev/null
+unset LD_LIBRARY_PATH
+
+# CMake: find_package(smx), target_link_libraries(... smx::smx), nothing else.
+cmake -S "$source_dir" -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" "$@" >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
-LD_LIBRARY_PATH="$work/prefix/lib:$work/prefix/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/build/consumer"
+"$work/build/consumer"
+
+# pkg-config: the .pc file finds its prefix from its own place.
+pc_dir=$(dirname "$(find "$prefix" -name smx.pc -print -quit)")
+[ -n "$pc_dir" ] || { echo "FAIL: no smx.pc installed under $prefix" >&2; exit 1; }
+export PKG_CONFIG_PATH="$pc_dir"
+libdir=$(pkg-config --variable=libdir smx)
+# shellcheck disable=SC2046
+${CXX:-c++} $extra_flags "$source_dir/main.cpp" -o "$work/consumer_pc" $(pkg-config --cflags --libs smx) "-Wl,-rpath,$libdir"
+"$work/consumer_pc"
+
+# The installed tool runs from its prefix (RUNPATH $ORIGIN/../lib...), no LD_LIBRARY_PATH.
+if [ -x "$prefix/bin/smx" ]; then
+    "$prefix/bin/smx" --version
+    "$prefix/bin/smx" list >/dev/null
+    readelf -d "$prefix/bin/smx" | grep -q 'RUNPATH.*\$ORIGIN' || { echo "FAIL: installed smx has no \$ORIGIN RUNPATH" >&2; exit 1; }
+fi
+echo "PASS: the installed package works through find_package(smx), pkg-config, and the installed smx tool"
