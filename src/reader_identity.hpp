@@ -19,7 +19,7 @@ namespace smx::detail {
 
 /// What a payload reader says about itself.
 struct ReaderIdentity {
-    std::string host;     ///< host name (uname nodename): for people
+    std::string host;  ///< host name (uname nodename): for people
     std::int64_t pid = 0;
     std::string machine;  ///< machine_id(): equal to another's means the same shared memory
 };

@@ -76,31 +76,31 @@ TEST(ReaderIdentity, forged_and_garbage_user_data_is_not_an_identity) {
         "hello world",
         "SMX-READER host=h pid=1 machine=m",
         "smx-readerX host=h pid=1 machine=m",
-        "smx-reader host=h pid=1",                        // machine missing
-        "smx-reader host=h machine=m",                    // pid missing
-        "smx-reader pid=1 machine=m",                     // host missing
-        "smx-reader host= pid=1 machine=m",               // empty value
-        "smx-reader host=h pid=1 machine=m ",             // trailing space
-        "smx-reader host=h  pid=1 machine=m",             // double space
-        "smx-reader host=h pid=1 machine=m junk",         // not key=value
-        "smx-reader host=h pid=1 machine=m =x",           // empty key
-        "smx-reader host=h host=g pid=1 machine=m",       // twice
+        "smx-reader host=h pid=1",                   // machine missing
+        "smx-reader host=h machine=m",               // pid missing
+        "smx-reader pid=1 machine=m",                // host missing
+        "smx-reader host= pid=1 machine=m",          // empty value
+        "smx-reader host=h pid=1 machine=m ",        // trailing space
+        "smx-reader host=h  pid=1 machine=m",        // double space
+        "smx-reader host=h pid=1 machine=m junk",    // not key=value
+        "smx-reader host=h pid=1 machine=m =x",      // empty key
+        "smx-reader host=h host=g pid=1 machine=m",  // twice
         "smx-reader host=h pid=1 pid=2 machine=m",
-        "smx-reader host=h pid=0 machine=m",              // pid out of range
+        "smx-reader host=h pid=0 machine=m",  // pid out of range
         "smx-reader host=h pid=-1 machine=m",
         "smx-reader host=h pid=+1 machine=m",
         "smx-reader host=h pid=01 machine=m",
         "smx-reader host=h pid=2147483648 machine=m",
         "smx-reader host=h pid=99999999999999999999 machine=m",
         "smx-reader host=h pid=1x machine=m",
-        "smx-reader host=h%0a pid=1 machine=m",           // encoded newline
-        "smx-reader host=h%1b[2J pid=1 machine=m",        // encoded escape sequence
-        "smx-reader host=h% pid=1 machine=m",             // cut escape
+        "smx-reader host=h%0a pid=1 machine=m",     // encoded newline
+        "smx-reader host=h%1b[2J pid=1 machine=m",  // encoded escape sequence
+        "smx-reader host=h% pid=1 machine=m",       // cut escape
         "smx-reader host=h%4 pid=1 machine=m",
         "smx-reader host=h%zz pid=1 machine=m",
-        std::string("smx-reader host=h\0 pid=1 machine=m", 34),  // raw NUL
-        "smx-reader host=h\x1b pid=1 machine=m",         // raw control byte
-        "smx-reader host=h\xc3\xa9 pid=1 machine=m",     // raw non-ASCII
+        std::string("smx-reader host=h\0 pid=1 machine=m", 34),           // raw NUL
+        "smx-reader host=h\x1b pid=1 machine=m",                          // raw control byte
+        "smx-reader host=h\xc3\xa9 pid=1 machine=m",                      // raw non-ASCII
         "smx-reader host=" + std::string(600, 'h') + " pid=1 machine=m",  // too long
     };
     for (const std::string& s : bad) EXPECT_FALSE(parse(s)) << display_bytes(bytes(s), 80);
