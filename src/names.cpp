@@ -86,6 +86,37 @@ std::string dds_escape_topic(std::string_view topic) {
     return cut;
 }
 
+std::optional<std::string> dds_unescape_topic(std::string_view escaped) {
+    if (escaped.empty() || escaped.size() > MAX_ESCAPED) return std::nullopt;  // longer ones were cut
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string topic;
+    for (std::size_t i = 0; i < escaped.size(); ++i) {
+        const char c = escaped[i];
+        if (c != '_') {
+            topic += c;
+            continue;
+        }
+        if (i + 1 < escaped.size() && escaped[i + 1] == '_') {
+            topic += '_';
+            ++i;
+            continue;
+        }
+        if (i + 2 >= escaped.size() || hex(escaped[i + 1]) < 0 || hex(escaped[i + 2]) < 0) return std::nullopt;
+        topic += static_cast<char>(hex(escaped[i + 1]) * 16 + hex(escaped[i + 2]));
+        i += 2;
+    }
+    // Injective only one way: "_41" is not what 'A' escapes to. A name that does not escape back
+    // to itself, or whose topic is not valid, is not one of ours.
+    if (topic.size() > MAX_TOPIC_BYTES || dds_escape_topic(topic) != escaped) return std::nullopt;
+    for (unsigned char c : topic)
+        if (c < 0x20 || c == 0x7f) return std::nullopt;
+    return topic;
+}
+
 std::string segment_name(int domain_id, std::string_view topic) {
     validate_topic(topic);
     return "/smx." + std::to_string(domain_id) + "." + cut_with_hash(escape_topic(topic), topic);

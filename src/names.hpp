@@ -2,6 +2,7 @@
 // Names derived from a topic: the shared memory object's and the DDS topics' (both layers use them).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,10 @@ bool is_segment_name(std::string_view name);
 /// Injective escape into DDS's topic-name alphabet [A-Za-z0-9_]: '_' becomes "__", any other
 /// byte outside [A-Za-z0-9] "_hh". Cut with a hash suffix like segment_name() if too long.
 std::string dds_escape_topic(std::string_view topic);
+
+/// The topic whose dds_escape_topic() is `escaped`; nullopt if `escaped` was cut with a hash
+/// (the topic cannot be recovered) or is no such escape of a valid topic (a foreign name).
+std::optional<std::string> dds_unescape_topic(std::string_view escaped);
 
 /// 64-bit FNV-1a.
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ull);

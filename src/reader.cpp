@@ -8,6 +8,7 @@
 #include "local_source.hpp"
 #include "names.hpp"
 #include "reader_core.hpp"
+#include "reader_identity.hpp"
 #include "remote_source.hpp"
 #include "shm/process.hpp"
 
@@ -64,8 +65,9 @@ public:
         auto local = make_local_connector(m_participant->domain_id(), topic, counters, options.trusted_uids);
         auto remote = make_remote_connector(
             topic,
-            [participant = m_participant, topic](const PayloadQos& qos) {
-                return make_dds_payload_subscriber(participant, topic, qos);
+            [participant = m_participant, topic,
+             identity = format_reader_identity(this_reader_identity())](const PayloadQos& qos) {
+                return make_dds_payload_subscriber(participant, topic, qos, identity);
             },
             counters);
         auto connector = std::make_unique<RoutingConnector>(std::move(local), std::move(remote), forced);

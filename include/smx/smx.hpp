@@ -3,6 +3,7 @@
 /// Umbrella header: everything a user of smx needs.
 
 #include <smx/array.hpp>
+#include <smx/discovery.hpp>
 #include <smx/dtype.hpp>
 #include <smx/error.hpp>
 #include <smx/frame.hpp>

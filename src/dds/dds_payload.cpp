@@ -88,13 +88,16 @@ private:
 
 class DdsPayloadSubscriber final : public PayloadSubscriber {
 public:
-    DdsPayloadSubscriber(std::shared_ptr<ParticipantImpl> participant, const std::string& topic, const PayloadQos& qos)
+    DdsPayloadSubscriber(std::shared_ptr<ParticipantImpl> participant, const std::string& topic, const PayloadQos& qos,
+                         const std::string& user_data)
         : m_participant(std::move(participant)), m_smx_topic(topic) {
         const dds_entity_t pp = m_participant->entity();
         m_topic = make_topic(pp, &smx_wire_Payload_desc, dds_topic_name("payload", topic), topic);
         {
             Qos q;
             set_payload_qos(q, qos);  // bounded (MAX_DEPTH) whatever the info claims
+            // Discovery carries it to every participant: tools list remote readers with it.
+            if (!user_data.empty()) dds_qset_userdata(q.get(), user_data.data(), user_data.size());
             m_listener = dds_create_listener(this);
             dds_lset_subscription_matched(m_listener, &DdsPayloadSubscriber::on_matched);
             m_reader = Entity(dds_check(dds_create_reader(pp, m_topic.get(), q.get(), m_listener),
@@ -198,8 +201,9 @@ std::unique_ptr<PayloadPublisher> make_dds_payload_publisher(std::shared_ptr<Par
 }
 
 std::unique_ptr<PayloadSubscriber> make_dds_payload_subscriber(std::shared_ptr<ParticipantImpl> participant,
-                                                               const std::string& topic, const PayloadQos& qos) {
-    return std::make_unique<DdsPayloadSubscriber>(std::move(participant), topic, qos);
+                                                               const std::string& topic, const PayloadQos& qos,
+                                                               const std::string& user_data) {
+    return std::make_unique<DdsPayloadSubscriber>(std::move(participant), topic, qos, user_data);
 }
 
 }  // namespace smx::detail

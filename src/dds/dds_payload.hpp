@@ -13,7 +13,10 @@ namespace smx::detail {
 
 std::unique_ptr<PayloadPublisher> make_dds_payload_publisher(std::shared_ptr<ParticipantImpl> participant,
                                                              const std::string& topic, const PayloadQos& qos);
+/// `user_data` goes into the DataReader's USER_DATA QoS as it is (bytes the DDS layer does not
+/// read): how the reader tells the domain who it is (reader_identity.hpp).
 std::unique_ptr<PayloadSubscriber> make_dds_payload_subscriber(std::shared_ptr<ParticipantImpl> participant,
-                                                               const std::string& topic, const PayloadQos& qos);
+                                                               const std::string& topic, const PayloadQos& qos,
+                                                               const std::string& user_data);
 
 }  // namespace smx::detail

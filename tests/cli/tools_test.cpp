@@ -262,7 +262,7 @@ TEST(CliList, shows_the_writers_topic_schema_pid_and_rate) {
         ASSERT_FALSE(row.empty()) << "no row for " << topic << "\n" << r.out;
         EXPECT_NE(row.find("pid " + std::to_string(writer.pid()) + " on "), std::string::npos) << row;
         EXPECT_NE(row.find(smx::pattern::rgbd_schema().to_string()), std::string::npos) << row;
-        EXPECT_NE(row.find("0/64"), std::string::npos) << "no readers of 64 registrations: " << row;
+        EXPECT_NE(row.find("  0 shm + 0 dds  "), std::string::npos) << "no readers: " << row;
         std::smatch m;
         ASSERT_TRUE(std::regex_search(row, m, std::regex(" ([0-9.]+) Hz "))) << row;
         EXPECT_NEAR(std::stod(m[1]), 50.0, 10.0) << row;
@@ -334,11 +334,11 @@ TEST(CliInfo, shows_schema_segment_permissions_session_writer_and_reader_pids) {
         EXPECT_TRUE(std::regex_search(out, std::regex(R"(\n  depth +<u2 +\(480, 848\) +[0-9]+ +814080\n)"))) << out;
         EXPECT_NE(out.find("newest frame  3, written "), std::string::npos) << out;
         EXPECT_NE(out.find("readers       1 of 64 registrations in use, 1 alive"), std::string::npos) << out;
-        EXPECT_TRUE(std::regex_search(out, std::regex("\n  pid " + std::to_string(pinner.pid()) + " +alive +pins 1\n"))) << out;
+        EXPECT_TRUE(std::regex_search(out, std::regex("\n  shm  pid " + std::to_string(pinner.pid()) + " +alive +pins 1\n"))) << out;
 
         const ToolRun j = run_smx({"info", topic, "--json"});
         ASSERT_EQ(j.status, 0) << describe(j);
-        EXPECT_NE(j.out.find("\"readers\": [{\"pid\": " + std::to_string(pinner.pid())), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"readers\": [{\"transport\": \"shm\", \"pid\": " + std::to_string(pinner.pid())), std::string::npos) << j.out;
         EXPECT_NE(j.out.find("\"pins\": 1, \"sleeping\": false}"), std::string::npos) << j.out;
         EXPECT_NE(j.out.find("\"mode\": \"0600\""), std::string::npos) << j.out;
 
@@ -361,6 +361,134 @@ TEST(CliInfo, waits_for_a_segment_with_timeout) {
         EXPECT_EQ(info.exit_code(15s), 0);
         EXPECT_NE(info.transcript().find("writer        pid " + std::to_string(writer.pid())), std::string::npos)
             << info.transcript();
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+namespace {
+
+// A DDS domain of this test run's own, never the default 0 that other runs and users share.
+std::string run_domain() { return std::to_string(21 + ::getpid() % 200); }
+
+// The row of `topic` in `smx list`'s table, or "" if there is none.
+std::string list_row(const ToolRun& r, const std::string& topic) {
+    for (const auto& line : lines_of(r.out))
+        if (line.rfind(topic + " ", 0) == 0) return line;
+    return "";
+}
+
+}  // namespace
+
+TEST(CliInfo, shows_shm_and_dds_readers_with_their_transport_and_list_counts_them) {
+    const std::string topic = smx::test::unique_topic("cli_remote_readers");
+    const std::string domain = run_domain();
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--domain", domain, "--forever", "--rate", "20", "--schema", "blob:4096"});
+        Child local({smx::test::peer(), "pinner", "--domain", domain, "--topic", topic, "--pins", "1"});
+        Child remote({"/usr/bin/env", "SMX_TRANSPORT=dds", smx::test::peer(), "pinner", "--domain", domain, "--topic",
+                      topic, "--pins", "1"});
+        ASSERT_TRUE(local.wait_for_line("PINNED 1", 30s)) << local.transcript();
+        ASSERT_TRUE(remote.wait_for_line("PINNED 1", 30s)) << remote.transcript();
+        // A reader that got a frame over DDS has long been discovered by the writer; a new
+        // participant (the tool's) hears of it within its discovery wait.
+        const ToolRun r = run_smx({"info", topic, "--domain", domain, "--dds-wait", "2"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_NE(r.out.find("\nreaders       1 of 64 registrations in use, 1 alive (shm); 1 remote (dds)\n"),
+                  std::string::npos) << r.out;
+        EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  shm  pid " + std::to_string(local.pid()) + " +alive +pins 1\n")))
+            << r.out;
+        EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  dds  pid " + std::to_string(remote.pid()) +
+                                                        " +on [^ ]+ \\(this machine\\)\n")))
+            << r.out;
+
+        const ToolRun j = run_smx({"info", topic, "--domain", domain, "--dds-wait", "2", "--json"});
+        ASSERT_EQ(j.status, 0) << describe(j);
+        EXPECT_NE(j.out.find("\"remote_readers\": [{\"transport\": \"dds\", \"topic\": \"" + topic + "\""), std::string::npos)
+            << j.out;
+        EXPECT_NE(j.out.find("\"identified\": true, \"pid\": " + std::to_string(remote.pid()) + ", \"host\": "),
+                  std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"this_machine\": true}]"), std::string::npos) << j.out;
+        EXPECT_NE(j.out.find("\"dds\": {\"looked_up\": true, \"wait_s\": 2, \"error\": null}"), std::string::npos) << j.out;
+
+        const ToolRun list = run_smx({"list", "--domain", domain, "--dds-wait", "2"});
+        ASSERT_EQ(list.status, 0) << describe(list);
+        EXPECT_NE(list_row(list, topic).find("  1 shm + 1 dds  "), std::string::npos) << list.out;
+        const ToolRun list_json = run_smx({"list", "--domain", domain, "--dds-wait", "2", "--json", "--rate-window", "0"});
+        ASSERT_EQ(list_json.status, 0) << describe(list_json);
+        EXPECT_NE(list_json.out.find("\"identified\": true, \"pid\": " + std::to_string(remote.pid())), std::string::npos)
+            << list_json.out;
+
+        // Without DDS: shared memory only, and said so.
+        const ToolRun shm_only = run_smx({"list", "--domain", domain, "--no-dds", "--rate-window", "0"});
+        EXPECT_NE(list_row(shm_only, topic).find("  1 shm  "), std::string::npos) << shm_only.out;
+        const ToolRun info_shm_only = run_smx({"info", topic, "--domain", domain, "--no-dds"});
+        EXPECT_NE(info_shm_only.out.find("1 alive (shm); remote readers not looked up (--no-dds)\n"), std::string::npos)
+            << info_shm_only.out;
+        EXPECT_EQ(info_shm_only.out.find("\n  dds "), std::string::npos) << info_shm_only.out;
+
+        // A remote reader that leaves is no longer listed (its reader is deleted: DDS tells at once).
+        remote.send_line("quit");
+        ASSERT_EQ(remote.exit_code(15s), 0) << remote.transcript();
+        std::string last;
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            const ToolRun again = run_smx({"info", topic, "--domain", domain, "--dds-wait", "1"});
+            last = again.out;
+            if (last.find("1 alive (shm); 0 remote (dds)\n") != std::string::npos) break;
+        }
+        EXPECT_NE(last.find("1 alive (shm); 0 remote (dds)\n"), std::string::npos) << last;
+        EXPECT_EQ(last.find("\n  dds "), std::string::npos) << last;
+        const ToolRun list_after = run_smx({"list", "--domain", domain, "--dds-wait", "1", "--rate-window", "0"});
+        EXPECT_NE(list_row(list_after, topic).find("  1 shm + 0 dds  "), std::string::npos) << list_after.out;
+
+        local.send_line("quit");
+        EXPECT_EQ(local.exit_code(15s), 0) << local.transcript();
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+// A DataReader of the payload topic that is not an smx reader, or forges one with garbage: it is
+// counted and shown as such, its user data escaped and cut, never taken for an identity.
+TEST(CliInfo, shows_a_foreign_payload_reader_as_not_an_smx_reader_with_its_user_data_escaped) {
+    const std::string topic = smx::test::unique_topic("cli_foreign_reader");
+    const std::string domain = run_domain();
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--domain", domain, "--frames", "1", "--linger", "--schema", "blob:64"});
+        // A terminal escape, a bad pid, and too long to show whole.
+        const std::string forged = "smx-reader host=\x1b[2J pid=0" + std::string(80, 'x');
+        std::string hex;
+        for (unsigned char c : forged) {
+            char two[3];
+            std::snprintf(two, sizeof two, "%02x", c);
+            hex += two;
+        }
+        Child forger({smx::test::injector(), "--topic", topic, "--domain", domain, "--foreign-reader", hex});
+        Child foreign({smx::test::injector(), "--topic", topic, "--domain", domain, "--foreign-reader", "-"});
+        ASSERT_TRUE(forger.wait_for_line("READY", 30s)) << forger.transcript();
+        ASSERT_TRUE(foreign.wait_for_line("READY", 30s)) << foreign.transcript();
+
+        const ToolRun r = run_smx({"info", topic, "--domain", domain, "--dds-wait", "2"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_NE(r.out.find("0 alive (shm); 2 remote (dds)\n"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("\n  dds  ?            not an smx reader: no user data\n"), std::string::npos) << r.out;
+        const std::string shown = "smx-reader host=\\x1b[2J pid=0" + std::string(64 - 26, 'x') + "...";
+        EXPECT_NE(r.out.find("\n  dds  ?            not an smx reader: user data \"" + shown + "\"\n"), std::string::npos)
+            << r.out;
+        EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "a raw escape byte reached the terminal";
+        const ToolRun j = run_smx({"info", topic, "--domain", domain, "--dds-wait", "2", "--json"});
+        EXPECT_NE(j.out.find("\"identified\": false, \"user_data\": \"smx-reader host=\\\\x1b[2J"), std::string::npos)
+            << j.out;
+        const ToolRun list = run_smx({"list", "--domain", domain, "--dds-wait", "2", "--rate-window", "0"});
+        EXPECT_NE(list_row(list, topic).find("  0 shm + 2 dds  "), std::string::npos) << list.out;
+
+        forger.send_line("quit");
+        foreign.send_line("quit");
+        EXPECT_EQ(forger.exit_code(15s), 0);
+        EXPECT_EQ(foreign.exit_code(15s), 0);
         EXPECT_EQ(writer.stop(), 0);
     }
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());

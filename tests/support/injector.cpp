@@ -16,7 +16,11 @@
 //       (zeros) on the payload topic from this process's own participant and prints "SENT
 //       <count>"; exits on "quit" or EOF.
 //   smx_test_injector --topic T --listen 1 [--timeout-ms MS]
-//   --domain D (either form): the DDS domain to join (default: SMX_DOMAIN, else 0).
+//   smx_test_injector --topic T --foreign-reader HEX
+//       a DataReader of the topic's payload topic whose USER_DATA is the bytes HEX spells ("-":
+//       none), as a foreign program or a forger would make one: prints "READY", exits on "quit"
+//       or EOF.
+//   --domain D (every form): the DDS domain to join (default: SMX_DOMAIN, else 0).
 //       reads the notice topic as a plain DDS reader would (a tool, another language): prints
 //       "READY" once it matched the writer, then "NOTICE <frame number>" per sample received;
 //       prints "QUIET" and exits after MS without a sample.
@@ -35,6 +39,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -234,6 +239,20 @@ int run(const std::string& topic, std::uint32_t matches, std::chrono::millisecon
     return 0;
 }
 
+// A payload DataReader with the user data `hex` spells, until stdin says "quit" or closes.
+int run_foreign_reader(const std::string& topic, const std::string& hex) {
+    std::string user_data;
+    for (std::size_t i = 0; hex != "-" && i + 1 < hex.size(); i += 2)
+        user_data += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    smx::Participant participant(g_domain < 0 ? smx::default_domain() : g_domain);
+    const auto reader = smx::detail::make_dds_payload_subscriber(participant.impl(), topic, {}, user_data);
+    say("READY");
+    std::string line;
+    while (std::getline(std::cin, line) && line != "quit") {
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -241,6 +260,7 @@ int main(int argc, char** argv) {
     std::uint32_t matches = 1;
     long long timeout_ms = 10000;
     bool listening = false;
+    std::optional<std::string> foreign_reader;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
         if (k == "--topic") topic = argv[i + 1];
@@ -248,6 +268,7 @@ int main(int argc, char** argv) {
         else if (k == "--timeout-ms") timeout_ms = std::stoll(argv[i + 1]);
         else if (k == "--listen") listening = std::string(argv[i + 1]) == "1";
         else if (k == "--domain") g_domain = std::stoi(argv[i + 1]);
+        else if (k == "--foreign-reader") foreign_reader = argv[i + 1];
     }
     if (topic.empty()) {
         std::fprintf(stderr, "usage: smx_test_injector --topic T [--matches K | --listen 1] [--timeout-ms MS] [--domain D]\n");
@@ -255,6 +276,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (listening) return listen(topic, std::chrono::milliseconds(timeout_ms));
+        if (foreign_reader) return run_foreign_reader(topic, *foreign_reader);
         return run(topic, matches, std::chrono::milliseconds(timeout_ms));
     } catch (const std::exception& e) {
         say(std::string("EXCEPTION ") + e.what());

@@ -39,6 +39,8 @@
 //       returns empty and "INTERRUPTED" is printed. After a frame >= N (of any session), or when
 //       next() times out ("TIMEOUT"), prints "RESULT ... sleeps=.. unnoticed=.." and exits.
 //
+//   Every role takes --domain D (default 0), the DDS domain of its participant.
+//
 //   Schemas S: rgbd, rgbd640, small, blob:<bytes>, or spec:<name>:<typestr>:<AxBxC>,... .
 
 #include "pattern.hpp"
@@ -83,6 +85,12 @@ std::map<std::string, std::string> parse(int argc, char** argv) {
 std::string get(const std::map<std::string, std::string>& a, const std::string& k, const std::string& def) {
     auto it = a.find(k);
     return it == a.end() ? def : it->second;
+}
+
+// --domain D (every role): the DDS domain, 0 if not given.
+// --domain D, else SMX_DOMAIN, else 0.
+int domain_of(const std::map<std::string, std::string>& a) {
+    return a.count("domain") ? std::stoi(a.at("domain")) : smx::default_domain();
 }
 
 std::optional<smx::Schema> schema_named(const std::string& name) {
@@ -165,7 +173,7 @@ std::string hex(std::uint64_t v) {
 
 int run_writer(const std::map<std::string, std::string>& a) {
     if (a.count("handle-sigterm")) std::signal(SIGTERM, [](int) { g_sigterms = g_sigterms + 1; });
-    smx::Participant participant;
+    smx::Participant participant(domain_of(a));
     smx::WriterOptions opt;
     opt.slots = static_cast<std::uint32_t>(std::stoul(get(a, "slots", "3")));
     opt.when_full = smx::WhenFull::wait;
@@ -246,7 +254,7 @@ bool wait_for_frame(smx::Reader& watcher, std::uint64_t frame, std::chrono::mill
 }
 
 int run_reader(const std::map<std::string, std::string>& a) {
-    smx::Participant participant;
+    smx::Participant participant(domain_of(a));
     const std::string topic = get(a, "topic", "");
     const auto schema = schema_named(get(a, "schema", "none"));
     smx::Reader reader = schema ? smx::Reader(participant, topic, *schema) : smx::Reader(participant, topic);
@@ -340,7 +348,7 @@ int run_reader(const std::map<std::string, std::string>& a) {
 
 // A template-less reader that keeps going across writer restarts (possibly with new schemas).
 int run_follower(const std::map<std::string, std::string>& a) {
-    smx::Participant participant;
+    smx::Participant participant(domain_of(a));
     smx::Reader reader(participant, get(a, "topic", ""));
     const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "20000")));
     const std::uint64_t want = std::stoull(get(a, "attachments", "2"));
@@ -376,7 +384,7 @@ int run_follower(const std::map<std::string, std::string>& a) {
 }
 
 int run_pinner(const std::map<std::string, std::string>& a) {
-    smx::Participant participant;
+    smx::Participant participant(domain_of(a));
     smx::Reader reader(participant, get(a, "topic", ""));
     if (!reader.wait_for_writer(10s)) {
         say("ERROR no writer");
@@ -417,7 +425,7 @@ int run_pinner(const std::map<std::string, std::string>& a) {
 }
 
 int run_waiter(const std::map<std::string, std::string>& a) {
-    smx::Participant participant;
+    smx::Participant participant(domain_of(a));
     smx::ReaderOptions options;
     options.spin = std::chrono::microseconds(std::stoll(get(a, "spin-us", "0")));
     smx::Reader reader(participant, get(a, "topic", ""), options);

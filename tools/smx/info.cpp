@@ -1,9 +1,11 @@
 // `smx info TOPIC`: everything the topic's shared segment says — schema with offsets, segment
 // name, size, permissions, session, writer, readers and their pins, newest frame — read
-// without joining DDS or registering as a reader. With --timeout it waits for the segment to
-// appear (inotify on /dev/shm, no polling).
+// without registering as a reader, and the topic's remote readers (the network path), which
+// DDS discovery tells (--dds-wait, or none with --no-dds). With --timeout it waits for the
+// segment to appear (inotify on /dev/shm, no polling).
 
 #include "cli.hpp"
+#include "remote_readers.hpp"
 #include "topic_common.hpp"
 
 #include <smx/inspect.hpp>
@@ -23,15 +25,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* INFO_FOOTER = R"TEXT(
-Reads the topic's shared memory segment (/dev/shm/smx.<domain>.<topic>) without joining DDS or
-registering as a reader: schema (fields, dtypes, shapes, offsets in a slot), segment name,
-size, permissions and owner, session, writer (pid, host, start, alive or dead), slots, the
-newest frame, and every reader registration in use (pid, alive, pins held).
+Reads the topic's shared memory segment (/dev/shm/smx.<domain>.<topic>) without registering as
+a reader: schema (fields, dtypes, shapes, offsets in a slot), segment name, size, permissions
+and owner, session, writer (pid, host, start, alive or dead), slots, the newest frame, and its
+readers, one per line with their transport:
+  shm  every reader registration in use (pid, alive, pins held, asleep on the doorbell)
+  dds  every remote reader: a reader on the network path (another host or /dev/shm, or one
+       forced to it), which never registers in the segment; pid and host as it announced them,
+       and whether it is on this machine. They are found by joining the domain's DDS
+       discovery for --dds-wait seconds (default 0.5; on a network allow more); --no-dds skips
+       that, and a DDS failure only leaves them unknown.
 
 Examples:
   smx info camera                   the topic 'camera' of domain 0
   smx info camera --timeout 10      wait up to 10 s for its writer to create the segment
   smx info camera --json            the same as a JSON object
+  smx info camera --no-dds          shared memory only, without the discovery wait
   smx info --domain 7 camera
 )TEXT";
 
@@ -40,6 +49,7 @@ struct InfoOptions {
     std::string topic;
     double timeout = 0;
     bool json = false;
+    RemoteLookupOptions remote;
 };
 
 // Closes an inotify descriptor.
@@ -77,7 +87,24 @@ std::optional<SegmentInfo> find_segment(int domain, const std::string& topic, do
     }
 }
 
-void print_info(const SegmentInfo& s) {
+void print_readers(const SegmentInfo& s, RemoteReaderLookup& lookup) {
+    std::string summary = std::to_string(s.readers.size()) + " of " + std::to_string(s.reader_capacity) +
+                          " registrations in use, " + std::to_string(s.live_reader_count()) + " alive (shm); ";
+    const auto remote = lookup.readers_of(s.topic);
+    if (remote)
+        summary += std::to_string(remote->size()) + " remote (dds)";
+    else
+        summary += "remote readers " + lookup.missing_reason();
+    std::printf("%-13s %s\n", "readers", summary.c_str());
+    for (const RegisteredReader& r : s.readers)
+        std::printf("  shm  pid %-8lld %-5s  pins %u%s%s\n", static_cast<long long>(r.process.pid),
+                    r.process.alive ? "alive" : "dead", r.pins, r.sleeping ? "  asleep, waiting for a frame" : "",
+                    r.process.alive ? "" : "  (freed by the writer when it needs the slots)");
+    if (remote)
+        for (const RemoteReader& r : *remote) std::printf("  dds  %s\n", remote_reader_text(r).c_str());
+}
+
+void print_info(const SegmentInfo& s, RemoteReaderLookup& lookup) {
     auto row = [](const char* key, const std::string& value) { std::printf("%-13s %s\n", key, value.c_str()); };
     const std::int64_t now = realtime_now_ns();
     row("topic", s.error.empty() ? s.topic : "?");
@@ -125,16 +152,12 @@ void print_info(const SegmentInfo& s) {
     else
         row("newest frame", std::to_string(s.newest_frame) + ", written " + format_time(s.newest_timestamp_ns) + " (" +
                                 format_duration(seconds_between(now, s.newest_timestamp_ns)) + " ago)");
-    row("readers", std::to_string(s.readers.size()) + " of " + std::to_string(s.reader_capacity) +
-                       " registrations in use, " + std::to_string(s.live_reader_count()) + " alive");
-    for (const RegisteredReader& r : s.readers)
-        std::printf("  pid %-8lld %-5s  pins %u%s%s\n", static_cast<long long>(r.process.pid),
-                    r.process.alive ? "alive" : "dead", r.pins, r.sleeping ? "  asleep, waiting for a frame" : "",
-                    r.process.alive ? "" : "  (freed by the writer when it needs the slots)");
+    print_readers(s, lookup);
 }
 
 int run_info(const GlobalOptions& global, const InfoOptions& o) {
     const int domain = o.domain.resolve(global);
+    RemoteReaderLookup lookup(domain, o.remote);  // discovery runs while the segment is looked for
     const std::optional<SegmentInfo> info = find_segment(domain, o.topic, o.timeout);
     if (!info) {
         std::string msg = "no writer on topic '" + o.topic + "' in domain " + std::to_string(domain);
@@ -142,10 +165,13 @@ int run_info(const GlobalOptions& global, const InfoOptions& o) {
         throw CommandError(STATUS_RUNTIME, msg + " (no segment " + segment_name_of(domain, o.topic) +
                                                "); `smx list` shows the live topics");
     }
-    if (o.json)
-        std::printf("%s\n", segment_json(*info, std::nullopt).c_str());
-    else
-        print_info(*info);
+    if (o.json) {
+        std::string j = segment_json(*info, std::nullopt, info->error.empty() ? lookup.readers_of(info->topic) : std::nullopt);
+        j.pop_back();
+        std::printf("%s, %s}\n", j.c_str(), lookup.json_member().c_str());
+    } else {
+        print_info(*info, lookup);
+    }
     if (!info->error.empty()) {
         std::fprintf(stderr, "smx: segment %s of topic '%s' cannot be read: %s\n", info->path.c_str(),
                      o.topic.c_str(), info->error.c_str());
@@ -158,10 +184,11 @@ int run_info(const GlobalOptions& global, const InfoOptions& o) {
 
 Command add_info_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<InfoOptions>();
-    CLI::App* sub = app.add_subcommand("info", "a topic's schema, segment, permissions, session, writer and readers");
+    CLI::App* sub = app.add_subcommand("info", "a topic's schema, segment, permissions, session, writer and readers (shm and dds)");
     sub->add_option("topic", options->topic, "the topic")->required();
     sub->add_flag("--json", options->json, "print one JSON object instead of text");
     add_timeout_option(sub, options->timeout, "seconds to wait for the topic's segment to appear (0: do not wait)");
+    add_remote_lookup_options(sub, options->remote);
     add_domain_option(sub, options->domain);
     sub->footer(std::string(INFO_FOOTER) + "\n" + TOPIC_EXIT_STATUS);
     return {sub, [&global, options] { return run_info(global, *options); }};

@@ -1,8 +1,11 @@
-// `smx list`: the live topics of a domain, from their shared segments in /dev/shm (no DDS):
-// writer pid and host, schema, slots, readers, and the current rate, measured by reading each
-// segment's newest frame number twice, --rate-window seconds apart.
+// `smx list`: the live topics of a domain, from their shared segments in /dev/shm: writer pid
+// and host, schema, slots, readers, and the current rate, measured by reading each segment's
+// newest frame number twice, --rate-window seconds apart. The readers are the segment's
+// registrations (shm) and the remote readers DDS discovery tells of (dds), looked up while the
+// rate is measured.
 
 #include "cli.hpp"
+#include "remote_readers.hpp"
 #include "topic_common.hpp"
 
 #include <smx/inspect.hpp>
@@ -23,12 +26,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* LIST_FOOTER = R"TEXT(
 Every topic of the domain whose writer is alive, read from the topics' shared memory segments
-(/dev/shm/smx.<domain>.*) without joining DDS or registering as a reader. RATE is measured:
+(/dev/shm/smx.<domain>.*) without registering as a reader. RATE is measured:
 the newest frame number and timestamp of each segment are read twice, --rate-window seconds
 apart; the frames published in between are divided by the time between the two frames'
 timestamps (or, when those are not a clock running through the window, by the time between the
-readings). A writer slower than one frame per window shows 0 Hz. READERS counts the reader
-registrations whose process is alive. Segments left by writers that died, and segments this
+readings). A writer slower than one frame per window shows 0 Hz. READERS counts the readers
+by transport: "2 shm + 1 dds" is two reader registrations in the segment whose process is alive
+and one remote reader (a reader on the network path: another host or /dev/shm, or forced to it),
+found by joining the domain's DDS discovery for --dds-wait seconds (default 0.5, spent during
+the rate window; on a network allow more). --no-dds skips that; a DDS failure leaves "? dds".
+`smx info TOPIC` lists each reader. Segments left by writers that died, and segments this
 user cannot read, are only counted unless --all is given.
 
 Examples:
@@ -36,6 +43,7 @@ Examples:
   smx list --domain 7 --all     domain 7, with stale and unreadable segments
   smx list --json               the same as one JSON document (for scripts)
   smx list --rate-window 2      a finer rate, measured over 2 s
+  smx list --no-dds             shared memory only: no DDS, no remote readers
 )TEXT";
 
 struct ListOptions {
@@ -43,11 +51,13 @@ struct ListOptions {
     bool json = false;
     bool all = false;
     double rate_window = 0.5;
+    RemoteLookupOptions remote;
 };
 
 struct Row {
     SegmentInfo info;
     std::optional<double> rate_hz;  // nullopt: not measured (no window, or a new session)
+    std::optional<std::vector<RemoteReader>> remote;  // nullopt: not looked up
 };
 
 std::string writer_text(const SegmentInfo& s) {
@@ -75,7 +85,7 @@ std::vector<Row> measure(const ListOptions& o, int domain) {
     std::vector<SegmentInfo> first = inspect_domain(domain);
     if (o.rate_window <= 0) {
         std::vector<Row> rows;
-        for (auto& s : first) rows.push_back({std::move(s), std::nullopt});
+        for (auto& s : first) rows.push_back({std::move(s), std::nullopt, std::nullopt});
         return rows;
     }
     const Clock::time_point t0 = Clock::now();
@@ -97,12 +107,19 @@ std::vector<Row> measure(const ListOptions& o, int domain) {
             const double stamped = seconds_between(s.newest_timestamp_ns, it->second->newest_timestamp_ns);
             rate = frames / (frames > 0 && stamped > 0 && stamped <= elapsed + 0.05 ? stamped : elapsed);
         }
-        rows.push_back({std::move(s), rate});
+        rows.push_back({std::move(s), rate, std::nullopt});
     }
     return rows;
 }
 
-void print_table(const std::vector<Row>& rows, int domain, std::size_t hidden_dead, std::size_t hidden_unreadable) {
+std::string readers_text(const Row& r, const RemoteReaderLookup& lookup) {
+    std::string text = std::to_string(r.info.live_reader_count()) + " shm";
+    if (lookup.skipped()) return text;
+    return text + " + " + (r.remote ? std::to_string(r.remote->size()) : std::string("?")) + " dds";
+}
+
+void print_table(const std::vector<Row>& rows, int domain, const RemoteReaderLookup& lookup, std::size_t hidden_dead,
+                 std::size_t hidden_unreadable) {
     const std::int64_t now = realtime_now_ns();
     std::vector<std::vector<std::string>> table{{"TOPIC", "WRITER", "SLOTS", "READERS", "RATE", "NEWEST FRAME", "SCHEMA"}};
     std::vector<std::string> problems;
@@ -114,7 +131,7 @@ void print_table(const std::vector<Row>& rows, int domain, std::size_t hidden_de
             continue;
         }
         table.push_back({s.topic, writer_text(s), std::to_string(s.slot_count),
-                         std::to_string(s.live_reader_count()) + "/" + std::to_string(s.reader_capacity), rate_text(r),
+                         readers_text(r, lookup), rate_text(r),
                          newest_text(s, now), s.schema ? s.schema->to_string() : "?"});
     }
     if (table.size() == 1) {
@@ -139,6 +156,8 @@ void print_table(const std::vector<Row>& rows, int domain, std::size_t hidden_de
         }
     }
     for (const std::string& p : problems) std::printf("cannot read %s\n", p.c_str());
+    if (!lookup.skipped() && !lookup.error().empty())
+        std::printf("(remote readers unknown: %s)\n", lookup.error().c_str());
     if (hidden_dead)
         std::printf("(%zu segment%s of dead writers not shown: smx list --all shows %s; the next writer of the topic "
                     "replaces it)\n",
@@ -150,6 +169,7 @@ void print_table(const std::vector<Row>& rows, int domain, std::size_t hidden_de
 
 int run_list(const GlobalOptions& global, const ListOptions& o) {
     const int domain = o.domain.resolve(global);
+    RemoteReaderLookup lookup(domain, o.remote);  // discovery runs during the rate window
     std::vector<Row> rows = measure(o, domain);
     std::size_t hidden_dead = 0, hidden_unreadable = 0;
     if (!o.all) {
@@ -164,16 +184,19 @@ int run_list(const GlobalOptions& global, const ListOptions& o) {
         }
         rows = std::move(shown);
     }
+    for (Row& r : rows)
+        if (r.info.error.empty()) r.remote = lookup.readers_of(r.info.topic);
     if (o.json) {
         std::string j = "{\"domain\": " + std::to_string(domain) +
-                        ", \"rate_window_s\": " + json_number(o.rate_window) + ", \"topics\": [";
+                        ", \"rate_window_s\": " + json_number(o.rate_window) + ", " + lookup.json_member() +
+                        ", \"topics\": [";
         for (std::size_t i = 0; i < rows.size(); ++i)
-            j += std::string(i ? ",\n  " : "\n  ") + segment_json(rows[i].info, rows[i].rate_hz);
+            j += std::string(i ? ",\n  " : "\n  ") + segment_json(rows[i].info, rows[i].rate_hz, rows[i].remote);
         j += std::string(rows.empty() ? "" : "\n") + "], \"not_shown\": {\"dead\": " + std::to_string(hidden_dead) +
              ", \"unreadable\": " + std::to_string(hidden_unreadable) + "}}";
         std::printf("%s\n", j.c_str());
     } else {
-        print_table(rows, domain, hidden_dead, hidden_unreadable);
+        print_table(rows, domain, lookup, hidden_dead, hidden_unreadable);
     }
     return STATUS_OK;
 }
@@ -182,13 +205,14 @@ int run_list(const GlobalOptions& global, const ListOptions& o) {
 
 Command add_list_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<ListOptions>();
-    CLI::App* sub = app.add_subcommand("list", "the live topics of a domain: writer, schema, slots, readers, rate");
+    CLI::App* sub = app.add_subcommand("list", "the live topics of a domain: writer, schema, slots, readers (shm and dds), rate");
     sub->add_flag("--json", options->json, "print one JSON document instead of a table");
     sub->add_flag("--all", options->all, "also show segments of dead writers and segments that cannot be read");
     sub->add_option("--rate-window", options->rate_window,
                     "seconds between the two readings of each newest frame number (0: no rate)")
         ->check(seconds_check(60))
         ->capture_default_str();
+    add_remote_lookup_options(sub, options->remote);
     add_domain_option(sub, options->domain);
     sub->footer(std::string(LIST_FOOTER) + "\n" + TOPIC_EXIT_STATUS);
     return {sub, [&global, options] { return run_list(global, *options); }};

@@ -1,5 +1,7 @@
 #include "topic_common.hpp"
 
+#include "remote_readers.hpp"
+
 #include <smx/inspect.hpp>
 
 #include <charconv>
@@ -201,7 +203,8 @@ std::string process_json(const ProcessRef& p) {
 
 }  // namespace
 
-std::string segment_json(const SegmentInfo& s, std::optional<double> rate_hz) {
+std::string segment_json(const SegmentInfo& s, std::optional<double> rate_hz,
+                         const std::optional<std::vector<RemoteReader>>& remote_readers) {
     std::string j = "{\"topic\": " + (s.error.empty() ? json_string(s.topic) : "null");
     j += ", \"live\": " + std::string(s.live() ? "true" : "false");
     j += ", \"segment\": " + json_string(s.segment_name) + ", \"path\": " + json_string(s.path);
@@ -223,10 +226,12 @@ std::string segment_json(const SegmentInfo& s, std::optional<double> rate_hz) {
         for (std::size_t i = 0; i < s.readers.size(); ++i) {
             std::string p = process_json(s.readers[i].process);
             p.pop_back();
+            p.insert(1, "\"transport\": \"shm\", ");
             j += (i ? ", " : "") + p + ", \"pins\": " + std::to_string(s.readers[i].pins) +
                  ", \"sleeping\": " + (s.readers[i].sleeping ? "true" : "false") + "}";
         }
         j += "], \"live_readers\": " + std::to_string(s.live_reader_count());
+        j += ", \"remote_readers\": " + remote_readers_json(remote_readers);
         if (s.schema) {
             j += ", \"frame_size\": " + std::to_string(s.schema->frame_size()) +
                  ", \"schema_hash\": " + json_string(format_hex64(s.schema->hash())) + ", \"schema\": [";

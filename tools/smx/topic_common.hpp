@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace smx::cli {
 
@@ -78,8 +79,10 @@ bool wait_for_writer_or_fail(TopicReader& topic_reader, int domain, const std::s
 /// fields.
 std::size_t field_index_or_fail(const Schema& schema, const std::string& topic, const std::string& name);
 
-/// One segment as a JSON object (rate_hz: null when not measured).
-std::string segment_json(const SegmentInfo& segment, std::optional<double> rate_hz);
+/// One segment as a JSON object (rate_hz: null when not measured), with the topic's remote
+/// readers ("remote_readers": null when they were not looked up).
+std::string segment_json(const SegmentInfo& segment, std::optional<double> rate_hz,
+                         const std::optional<std::vector<RemoteReader>>& remote_readers);
 
 /// Appends JSON text: strings escaped, numbers as numbers (non-finite as null).
 std::string json_string(std::string_view s);
