@@ -61,8 +61,6 @@ void ReaderCore::pump() {
     if (m_source && m_transport == Transport::shm) return;
     const auto now = std::chrono::steady_clock::now();
     if (auto info = m_sessions->take_info(); info && !(m_source && info->session == m_source->session())) {
-        if (m_source) detach(ReaderState::waiting_for_writer);
-        m_mismatch.clear();  // a new writer: its schema is checked afresh
         m_last_probe = now;  // connecting looks at the segment name too
         try_connect(*info);
     }
@@ -79,13 +77,17 @@ void ReaderCore::pump() {
 }
 
 // Each info is tried once: an info that makes connecting throw is reported once, not on every
-// later call (the probe finds a writer that is there all the same).
+// later call (the probe finds a writer that is there all the same). An info the connector
+// ignores (not this topic, no schema, a segment that is not its writer's) changes nothing: the
+// source read so far stays.
 void ReaderCore::try_connect(const SessionInfo& info) {
     Connection c = m_connector->connect(info);
     if (c.ignored) {
         ++m_stats.notices_ignored;
         return;
     }
+    if (m_source) detach(ReaderState::waiting_for_writer);
+    m_mismatch.clear();  // a new writer: its schema is checked afresh
     connected(std::move(c));
 }
 

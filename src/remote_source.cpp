@@ -33,12 +33,14 @@ std::shared_ptr<const Schema> announced_schema(const SessionInfo& info) {
 // Frames as received: buffers of the reader's own, reused. A buffer is rewritten only when no
 // Frame holds it, so every frame handed out stays as received (views never tear remotely;
 // ReaderCore holds views too, see FrameStore::views_hold). Buffers are made when first needed —
-// nothing is allocated for a source whose template check fails — and BUFFERS of them serve a
+// nothing is allocated for a source whose template check fails — and four of them (at least) serve a
 // reader that lets its frames go; one that keeps more gets more, up to MAX_BUFFERS frames, and
-// then receives nothing new until it lets one go (docs/network.md).
+// then lets new frames go until it lets one go (docs/network.md). A writer that keeps more
+// frames for remote readers (NetworkOptions::depth) gets as many buffers plus one, so that the
+// frames DDS kept for a reader that fell behind are all there for next().
 class RemoteStore final : public FrameStore {
 public:
-    static constexpr std::uint32_t BUFFERS = 4;
+    static constexpr std::uint32_t MIN_BUFFERS = 4;
     static constexpr std::uint32_t MAX_BUFFERS = 16;
 
     struct Buffer {
@@ -51,8 +53,9 @@ public:
         std::int64_t timestamp_ns = 0;
     };
 
-    RemoteStore(std::shared_ptr<const Schema> schema, std::shared_ptr<FrameCounters> counters)
-        : m_schema(std::move(schema)), m_counters(std::move(counters)) {}
+    RemoteStore(std::shared_ptr<const Schema> schema, std::shared_ptr<FrameCounters> counters, std::uint32_t depth)
+        : m_schema(std::move(schema)), m_counters(std::move(counters)),
+          m_buffers_kept(std::clamp<std::uint32_t>(depth + 1, MIN_BUFFERS, MAX_BUFFERS)) {}
 
     const Schema& schema() const noexcept override { return *m_schema; }
     const std::byte* data(std::uint32_t slot) const noexcept override { return m_buffers[slot]->bytes.data(); }
@@ -72,18 +75,20 @@ public:
     bool views_hold() const noexcept override { return true; }
     Transport transport() const noexcept override { return Transport::dds; }
 
-    // A buffer nobody holds, other than `keep` (the newest frame): the oldest frame's first (the
-    // newer ones are what next() still wants), a new one while fewer than BUFFERS exist or all
-    // are held; nullopt if all MAX_BUFFERS are held or memory ran out.
+    // A buffer nobody holds, other than `keep` (the newest frame): an empty one first (a sample
+    // dropped into it left it so: refused samples never make buffers grow), then the oldest
+    // frame's (the newer ones are what next() still wants), a new one while fewer than m_buffers_kept
+    // exist or all are held; nullopt if all MAX_BUFFERS are held or memory ran out.
     std::optional<std::uint32_t> free_buffer(std::optional<std::uint32_t> keep) noexcept {
         std::optional<std::uint32_t> best;
         for (std::uint32_t i = 0; i < m_count; ++i) {
             if (keep && *keep == i) continue;
             const Buffer& b = *m_buffers[i];
             if (b.holds.load(std::memory_order_acquire) != 0) continue;
+            if (b.stamp.load(std::memory_order_acquire) == 0) return i;
             if (!best || b.frame_number < m_buffers[*best]->frame_number) best = i;
         }
-        if (best && m_count >= BUFFERS) return best;
+        if (best && m_count >= m_buffers_kept) return best;
         if (m_count == MAX_BUFFERS) return best;
         try {
             auto fresh = std::make_unique<Buffer>();
@@ -106,6 +111,7 @@ private:
     // while the reader's thread adds another.
     std::array<std::unique_ptr<Buffer>, MAX_BUFFERS> m_buffers;
     std::uint32_t m_count = 0;  // the reader's thread only
+    std::uint32_t m_buffers_kept;  // made before reusing the oldest
 };
 
 // How long a new source waits for the payload writer to match before taking the writer for
@@ -118,7 +124,7 @@ public:
                       std::unique_ptr<PayloadSubscriber> subscriber, std::shared_ptr<FrameCounters> counters)
         : m_session(info.session), m_writer_pid(info.pid), m_schema(std::move(schema)),
           m_subscriber(std::move(subscriber)), m_counters(counters),
-          m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters))),
+          m_store(std::make_shared<RemoteStore>(m_schema, std::move(counters), info.payload_depth)),
           m_created(std::chrono::steady_clock::now()),
           m_encoding(known_encoding(info.payload_encoding) ? static_cast<Encoding>(info.payload_encoding)
                                                            : Encoding::raw) {
@@ -176,13 +182,18 @@ private:
     }
 
     // Takes every waiting sample into a free buffer. A sample of another session or publisher, of
-    // the wrong size or older than the newest frame is dropped and counted; with every buffer
-    // held, waiting samples stay with DDS (keep-last: only the newest are kept).
+    // the wrong size or older than the newest frame is dropped and counted. With every buffer
+    // held (or no memory for one), waiting samples are taken and let go: left with DDS they
+    // would wake the reader's wait again at once. Their frames count as missed, as frames a
+    // local reader's writer overwrote.
     void receive() const noexcept {
         const auto frame_size = static_cast<std::size_t>(m_schema->frame_size());
         for (;;) {
             const auto target = m_store->free_buffer(m_newest);
-            if (!target) return;
+            if (!target) {
+                if (!discard_one()) return;
+                continue;
+            }
             auto& b = m_store->buffer(*target);
             b.stamp.store(0, std::memory_order_release);  // being rewritten: no frame
             // A compressing writer's samples are staged in m_wire (made at the first one).
@@ -215,6 +226,17 @@ private:
             b.timestamp_ns = h.timestamp_ns;
             b.stamp.store(++m_received, std::memory_order_release);
             m_newest = *target;
+        }
+    }
+
+    // Takes one waiting sample and lets it go; false if none was waiting.
+    bool discard_one() const noexcept {
+        PayloadHeader h;
+        std::size_t length = 0;
+        try {
+            return m_subscriber->take(std::span<std::byte>(), h, length) != PayloadSubscriber::Take::none;
+        } catch (...) {
+            return false;
         }
     }
 

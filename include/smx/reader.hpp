@@ -91,7 +91,7 @@ struct ReaderOptions {
     /// the writer's segment — the writer announces its machine (the kernel's boot id and the
     /// device of its /dev/shm; equal host names prove nothing) and the two are equal — the
     /// network path (DDS) otherwise. The
-    /// environment variable SMX_TRANSPORT=dds or =shm sets the default. Transport::dds forces
+    /// environment variable SMX_TRANSPORT=dds, =shm or =auto sets the default. Transport::dds forces
     /// the network path (to test it, or for a container that shares /dev/shm but should not
     /// use it); Transport::shm never uses it (it then waits for a writer it can map).
     std::optional<Transport> transport;

@@ -113,6 +113,15 @@ class BaseIdl(metaclass=_IdlMeta):
         and for instances whose arrays are not shared-memory views)."""
         return all(core.valid for core in self._smx_core_frames())
 
+    @property
+    def transport(self) -> Optional[str]:
+        """How the frame reached its reader: ``"shm"`` or ``"dds"`` (``None`` for an instance no
+        reader returned)."""
+        for core in self._smx_core_frames():
+            return str(core.transport)
+        info = getattr(self, "_smx_info", None)
+        return None if not isinstance(info, dict) else info.get("transport")
+
     def release(self) -> None:
         """Gives back the pin of a pinned frame (idempotent; no-op for views and copies)."""
         for core in self._smx_core_frames():

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 import numpy as np
 
 from . import _core, _lifecycle
-from ._errors import Closed, NoWriter, TornReadError, WaitingForFirstMessageException
+from ._errors import Closed, InvalidArgument, NoWriter, TornReadError, WaitingForFirstMessageException
 from ._frame import Frame, is_valid, release
 from ._participant import DomainParticipant, _participant
 from ._schema import Schema
@@ -107,6 +107,10 @@ class SMReader:
         self._schema_cache: Optional[Schema] = None
         self._schema_core: Any = None
         core_schema = None if self._template_schema is None else self._template_schema._core
+        if transport is not None and not isinstance(transport, str):
+            raise InvalidArgument(
+                f"reader of topic '{self.topic_name}': transport={transport!r} is none of 'auto', 'shm', 'dds' (or None)"
+            )
         self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema, float(spin),
                                   [int(u) for u in trusted_uids], transport)
         _lifecycle.track(self)

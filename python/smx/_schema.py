@@ -93,7 +93,7 @@ class Schema:
         get_fields = getattr(template, "get_fields", None)
         if get_fields is None:
             raise TypeError(
-                f"{type(template).__name__} is not an smx template: derive it from smx.BaseIdl "
+                f"{type(template).__name__} is not an smx template: derive it from smx.BaseIDL (or smx.BaseIdl) "
                 "(a dataclass of numpy arrays) or pass an smx.Schema"
             )
         return cls([(name, dtype, shape) for name, shape, dtype, _nbytes in get_fields()])

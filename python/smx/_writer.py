@@ -142,6 +142,7 @@ class SMWriter:
         self.nr_of_buffers = int(nr_of_buffers)
         self._schema = _schema_of(idl_dataclass)
         self._names = self._schema.names
+        _check_network_options(self.topic_name, compression, compression_level, network_reliable, network_depth)
         self._core = _core.Writer(
             self.domain_participant._core, self.topic_name, self._schema._core, slots=self.nr_of_buffers,
             reader_capacity=reader_capacity, mode=mode, when_full=when_full, full_wait=full_wait,
@@ -248,3 +249,19 @@ class SMWriter:
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self.frames_published} frames"
         return f"<smx.SMWriter topic '{self.topic_name}' ({state}) {self._schema}>"
+
+
+def _check_network_options(topic: str, compression: Any, level: Any, reliable: Any, depth: Any) -> None:
+    """Types the C++ side would take loosely (a truthy string as reliable, 2.5 as a level) or
+    refuse with a binding error: refused here, naming the topic and the keyword."""
+
+    def bad(what: str) -> InvalidArgument:
+        return InvalidArgument(f"writer of topic '{topic}': {what}")
+
+    if compression is not None and not isinstance(compression, str):
+        raise bad(f"compression={compression!r} is none of None, 'none', 'lz4', 'zstd'")
+    for name, value in (("compression_level", level), ("network_depth", depth)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise bad(f"{name}={value!r} is not an integer")
+    if not isinstance(reliable, (bool, np.bool_)):
+        raise bad(f"network_reliable={reliable!r} is not True or False")

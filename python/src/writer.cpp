@@ -45,7 +45,7 @@ Compression parse_compression(const std::string& topic, const std::optional<std:
     if (*name == "lz4") return Compression::lz4;
     if (*name == "zstd") return Compression::zstd;
     throw InvalidArgument("writer of topic '" + topic + "': compression='" + *name +
-                          "' is none of None, 'lz4', 'zstd'");
+                          "' is none of None, 'none', 'lz4', 'zstd'");
 }
 
 class PyWriter {

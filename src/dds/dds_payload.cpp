@@ -15,13 +15,15 @@ namespace smx::detail {
 namespace {
 
 // The writer's choice of reliability and keep-last depth (PayloadQos), the same on both sides:
-// a reader that cannot keep up gets the newest frames, never a growing queue. Transient-local: a
-// reader that matches late (discovery takes a moment) still gets the last `depth` frames, as a
-// local reader finds them in the slot table. Reliable writes may block (in the sender's thread,
-// never the writer's) while frames are not yet acknowledged; so the link sets the pace.
+// a reader that cannot keep up gets the newest frames, never a growing queue. Volatile: DDS's
+// history would give a reader that joins the last frames *sent*, which may be minutes old (sent
+// to a reader that left since); the sender sends a joining reader what the slot table holds
+// now instead (remote_sender.hpp), as a local reader finds it. Reliable writes may block (in
+// the sender's thread, never the writer's) while frames are not yet acknowledged; so the link
+// sets the pace.
 void set_payload_qos(const Qos& q, const PayloadQos& qos) {
     dds_qset_reliability(q.get(), qos.reliable ? DDS_RELIABILITY_RELIABLE : DDS_RELIABILITY_BEST_EFFORT, DDS_SECS(1));
-    dds_qset_durability(q.get(), DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_durability(q.get(), DDS_DURABILITY_VOLATILE);
     const std::uint32_t depth = std::clamp<std::uint32_t>(qos.depth, 1, PayloadQos::MAX_DEPTH);
     dds_qset_history(q.get(), DDS_HISTORY_KEEP_LAST, static_cast<std::int32_t>(depth));
 }
@@ -158,10 +160,27 @@ public:
         m_only = participant;
         m_allowed.clear();
         m_refused.clear();
+        m_counted_at.reset();
     }
 
-    std::int32_t writers_matched() const noexcept override { return m_writers.load(std::memory_order_acquire); }
-    bool ever_matched() const noexcept override { return m_ever.load(std::memory_order_acquire); }
+    // With accept_only(), the payload writers of that participant only: another participant's
+    // (a forger's, or a second writer of the topic elsewhere) must not keep a dead writer alive.
+    // Counted again only when the matches changed.
+    std::int32_t writers_matched() const noexcept override {
+        if (m_only == 0) return m_writers.load(std::memory_order_acquire);
+        const std::uint64_t changes = m_changes.load(std::memory_order_acquire);
+        if (m_counted_at != changes) {
+            m_counted_at = changes;
+            m_counted = count_accepted();
+            if (m_counted > 0) m_ever_accepted = true;
+        }
+        return m_counted;
+    }
+    bool ever_matched() const noexcept override {
+        if (m_only == 0) return m_ever.load(std::memory_order_acquire);
+        (void)writers_matched();
+        return m_ever_accepted;
+    }
 
 private:
     // Whether a sample of `publication` is from the participant accept_only() named: asked of
@@ -177,16 +196,40 @@ private:
         return ok;
     }
 
+    std::int32_t count_accepted() const noexcept {
+        std::vector<dds_instance_handle_t> handles(8);
+        for (;;) {
+            const dds_return_t n = dds_get_matched_publications(m_reader.get(), handles.data(), handles.size());
+            if (n < 0) return 0;
+            if (static_cast<std::size_t>(n) <= handles.size()) {
+                handles.resize(static_cast<std::size_t>(n));
+                break;
+            }
+            if (handles.size() >= 4096) return 1;  // a matched flood: do not call the writer dead for it
+            handles.resize(static_cast<std::size_t>(n));
+        }
+        std::int32_t accepted = 0;
+        for (dds_instance_handle_t h : handles)
+            if (participant_of_publication(m_reader.get(), h) == m_only) ++accepted;
+        return accepted;
+    }
+
     static void on_matched(dds_entity_t, const dds_subscription_matched_status_t status, void* self) {
         auto* me = static_cast<DdsPayloadSubscriber*>(self);
         me->m_writers.store(static_cast<std::int32_t>(status.current_count), std::memory_order_release);
         if (status.current_count > 0) me->m_ever.store(true, std::memory_order_release);
+        me->m_changes.fetch_add(1, std::memory_order_acq_rel);
     }
 
     std::shared_ptr<ParticipantImpl> m_participant;
     std::string m_smx_topic;
     std::atomic<std::int32_t> m_writers{0};
     std::atomic<bool> m_ever{false};
+    std::atomic<std::uint64_t> m_changes{0};  // matches changed (the listener's count)
+    // The reader's thread only: the accepted participant's writers, counted at m_counted_at.
+    mutable std::optional<std::uint64_t> m_counted_at;
+    mutable std::int32_t m_counted = 0;
+    mutable bool m_ever_accepted = false;
     dds_listener_t* m_listener = nullptr;
     std::uint64_t m_only = 0;  // accept_only()
     std::vector<dds_instance_handle_t> m_allowed, m_refused;

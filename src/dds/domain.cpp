@@ -104,7 +104,13 @@ ParticipantImpl::ParticipantImpl(int domain_id) : m_domain_id(domain_id) {
         const dds_return_t rc = m_participant;
         m_participant = 0;
         release_domain();
-        dds_check(rc, "creating a DDS participant in " + where + " (" + m_configuration + ")");
+        // Cyclone says why only on stderr (an unknown interface, a malformed file, ...).
+        const std::string hint =
+            uri_configured() ? "; Cyclone DDS printed the reason on stderr: check the configuration it names (with "
+                               "smx's config/cyclonedds-network.xml, SMX_INTERFACE must name an interface of this "
+                               "host: `ip -br link`)"
+                             : "";
+        dds_check(rc, "creating a DDS participant in " + where + " (" + m_configuration + ")" + hint);
     }
     g_live_generation.store(fork_generation());
     g_live_participants.fetch_add(1);

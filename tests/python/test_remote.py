@@ -62,3 +62,17 @@ def test_a_remote_python_reader_gets_content_exact_frames_in_order(spawn, topic)
 def test_an_unknown_transport_is_refused_naming_the_choices(topic):
     with pytest.raises(smx.InvalidArgument, match="'auto', 'shm', 'dds'"):
         smx.SMReader(None, topic, None, timeout=0.1, transport="udp")
+
+
+def test_network_options_of_the_wrong_type_are_refused_naming_the_keyword(topic):
+    schema = smx.Schema(SCHEMA)
+    for kwargs, keyword in (({"network_reliable": "no"}, "network_reliable"),
+                            ({"compression_level": 2.5}, "compression_level"),
+                            ({"network_depth": "3"}, "network_depth"),
+                            ({"compression": 1}, "compression")):
+        with pytest.raises(smx.InvalidArgument, match=f"topic '{topic}'.*{keyword}="):
+            smx.SMWriter(None, topic, schema, **kwargs)
+    with pytest.raises(smx.InvalidArgument, match="transport=5 is none of 'auto', 'shm', 'dds'"):
+        smx.SMReader(None, topic, None, timeout=0.1, transport=5)
+    with smx.SMWriter(None, topic, schema, compression="none"):  # "none" is a spelling of None
+        pass

@@ -38,6 +38,19 @@ def test_a_template_mismatch_is_the_same_error_over_dds_as_locally(topic, spawn)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+def test_template_instances_say_how_they_came_as_frames_do(topic, spawn, transport):
+    writer = spawn.py("writer", "--topic", topic, "--schema", "rgbd", "--frames", "1", "--linger")
+    writer.wait_for("PUBLISHED")
+    with smx.SMReader(None, topic, FrameBuffer(), timeout=30, transport=transport) as reader:
+        view = reader.next(timeout=20)
+        assert isinstance(view, FrameBuffer) and view.transport == transport
+        copy = reader.copy()
+        assert copy.transport == transport and smx.frame_info(copy)["transport"] == transport
+    assert FrameBuffer().transport is None  # no reader returned it
+    assert writer.quit() == 0
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_template_less_reader_learns_the_schema_on_either_transport(topic, spawn, transport):
     writer = spawn.cpp("writer", "--topic", topic, "--schema", "rgbd", "--frames", "1", "--linger")
     writer.wait_for("PUBLISHED")

@@ -183,6 +183,7 @@ int run_writer(const std::map<std::string, std::string>& a) {
                               : compression == "zstd" ? smx::Compression::zstd
                                                       : smx::Compression::none;
     opt.network.reliable = a.count("best-effort") == 0;
+    opt.network.depth = static_cast<std::uint32_t>(std::stoul(get(a, "network-depth", "3")));
     smx::Writer writer(participant, get(a, "topic", ""), *schema_named(get(a, "schema", "rgbd")), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.segment_name() + " " + hex(writer.session()));
     const auto readers = std::stoul(get(a, "wait-readers", "0"));
