@@ -142,6 +142,7 @@ class SMWriter:
         self.nr_of_buffers = int(nr_of_buffers)
         self._schema = _schema_of(idl_dataclass)
         self._names = self._schema.names
+        self._name_set = frozenset(self._names)
         _check_network_options(self.topic_name, compression, compression_level, network_reliable, network_depth)
         self._core = _core.Writer(
             self.domain_participant._core, self.topic_name, self._schema._core, slots=self.nr_of_buffers,
@@ -156,6 +157,13 @@ class SMWriter:
     def _arrays_of(self, frame: Any) -> list:
         out = []
         is_mapping = isinstance(frame, Mapping)
+        if is_mapping:
+            unknown = sorted(str(k) for k in frame if k not in self._name_set)
+            if unknown:  # a typo would otherwise go unnoticed beside a field written right
+                raise InvalidArgument(
+                    f"write to topic '{self.topic_name}': the frame has fields the schema does not: "
+                    f"{', '.join(repr(k) for k in unknown)} (schema: {self._schema})"
+                )
         for name in self._names:
             try:
                 out.append(frame[name] if is_mapping else getattr(frame, name))

@@ -75,6 +75,9 @@ def test_wrong_shape_or_dtype_raises_value_error_naming_field_expected_and_given
             writer(dict(good, a=[1, 2, 3, 4]))
         with pytest.raises(ValueError, match=r"the frame has no field 'b'"):
             writer({"a": good["a"]})
+        # A misspelt key beside the right ones: refused, not silently left out.
+        with pytest.raises(smx.InvalidArgument, match=r"fields the schema does not: 'B', 'c'"):
+            writer(dict(good, B=good["b"], c=good["a"]))
         assert writer.frames_published == 0
         assert reader.next(timeout=0.3) is None  # nothing was announced
         assert writer(good) == 1
