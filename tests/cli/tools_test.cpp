@@ -586,6 +586,31 @@ TEST(CliHz, ends_on_ctrl_c_with_a_final_line_and_releases_its_registration) {
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
 
+// Frames stop (the writer is idle, then gone): hz says so instead of repeating the last rate.
+TEST(CliHz, says_no_new_frames_and_writer_gone_instead_of_repeating_a_stale_rate) {
+    const std::string topic = smx::test::unique_topic("cli_hz_stale");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--frames", "40", "--rate", "50", "--schema", "blob:4096", "--linger"});
+        Child hz({SMX, "hz", topic});
+        ASSERT_TRUE(hz.wait_for_line("rate ", 30s)) << hz.transcript();
+        ASSERT_TRUE(writer.wait_published());  // all 40 published: the writer idles now
+        ASSERT_TRUE(hz.wait_for_line("no new frames for ", 15s)) << hz.transcript();
+        EXPECT_NE(hz.transcript().find("(the writer is idle)"), std::string::npos) << hz.transcript();
+        EXPECT_EQ(writer.stop(), 0);
+        for (int i = 0; i < 15 && hz.transcript().find("(writer gone)") == std::string::npos; ++i)
+            ASSERT_TRUE(hz.wait_for_line("no new frames for ", 5s)) << hz.transcript();
+        ASSERT_NE(hz.transcript().find("(writer gone)"), std::string::npos) << hz.transcript();
+        hz.signal(SIGINT);
+        EXPECT_EQ(hz.exit_code(15s), 0);
+        // After the first "no new frames", no rate line comes again.
+        const std::string t = hz.transcript();
+        const auto quiet = t.find("no new frames for ");
+        EXPECT_EQ(t.find("\nrate ", quiet), std::string::npos) << t;
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
 // ---- snapshot --------------------------------------------------------------------------------
 
 class CliSnapshot : public ::testing::Test {

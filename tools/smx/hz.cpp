@@ -35,7 +35,9 @@ period  = time between receiving consecutive frames (divided by the frame-number
           this reader skipped frames); std dev is the jitter.
 Times are taken when this process receives each frame — what a consumer sees, including
 wake-up and scheduling delays. A final line "final ..." is printed at the end (Ctrl-C or
---seconds). A writer that restarts starts a new window.
+--seconds). A writer that restarts starts a new window. When frames stop coming, a line
+  no new frames for 2.004 s (the writer is idle)      (or: writer gone, waiting for a writer)
+replaces the rate until they come again.
 
 Examples:
   smx hz camera                      until Ctrl-C
@@ -97,6 +99,7 @@ int run_hz(const GlobalOptions& global, const HzOptions& o) {
     Clock::time_point next_print = start + PRINT_PERIOD;
     bool got_any = false;
     bool skip_next = true;
+    Clock::time_point last_arrival = start;
     while (!stop.requested()) {
         const Clock::time_point now = Clock::now();
         if (end && now >= *end) break;
@@ -115,12 +118,21 @@ int run_hz(const GlobalOptions& global, const HzOptions& o) {
             if (!skip_next) window.push_back(a);
             skip_next = false;
             got_any = true;
+            last_arrival = a.at;
             while (window.size() > o.window) window.pop_front();
             ++received;
         }
         if (Clock::now() >= next_print) {
             next_print += PRINT_PERIOD;
-            if (const auto text = statistics(window))
+            const auto quiet = Clock::now() - last_arrival;
+            // Frames stopped: say so, rather than repeat the rate of a window that no longer moves.
+            if (got_any && quiet >= PRINT_PERIOD)
+                std::printf("no new frames for %s (%s)\n",
+                            format_duration(std::chrono::duration<double>(quiet).count()).c_str(),
+                            topic.reader.state() == ReaderState::writer_gone ? "writer gone"
+                            : topic.reader.state() == ReaderState::attached  ? "the writer is idle"
+                                                                              : "waiting for a writer");
+            else if (const auto text = statistics(window))
                 std::printf("%s\n", text->c_str());
             else if (!got_any && o.timeout > 0 && Clock::now() - start >= to_ns(o.timeout))
                 throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "' in domain " + std::to_string(domain) +
