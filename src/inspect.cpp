@@ -9,6 +9,7 @@
 #include "shm/slots.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -185,6 +186,75 @@ std::optional<SegmentInfo> inspect_topic(int domain_id, std::string_view topic) 
         info->error_code = ErrorCode::segment_corrupt;
     }
     return info;
+}
+
+namespace {
+
+// Edits (insert, delete, substitute; case ignored) from a to b, or more than `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+    if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out;
+}
+
+}  // namespace
+
+std::string missing_writer_hint(int domain_id, std::string_view topic) noexcept {
+    try {
+        const std::string d = std::to_string(domain_id);
+        if (const auto info = inspect_topic(domain_id, topic)) {
+            if (!info->error.empty()) return "its segment " + info->path + " exists but cannot be read: " + info->error;
+            if (info->writer.alive)
+                return "its segment " + info->path + " has a live writer (pid " + std::to_string(info->writer.pid) +
+                       ") that DDS did not announce: does that writer use the same CYCLONEDDS_URI?";
+            return info->path + " is left over from a writer (pid " + std::to_string(info->writer.pid) + ") that died";
+        }
+        for (int other = 0; other <= 230; ++other) {
+            if (other == domain_id) continue;
+            struct stat st{};
+            if (::stat(("/dev/shm" + segment_name_of(other, topic)).c_str(), &st) == 0)
+                return "the topic has a writer's segment in domain " + std::to_string(other) + ", not " + d +
+                       " (set SMX_DOMAIN=" + std::to_string(other) + " or pass that domain)";
+        }
+        std::vector<std::string> live, close;
+        for (const SegmentInfo& s : inspect_domain(domain_id)) {
+            if (!s.live()) continue;
+            live.push_back(s.topic);
+            const std::size_t limit = std::max<std::size_t>(2, topic.size() / 4);
+            if (edit_distance(topic, s.topic, limit) <= limit ||
+                (topic.size() >= 3 && (s.topic.find(topic) != std::string::npos ||
+                                       topic.find(s.topic) != std::string::npos)))
+                close.push_back(s.topic);
+        }
+        if (live.empty()) return "domain " + d + " has no live topic on this machine";
+        std::string hint;
+        if (!close.empty()) hint = "did you mean " + quoted_list(close) + "? ";
+        const std::size_t shown = std::min<std::size_t>(live.size(), 8);
+        hint += "live topics in domain " + d + ": " +
+                quoted_list(std::vector<std::string>(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(shown))) +
+                (live.size() > shown ? " and " + std::to_string(live.size() - shown) + " more (`smx list`)" : "");
+        return hint;
+    } catch (...) {
+        return "";
+    }
 }
 
 }  // namespace smx

@@ -88,6 +88,13 @@ SMX_EXPORT std::vector<SegmentInfo> inspect_domain(int domain_id);
 /// InvalidArgument for a bad topic name or domain.
 SMX_EXPORT std::optional<SegmentInfo> inspect_topic(int domain_id, std::string_view topic);
 
+/// What this machine's shared memory says about a topic that has no writer in `domain_id`, for
+/// "no writer" messages: its segment is left over from a dead writer or cannot be read; a live
+/// writer DDS did not announce; the topic exists in another domain; else the live topics of
+/// the domain (at most 8) and those whose names are close to `topic` ("did you mean"). One or
+/// more clauses joined by "; ", without a leading separator. Never throws (best effort: "").
+SMX_EXPORT std::string missing_writer_hint(int domain_id, std::string_view topic) noexcept;
+
 /// The name of the shared memory object of `topic` in `domain_id` ("/smx.0.camera").
 /// Throws InvalidArgument for a bad topic name.
 SMX_EXPORT std::string segment_name_of(int domain_id, std::string_view topic);

@@ -44,13 +44,18 @@ class _Pin:
             self._core = None
 
 
+#: Seconds before the first "still waiting" warning of a reader waiting for its writer.
+FIRST_WARNING = 5.0
+
+
 class SMReader:
     """Reads frames of one topic from shared memory, told by DDS what is there.
 
     Seed form: ``SMReader(domain_participant, topic_name, idl_dataclass, nr_of_buffers=3)``;
     like the seed it waits in the constructor until the writer is there (``timeout=`` seconds
-    bounds the wait and then raises smx.NoWriter; a warning is logged every ``warn_every``
-    seconds). ``reader()`` returns the newest frame as an instance of the template's class whose
+    bounds the wait and then raises smx.NoWriter; a warning is logged after 5 s, then every
+    ``warn_every`` seconds; both name the domain, and say what this machine's shared memory
+    shows: the live topics, a near match of a misspelt name, a writer in another domain). ``reader()`` returns the newest frame as an instance of the template's class whose
     arrays are zero-copy **read-only** views; it raises WaitingForFirstMessageException if the
     writer has published nothing yet.
 
@@ -123,9 +128,15 @@ class SMReader:
     def _wait_for_writer(self, timeout: Optional[float], warn_every: float) -> None:
         start = time.monotonic()
         warned = 0
+        # The first warning soon (a typo in the topic is the usual cause), then every warn_every.
+        first = min(FIRST_WARNING, warn_every)
+
+        def warning_due(n: int) -> float:
+            return first + n * warn_every
+
         while True:
             elapsed = time.monotonic() - start
-            chunk = warn_every * (warned + 1) - elapsed
+            chunk = warning_due(warned) - elapsed
             if timeout is not None:
                 chunk = min(chunk, timeout - elapsed)
             if self._core.wait_for_writer(max(chunk, 0.0)):
@@ -135,21 +146,29 @@ class SMReader:
             elapsed = time.monotonic() - start
             # Something at the topic's segment name that was refused (untrusted owner, corrupt).
             reason = self._core.waiting_reason
+            domain = self.domain_participant.domain_id
             if timeout is not None and elapsed >= timeout:
                 if reason:
-                    raise NoWriter(f"topic '{self.topic_name}': no readable writer within {timeout:g} s: {reason}")
+                    raise NoWriter(f"topic '{self.topic_name}' in domain {domain}: no readable writer within "
+                                   f"{timeout:g} s: {reason}")
+                hint = _core.missing_writer_hint(domain, self.topic_name)
                 raise NoWriter(
-                    f"topic '{self.topic_name}': no writer appeared within {timeout:g} s; start the writer "
-                    "(or check the domain id and CYCLONEDDS_URI), or pass a larger timeout="
+                    f"topic '{self.topic_name}' in domain {domain}: no writer appeared within {timeout:g} s"
+                    + (f"; {hint}" if hint else "")
+                    + "; start the writer (or check the topic, the domain id and CYCLONEDDS_URI), or pass a larger timeout="
                 )
-            if elapsed >= warn_every * (warned + 1):
+            if elapsed >= warning_due(warned):
+                msg = (f"Shared Memory Reader {self.topic_name} (domain {domain}) has been waiting for Shared Memory "
+                       f"Writer for more than {warning_due(warned):g} seconds. ")
                 warned += 1
-                msg = (f"Shared Memory Reader {self.topic_name} has been waiting for Shared Memory Writer "
-                       f"for more than {warned * warn_every:g} seconds. ")
                 msg += ("No timeout defined; will wait indefinitely." if timeout is None else
                         f"Timeout: {timeout:g} seconds. Will wait for {max(timeout - elapsed, 0):.0f} more seconds.")
                 if reason:
                     msg += f" Meanwhile: {reason}"
+                else:
+                    hint = _core.missing_writer_hint(domain, self.topic_name)
+                    if hint:
+                        msg += f" Meanwhile: {hint}."
                 log.warning(msg)
 
     # --- building results -------------------------------------------------------------------

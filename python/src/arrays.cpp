@@ -85,6 +85,8 @@ void register_schema(py::module_& m) {
         .def_property_readonly("domain_id", &Participant::domain_id)
         .def_property_readonly("configuration", &Participant::configuration);
     m.def("default_domain", &default_domain, "SMX_DOMAIN if set (0..230), else 0.");
+    m.def("missing_writer_hint", [](int domain, const std::string& topic) { return missing_writer_hint(domain, topic); },
+          "What this machine's shared memory says about a topic without a writer (inspect.hpp).");
 }
 
 }  // namespace smx::python

@@ -136,12 +136,26 @@ def test_non_array_fields_raise_a_clear_error():
 def test_reader_constructor_waits_for_the_writer_with_a_bounded_timeout_and_warns(topic, caplog):
     caplog.set_level(logging.WARNING, logger="smx")
     start = time.monotonic()
-    with pytest.raises(smx.NoWriter, match=f"topic '{topic}': no writer appeared within 0.9 s"):
+    with pytest.raises(smx.NoWriter, match=f"topic '{topic}' in domain 0: no writer appeared within 0.9 s"):
         smx.SMReader(smx.DomainParticipant(), topic, FrameBuffer(), timeout=0.9, warn_every=0.3)
     assert time.monotonic() - start >= 0.9
     warnings = [r.getMessage() for r in caplog.records if "waiting for Shared Memory Writer" in r.getMessage()]
     assert len(warnings) >= 2, caplog.text
     assert isinstance(smx.NoWriter("x"), RuntimeError)  # the seed raised RuntimeError here
+
+
+def test_no_writer_names_the_domain_the_live_topics_and_a_near_match_of_a_misspelt_topic(topic, caplog):
+    caplog.set_level(logging.WARNING, logger="smx")
+    real = topic + "_camera"
+    with smx.SMWriter(None, real, FrameBuffer()):
+        typo = topic + "_camra"
+        with pytest.raises(smx.NoWriter) as info:
+            smx.SMReader(None, typo, FrameBuffer(), timeout=0.5, warn_every=0.2)
+        message = str(info.value)
+        assert f"topic '{typo}' in domain 0" in message
+        assert f"did you mean '{real}'?" in message and "live topics in domain 0: " in message, message
+        warnings = [r.getMessage() for r in caplog.records if "waiting for Shared Memory Writer" in r.getMessage()]
+        assert warnings and "(domain 0)" in warnings[0] and f"did you mean '{real}'?" in warnings[0], caplog.text
 
 
 def test_reader_constructor_returns_once_a_late_writer_starts(topic, spawn):

@@ -119,34 +119,10 @@ std::int64_t realtime_now_ns() noexcept {
 }
 
 std::string no_writer_message(int domain, const std::string& topic, double timeout_s) {
-    std::string msg = "no writer on topic '" + topic + "' in domain " + std::to_string(domain) + " after " +
-                      format_seconds(timeout_s);
-    // What shared memory says helps more than "not found": a stale segment, a writer DDS did not
-    // announce (another CYCLONEDDS_URI), or the topic in another domain.
-    try {
-        if (const auto info = inspect_topic(domain, topic)) {
-            if (!info->error.empty())
-                return msg + "; its segment " + info->path + " exists but cannot be read: " + info->error;
-            if (info->writer.alive)
-                return msg + ", although its segment " + info->path + " has a live writer (pid " +
-                       std::to_string(info->writer.pid) +
-                       ") that DDS did not announce: does that writer use the same CYCLONEDDS_URI?";
-            return msg + "; " + info->path + " is left over from a writer (pid " + std::to_string(info->writer.pid) +
-                   ") that died; `smx list` shows the live topics";
-        }
-        for (int other = 0; other <= 230; ++other) {
-            if (other == domain) continue;
-            struct stat st{};
-            const std::string path = "/dev/shm" + segment_name_of(other, topic);
-            if (::stat(path.c_str(), &st) == 0)
-                return msg + "; the topic has a segment in domain " + std::to_string(other) + " (try --domain " +
-                       std::to_string(other) + "); `smx list --domain " + std::to_string(other) +
-                       "` shows its topics";
-        }
-    } catch (const Error&) {
-        // Diagnosis is best effort: the plain message below is still right.
-    }
-    return msg + "; `smx list` shows the live topics";
+    const std::string msg = "no writer on topic '" + topic + "' in domain " + std::to_string(domain) + " after " +
+                            format_seconds(timeout_s);
+    const std::string hint = missing_writer_hint(domain, topic);
+    return hint.empty() ? msg + "; `smx list` shows the live topics" : msg + "; " + hint;
 }
 
 bool wait_for_writer_or_fail(TopicReader& topic_reader, int domain, const std::string& topic, double timeout_s,
