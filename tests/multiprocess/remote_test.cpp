@@ -120,7 +120,11 @@ TEST(Remote, forged_payload_samples_of_another_participant_are_dropped_and_the_s
     smx::Participant participant;
     const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};  // peer's "small"
     smx::Reader remote(participant, topic, small, over_the_network());
-    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--forever", "--rate", "20"});
+    // 10 Hz and 8 frames kept: forged samples share the reader's keep-last window with genuine
+    // ones, and a reader slowed down (sanitizers, a busy machine) must still see every genuine
+    // frame for the stream to be checked frame by frame.
+    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--forever", "--rate", "10",
+                  "--network-depth", "8"});
     const auto ready = writer.wait_for_line("READY", 15s);
     ASSERT_TRUE(ready) << writer.transcript();
     const std::string session = smx::test::words(*ready).at(3);
