@@ -35,16 +35,12 @@ public:
 
 private:
     RemoteReader describe(const DiscoveredReader& d) const {
-        static constexpr char HEX[] = "0123456789abcdef";
         RemoteReader r;
         // Names from the network are shown, so bounded and printable like the user data.
         const std::string_view name = d.dds_topic;
         r.dds_topic = display_bytes(std::as_bytes(std::span(name.data(), name.size())), 256);
         if (auto topic = dds_unescape_topic(name.substr(m_prefix.size()))) r.topic = std::move(*topic);
-        for (std::uint8_t b : d.guid) {
-            r.guid += HEX[b >> 4];
-            r.guid += HEX[b & 15];
-        }
+        for (std::uint8_t b : d.guid) append_hex_escape(r.guid, "", b);
         // The watch kept one byte more than an identity may have: a longer one is cut, not taken.
         const std::span<const std::byte> data(d.user_data);
         if (d.user_data_size == d.user_data.size()) {

@@ -29,19 +29,27 @@ void validate_topic(std::string_view topic) {
 }
 
 std::string escape_topic(std::string_view topic) {
-    static constexpr char HEX[] = "0123456789abcdef";
     std::string out;
     out.reserve(topic.size());
     for (unsigned char c : topic) {
-        if (kept(c)) {
-            out += static_cast<char>(c);
-        } else {
-            out += '.';
-            out += HEX[c >> 4];
-            out += HEX[c & 15];
-        }
+        if (kept(c)) out += static_cast<char>(c);
+        else append_hex_escape(out, ".", c);
     }
     return out;
+}
+
+void append_hex_escape(std::string& out, std::string_view marker, unsigned char byte) {
+    static constexpr char HEX[] = "0123456789abcdef";
+    out += marker;
+    out += HEX[byte >> 4];
+    out += HEX[byte & 15];
+}
+
+int hex_digit_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
@@ -65,18 +73,11 @@ std::string cut_with_hash(std::string escaped, std::string_view topic) {
 }  // namespace
 
 std::string dds_escape_topic(std::string_view topic) {
-    static constexpr char HEX[] = "0123456789abcdef";
     std::string out;
     for (unsigned char c : topic) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-            out += static_cast<char>(c);
-        } else if (c == '_') {
-            out += "__";
-        } else {
-            out += '_';
-            out += HEX[c >> 4];
-            out += HEX[c & 15];
-        }
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += static_cast<char>(c);
+        else if (c == '_') out += "__";
+        else append_hex_escape(out, "_", c);
     }
     if (out.size() <= MAX_ESCAPED) return out;
     // Cut: '~' is not allowed in DDS names. (Not told by the length: an escape of 161 bytes is
@@ -88,11 +89,7 @@ std::string dds_escape_topic(std::string_view topic) {
 
 std::optional<std::string> dds_unescape_topic(std::string_view escaped) {
     if (escaped.empty() || escaped.size() > MAX_ESCAPED) return std::nullopt;  // longer ones were cut
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
+    const auto hex = hex_digit_value;  // "_4A" decodes, but does not escape back: refused below
     std::string topic;
     for (std::size_t i = 0; i < escaped.size(); ++i) {
         const char c = escaped[i];

@@ -36,6 +36,12 @@ std::string dds_escape_topic(std::string_view topic);
 /// (the topic cannot be recovered) or is no such escape of a valid topic (a foreign name).
 std::optional<std::string> dds_unescape_topic(std::string_view escaped);
 
+/// Appends `marker` and the two lowercase hex digits of `byte` ("_2f", ".2f", "%2f", "\\x2f"):
+/// the escape of every name and text smx makes printable.
+void append_hex_escape(std::string& out, std::string_view marker, unsigned char byte);
+/// The value of hex digit `c` (either case), or -1.
+int hex_digit_value(char c) noexcept;
+
 /// 64-bit FNV-1a.
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ull);
 

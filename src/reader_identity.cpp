@@ -1,5 +1,6 @@
 #include "reader_identity.hpp"
 
+#include "names.hpp"
 #include "shm/process.hpp"
 
 #include <algorithm>
@@ -10,25 +11,11 @@ namespace smx::detail {
 
 namespace {
 
-constexpr char HEX[] = "0123456789abcdef";
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 std::string encode_value(std::string_view value) {
     std::string out;
     for (unsigned char c : value.substr(0, MAX_IDENTITY_VALUE_BYTES)) {
-        if (c > ' ' && c <= '~' && c != '%') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += HEX[c >> 4];
-            out += HEX[c & 15];
-        }
+        if (c > ' ' && c <= '~' && c != '%') out += static_cast<char>(c);
+        else append_hex_escape(out, "%", c);
     }
     return out;
 }
@@ -40,7 +27,7 @@ std::optional<std::string> decode_value(std::string_view value) {
         char c = value[i];
         if (c == '%') {
             if (i + 2 >= value.size()) return std::nullopt;
-            const int hi = hex_value(value[i + 1]), lo = hex_value(value[i + 2]);
+            const int hi = hex_digit_value(value[i + 1]), lo = hex_digit_value(value[i + 2]);
             if (hi < 0 || lo < 0) return std::nullopt;
             c = static_cast<char>(hi * 16 + lo);
             i += 2;
@@ -126,9 +113,7 @@ std::string display_bytes(std::span<const std::byte> bytes, std::size_t max_byte
         } else if (c >= ' ' && c <= '~') {
             out += static_cast<char>(c);
         } else {
-            out += "\\x";
-            out += HEX[c >> 4];
-            out += HEX[c & 15];
+            append_hex_escape(out, "\\x", c);
         }
     }
     if (bytes.size() > shown) out += "...";

@@ -27,38 +27,16 @@ WriterOptions smx_writer_options(Compression compression = Compression::none) {
     return o;
 }
 
-// loan + publish: the producer fills the slot in place (here: the stamps only; filling is the
+// loan + publish: the producer fills the slot in place (here: the stamps only, or for the
+// network lanes camera-like content first, since compression depends on it; filling is the
 // producer's own work, excluded from the cost). The timestamp is taken as publish starts.
 class SmxLoanSource final : public Source {
 public:
-    SmxLoanSource(const Participant& p, const std::string& topic, const Schema& schema)
-        : m_writer(p, topic, schema, smx_writer_options()) {}
-
-    Published publish() override {
-        const auto t0 = Clock::now();
-        std::optional<Loan> loan = m_writer.loan();
-        const auto t1 = Clock::now();
-        if (!loan) return {};
-        const std::uint64_t n = loan->frame_number();
-        for (std::size_t i = 0; i < m_writer.schema().size(); ++i) baseline::stamp(loan->bytes(i), n);
-        loan->set_timestamp_ns(baseline::realtime_ns());
-        const auto t2 = Clock::now();
-        const PublishResult r = m_writer.publish(std::move(*loan));
-        const auto t3 = Clock::now();
-        return {r ? r.frame_number : 0, ns_between(t0, t1) + ns_between(t2, t3)};
-    }
-
-private:
-    Writer m_writer;
-};
-
-// loan + publish of camera-like content (scene.hpp: compression depends on it) for a reader on
-// the network path. Copying the content into the slot is the producer's work, excluded like
-// filling; the stamps overwrite 16 bytes per field.
-class SmxRemoteSource final : public Source {
-public:
-    SmxRemoteSource(const Participant& p, const std::string& topic, const Schema& schema, Compression compression)
-        : m_writer(p, topic, schema, smx_writer_options(compression)), m_content(schema.frame_size()) {
+    SmxLoanSource(const Participant& p, const std::string& topic, const Schema& schema,
+                  Compression compression = Compression::none, bool camera_content = false)
+        : m_writer(p, topic, schema, smx_writer_options(compression)) {
+        if (!camera_content) return;
+        m_content.resize(schema.frame_size());
         fill_scene(schema, m_content);
     }
 
@@ -70,8 +48,8 @@ public:
         const std::uint64_t n = loan->frame_number();
         const Schema& schema = m_writer.schema();
         for (std::size_t i = 0; i < schema.size(); ++i) {
-            std::span<std::byte> field = loan->bytes(i);
-            std::memcpy(field.data(), m_content.data() + schema.offset(i), field.size());
+            const std::span<std::byte> field = loan->bytes(i);
+            if (!m_content.empty()) std::memcpy(field.data(), m_content.data() + schema.offset(i), field.size());
             baseline::stamp(field, n);
         }
         loan->set_timestamp_ns(baseline::realtime_ns());
@@ -83,7 +61,7 @@ public:
 
 private:
     Writer m_writer;
-    std::vector<std::byte> m_content;
+    std::vector<std::byte> m_content;  // empty: stamps only
 };
 
 // write: copies the caller's arrays (one pre-faulted buffer in the slot layout) into a slot.
@@ -176,9 +154,12 @@ private:
 std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, const std::string& topic) {
     const Schema schema = lane.payload.schema();
     if (lane.path == Path::smx_copy) return std::make_unique<SmxWriteSource>(c.participant, topic, schema);
-    if (lane.path == Path::smx_remote) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::none);
-    if (lane.path == Path::smx_remote_lz4) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::lz4);
-    if (lane.path == Path::smx_remote_zstd) return std::make_unique<SmxRemoteSource>(c.participant, topic, schema, Compression::zstd);
+    if (is_remote(lane.path)) {
+        const Compression compression = lane.path == Path::smx_remote_lz4    ? Compression::lz4
+                                        : lane.path == Path::smx_remote_zstd ? Compression::zstd
+                                                                             : Compression::none;
+        return std::make_unique<SmxLoanSource>(c.participant, topic, schema, compression, true);
+    }
     return std::make_unique<SmxLoanSource>(c.participant, topic, schema);
 }
 

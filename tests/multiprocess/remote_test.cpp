@@ -17,6 +17,24 @@ smx::ReaderOptions over_the_network() {
     return o;
 }
 
+// Sends `line` through the injector until `arrived()` holds, reading one genuine frame from
+// `reader` after each send and handing it to `check`: a sample sent before the reader's side of
+// DDS matched the injector's writer never arrives (discovery takes a moment; the payload topic
+// is volatile). Call with ASSERT_NO_FATAL_FAILURE.
+template <class Arrived, class Check>
+void send_until_arrived(Child& injector, int& sent, const std::string& line, smx::Reader& reader, Arrived arrived,
+                        Check check) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!arrived() && std::chrono::steady_clock::now() < deadline) {
+        injector.send_line(line);
+        ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(++sent), 10s)) << injector.transcript();
+        auto f = reader.next(2s);
+        ASSERT_TRUE(f) << "frames stopped after: " << line;
+        check(*f);
+    }
+    ASSERT_TRUE(arrived()) << line << " never arrived";
+}
+
 }  // namespace
 
 TEST(Remote, a_reader_on_the_network_path_gets_every_frame_content_exact_while_a_local_one_stays_on_shm) {
@@ -133,35 +151,30 @@ TEST(Remote, forged_payload_samples_of_another_participant_are_dropped_and_the_s
 
     Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
     ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
-    // One at a time: each must arrive, be dropped and counted, while genuine frames go on.
     std::uint64_t last = first->frame_number();
     first.reset();
     const std::vector<std::string> forgeries{
         "payload " + session + " 18446744073709551615 " + std::to_string(small.frame_size()),
         "payload " + session + " 1000000 " + std::to_string(small.frame_size() + 1)};
-    // The payload topic is volatile: a forgery sent before the reader's side of DDS matched the
-    // injector's payload writer never arrives. So each is sent again (with genuine frames read
-    // in between) until one arrived and was refused.
-    std::uint64_t sent = 0;
-    for (std::size_t k = 0; k < forgeries.size(); ++k) {
+    // One at a time: each must arrive and be dropped, while every genuine frame comes, in order.
+    const auto next_in_order = [&last](const smx::Frame& f) {
+        EXPECT_TRUE(smx::pattern::check_all(f, f.frame_number())) << "frame " << f.frame_number();
+        EXPECT_EQ(f.frame_number(), last + 1) << "a forged or lost frame after frame " << last;
+        last = f.frame_number();
+    };
+    int sent = 0;
+    for (const std::string& forgery : forgeries) {
         const std::uint64_t dropped_before = remote.stats().dropped_samples;
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        int frames_after = 0;  // a few genuine frames after the drop: the stream goes on
-        while (frames_after < 5 && std::chrono::steady_clock::now() < deadline) {
-            if (remote.stats().dropped_samples == dropped_before) {
-                injector.send_line(forgeries[k]);
-                ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(++sent), 10s)) << injector.transcript();
-            }
+        ASSERT_NO_FATAL_FAILURE(send_until_arrived(
+            injector, sent, forgery, remote, [&] { return remote.stats().dropped_samples > dropped_before; },
+            next_in_order));
+        for (int i = 0; i < 5; ++i) {  // the stream goes on
             auto f = remote.next(2s);
-            ASSERT_TRUE(f) << "the stream stopped after frame " << last << " (" << forgeries[k] << ")";
-            EXPECT_TRUE(smx::pattern::check_all(*f, f->frame_number())) << "frame " << f->frame_number();
-            EXPECT_EQ(f->frame_number(), last + 1) << "a forged or lost frame after " << forgeries[k];
-            last = f->frame_number();
-            if (remote.stats().dropped_samples > dropped_before) ++frames_after;
+            ASSERT_TRUE(f) << "the stream stopped after frame " << last << " (" << forgery << ")";
+            next_in_order(*f);
         }
-        EXPECT_GT(remote.stats().dropped_samples, dropped_before) << forgeries[k] << " never arrived";
     }
-    EXPECT_LE(remote.stats().dropped_samples, sent);
+    EXPECT_LE(remote.stats().dropped_samples, static_cast<std::uint64_t>(sent));
     injector.send_line("quit");
     EXPECT_EQ(injector.exit_code(10s), 0);
     writer.send_line("quit");
@@ -214,15 +227,10 @@ TEST(Remote, an_unusable_info_is_ignored_and_does_not_cut_a_remote_reader_off_it
     ASSERT_TRUE(remote.next(10s)) << writer.transcript();
     Child injector({smx::test::injector(), "--topic", topic, "--matches", "0", "--timeout-ms", "10000"});
     ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
-    // Sent until the reader saw one (DDS discovery of the injector takes a moment).
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
     int sent = 0;
-    while (remote.stats().notices_ignored == 0 && std::chrono::steady_clock::now() < deadline) {
-        injector.send_line("info 00000000000004d2 /bogus 3 otherhost");
-        ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(++sent), 10s)) << injector.transcript();
-        ASSERT_TRUE(remote.next(2s)) << "frames stopped after a forged info";
-    }
-    ASSERT_GT(remote.stats().notices_ignored, 0u);
+    ASSERT_NO_FATAL_FAILURE(send_until_arrived(
+        injector, sent, "info 00000000000004d2 /bogus 3 otherhost", remote,
+        [&] { return remote.stats().notices_ignored > 0; }, [](const smx::Frame&) {}));
     for (int i = 0; i < 10; ++i) {
         auto f = remote.next(2s);
         ASSERT_TRUE(f) << "the reader was cut off its writer by an unusable info";
@@ -283,13 +291,9 @@ TEST(Remote, another_participants_payload_writer_does_not_keep_a_closed_writer_a
     ASSERT_TRUE(injector.wait_for_line("READY", 15s)) << injector.transcript();
     // Until the reader refused one: the injector's payload writer is matched with it then.
     int sent = 0;
-    const auto matched_by = std::chrono::steady_clock::now() + 20s;
-    while (remote.stats().dropped_samples == 0 && std::chrono::steady_clock::now() < matched_by) {
-        injector.send_line("payload " + session + " 1000000 8");
-        ASSERT_TRUE(injector.wait_for_line("SENT " + std::to_string(++sent), 10s)) << injector.transcript();
-        ASSERT_TRUE(remote.next(2s));
-    }
-    ASSERT_GT(remote.stats().dropped_samples, 0u);
+    ASSERT_NO_FATAL_FAILURE(send_until_arrived(
+        injector, sent, "payload " + session + " 1000000 8", remote,
+        [&] { return remote.stats().dropped_samples > 0; }, [](const smx::Frame&) {}));
     writer.send_line("quit");
     EXPECT_EQ(writer.exit_code(10s), 0) << writer.transcript();
     const auto deadline = std::chrono::steady_clock::now() + 8s;
