@@ -157,22 +157,29 @@ class SMWriter:
     def _arrays_of(self, frame: Any) -> list:
         out = []
         is_mapping = isinstance(frame, Mapping)
-        if is_mapping:
-            unknown = sorted(str(k) for k in frame if k not in self._name_set)
-            if unknown:  # a typo would otherwise go unnoticed beside a field written right
-                raise InvalidArgument(
-                    f"write to topic '{self.topic_name}': the frame has fields the schema does not: "
-                    f"{', '.join(repr(k) for k in unknown)} (schema: {self._schema})"
-                )
         for name in self._names:
             try:
                 out.append(frame[name] if is_mapping else getattr(frame, name))
             except (KeyError, AttributeError):
+                if is_mapping:
+                    self._refuse_unknown_keys(frame)  # a misspelt key says more than the field it missed
                 raise InvalidArgument(
                     f"write to topic '{self.topic_name}': the frame has no field '{name}' "
                     f"(schema: {self._schema})"
                 ) from None
+        # Every field found: a dict with more keys has some the schema does not (one length
+        # check per write; the keys are looked at only then).
+        if is_mapping and len(frame) != len(out):
+            self._refuse_unknown_keys(frame)
         return out
+
+    def _refuse_unknown_keys(self, frame: Mapping) -> None:
+        unknown = sorted(str(k) for k in frame if k not in self._name_set)
+        if unknown:
+            raise InvalidArgument(
+                f"write to topic '{self.topic_name}': the frame has fields the schema does not: "
+                f"{', '.join(repr(k) for k in unknown)} (schema: {self._schema})"
+            )
 
     def write(self, frame: Union[Any, Mapping[str, np.ndarray]], timestamp: Optional[float] = None) -> Optional[int]:
         """Copies `frame` (template instance, smx.Frame, or {name: array}) into a slot and
