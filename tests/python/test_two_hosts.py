@@ -25,12 +25,15 @@ import pytest
 
 from conftest import HERE, ROOT, find_cpp_peer, parse_result
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("unshare") is None,
-    reason="needs root, ip (iproute2) and unshare (util-linux) to build two hosts from namespaces")
+RATE = 30      # Hz: an RGB-D camera (issue 9's acceptance: 30 Hz for 10 s)
+UNTIL = 300    # each reader reads up to this frame number: 10 s of frames
 
-RATE = 20      # Hz, slow enough for every reader to check every byte, sanitizers included
-UNTIL = 40     # each reader reads up to this frame number
+
+def _skip_loudly(reason: str) -> None:
+    # A skip here means the network path went untested on this machine: say so on the
+    # terminal and in ctest's log, not only in pytest's summary.
+    print(f"\n*** SKIPPED: the two-host network test did not run: {reason} ***", file=sys.__stderr__, flush=True)
+    pytest.skip(reason)
 
 
 def _ip(*args: str) -> None:
@@ -60,12 +63,17 @@ class Host:
 
 @pytest.fixture
 def two_hosts():
+    if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("unshare") is None:
+        _skip_loudly("needs root, ip (iproute2) and unshare (util-linux) to build two hosts from namespaces")
     tag = f"{os.getpid() % 100000}{int(time.monotonic() * 1000) % 1000}"
     a, b = f"smx{tag}a", f"smx{tag}b"
     made: List[str] = []
     try:
         for ns in (a, b):
-            _ip("netns", "add", ns)
+            try:
+                _ip("netns", "add", ns)
+            except subprocess.CalledProcessError as e:
+                _skip_loudly(f"cannot create network namespaces here: {e.stderr.decode(errors='replace').strip()}")
             made.append(ns)
         _ip("link", "add", "smxa", "netns", a, "type", "veth", "peer", "name", "smxb", "netns", b)
         for ns, dev, addr in ((a, "smxa", "10.77.0.1/24"), (b, "smxb", "10.77.0.2/24")):
