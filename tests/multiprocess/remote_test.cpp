@@ -73,11 +73,13 @@ TEST(Remote, a_reader_on_the_network_path_gets_every_frame_content_exact_while_a
     }
     // The first frame may come a frame or two late: the writer's catch-up sends what the slot
     // table holds when the reader matches, but a frame sent before the reader's side of the
-    // match is not always repaired (issue 9, open). After it, nothing may be lost.
+    // match is not always repaired. After it, nothing may be lost. Frames before the first one
+    // received are history when the reader attached before any arrived (not "missed"), and
+    // missed when the catch-up had announced them: at most first - 1 either way.
     EXPECT_LE(first, 5u) << "the network path took half a second to start";
-    EXPECT_EQ(received, FRAMES - first + 1);
+    EXPECT_EQ(received, FRAMES - first + 1) << "frames were lost after the first";
     EXPECT_EQ(remote.stats().dropped_samples, 0u);
-    EXPECT_EQ(remote.stats().missed, first - 1) << "frames were lost after the first";
+    EXPECT_LE(remote.stats().missed, first - 1) << "frames were counted missed after the first";
     writer.send_line("quit");
     EXPECT_EQ(writer.exit_code(10s), 0) << writer.transcript();
     // The writer's close reaches the remote reader too.
