@@ -195,7 +195,7 @@ TEST(Liveness, a_read_lock_on_the_writers_lock_byte_neither_fakes_a_dead_writers
     const std::string topic = smx::test::unique_topic("live_rdlock");
     AttachedReader run(topic, writer_args(topic));
     ASSERT_TRUE(run.ready());
-    const std::string path = "/dev/shm/smx.0." + topic;
+    const std::string path = "/dev/shm" + smx::test::shm_prefix() + topic;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0) << std::strerror(errno);
     run.writer.signal(SIGKILL);
@@ -271,7 +271,7 @@ TEST(Liveness, a_SIGTERMed_writer_whose_name_was_taken_over_leaves_the_new_write
     smx::test::ShmGuard guard(topic);
     Child first(writer_args(topic));
     ASSERT_TRUE(first.wait_for_line("PUBLISHED", 15s)) << first.transcript();
-    ASSERT_EQ(::unlink(("/dev/shm/smx.0." + topic).c_str()), 0);  // a careless rm
+    ASSERT_EQ(::unlink(("/dev/shm" + smx::test::shm_prefix() + topic).c_str()), 0);  // a careless rm
     smx::Participant participant;
     smx::Writer second(participant, topic, SMALL);
     first.signal(SIGTERM);

@@ -33,9 +33,13 @@ def test_a_participant_without_a_domain_joins_SMX_DOMAIN_else_0():
     r = run("211")
     assert r.returncode == 0, r.stderr
     assert "DOMAIN 211" in r.stdout
-    r = run(None)
+    # Unset, the default is 0 — asked without joining domain 0 (other work may use it).
+    env = dict(os.environ)
+    env.pop("SMX_DOMAIN", None)
+    r = subprocess.run([sys.executable, "-c", "import smx; print('DEFAULT', smx._core.default_domain())"], env=env,
+                       capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "DOMAIN 0" in r.stdout
+    assert "DEFAULT 0" in r.stdout
 
 
 def test_the_shared_participant_of_None_follows_SMX_DOMAIN_too(topic):

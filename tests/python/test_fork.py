@@ -141,7 +141,7 @@ def test_a_child_cannot_join_dds_anew_and_is_told_why_instead_of_hanging(spawn, 
         if pid == 0:
             for name, make in (("default", lambda: smx.SMReader(None, topic, schema, timeout=1)),
                                ("inherited", lambda: smx.SMReader(w.domain_participant, topic, schema, timeout=1)),
-                               ("new", lambda: smx.DomainParticipant(0))):
+                               ("new", lambda: smx.DomainParticipant())):
                 try:
                     obj = make()
                     print("CHILD", name, "made", flush=True)

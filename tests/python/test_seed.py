@@ -16,6 +16,8 @@ import pytest
 
 import pattern
 import smx
+
+DOMAIN = smx._core.default_domain()
 from conftest import EXAMPLES, shm_entries
 from seed_framebuffer import FrameBuffer
 
@@ -83,7 +85,7 @@ def test_verbatim_framebuffer_travels_between_processes_with_keyword_arguments(t
 
 
 def test_positional_forms_and_nr_of_buffers_are_accepted(topic):
-    dp = smx.DomainParticipant(0)
+    dp = smx.DomainParticipant(smx._core.default_domain())
     with smx.SMWriter(dp, topic, FrameBuffer(), 4) as writer:
         reader = smx.SMReader(dp, topic, FrameBuffer(), 4, timeout=10)
         with pytest.raises(smx.WaitingForFirstMessageException):
@@ -136,7 +138,7 @@ def test_non_array_fields_raise_a_clear_error():
 def test_reader_constructor_waits_for_the_writer_with_a_bounded_timeout_and_warns(topic, caplog):
     caplog.set_level(logging.WARNING, logger="smx")
     start = time.monotonic()
-    with pytest.raises(smx.NoWriter, match=f"topic '{topic}' in domain 0: no writer appeared within 0.9 s"):
+    with pytest.raises(smx.NoWriter, match=f"topic '{topic}' in domain {DOMAIN}: no writer appeared within 0.9 s"):
         smx.SMReader(smx.DomainParticipant(), topic, FrameBuffer(), timeout=0.9, warn_every=0.3)
     assert time.monotonic() - start >= 0.9
     warnings = [r.getMessage() for r in caplog.records if "waiting for Shared Memory Writer" in r.getMessage()]
@@ -152,10 +154,10 @@ def test_no_writer_names_the_domain_the_live_topics_and_a_near_match_of_a_misspe
         with pytest.raises(smx.NoWriter) as info:
             smx.SMReader(None, typo, FrameBuffer(), timeout=0.5, warn_every=0.2)
         message = str(info.value)
-        assert f"topic '{typo}' in domain 0" in message
-        assert f"did you mean '{real}'?" in message and "live topics in domain 0: " in message, message
+        assert f"topic '{typo}' in domain {DOMAIN}" in message
+        assert f"did you mean '{real}'?" in message and f"live topics in domain {DOMAIN}: " in message, message
         warnings = [r.getMessage() for r in caplog.records if "waiting for Shared Memory Writer" in r.getMessage()]
-        assert warnings and "(domain 0)" in warnings[0] and f"did you mean '{real}'?" in warnings[0], caplog.text
+        assert warnings and f"(domain {DOMAIN})" in warnings[0] and f"did you mean '{real}'?" in warnings[0], caplog.text
 
 
 def test_reader_constructor_returns_once_a_late_writer_starts(topic, spawn):

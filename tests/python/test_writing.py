@@ -142,7 +142,7 @@ def test_a_second_writer_on_a_topic_is_refused_with_writer_exists(topic, spawn):
     pid = int(first.wait_for("READY").split()[1])
     with pytest.raises(smx.WriterExists) as info:
         smx.SMWriter(None, topic, SMALL)
-    assert f"topic '{topic}' in domain 0 already has a live writer (pid {pid}" in str(info.value)
+    assert f"topic '{topic}' in domain {smx._core.default_domain()} already has a live writer (pid {pid}" in str(info.value)
     assert isinstance(info.value, smx.Error) and info.value.code == smx.ErrorCode.WRITER_EXISTS
     assert first.quit() == 0
 

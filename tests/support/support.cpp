@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +18,13 @@
 extern char** environ;
 
 namespace smx::test {
+
+int test_domain() {
+    const char* env = std::getenv("SMX_DOMAIN");
+    return env && *env ? std::atoi(env) : 0;
+}
+
+std::string shm_prefix() { return "/smx." + std::to_string(test_domain()) + "."; }
 
 std::string unique_topic(const std::string& prefix) {
     static std::atomic<int> counter{0};

@@ -12,6 +12,14 @@ namespace smx::test {
 /// A topic name no other test (or concurrent run) uses: "<prefix>_<pid>_<counter>_<random>".
 std::string unique_topic(const std::string& prefix);
 
+/// The DDS domain of this test run: SMX_DOMAIN (`make test` picks one per run, so concurrent
+/// runs and other work on the machine never meet in domain 0), else 0. The library's default
+/// domain is the same (smx::default_domain()).
+int test_domain();
+
+/// "/smx.<test_domain()>." — the start of the shm name of every topic of the test domain.
+std::string shm_prefix();
+
 /// Names in /dev/shm (without leading '/') that contain `needle`.
 std::vector<std::string> shm_entries_containing(const std::string& needle);
 

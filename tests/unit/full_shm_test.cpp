@@ -69,10 +69,10 @@ TEST(FullShm, a_writer_whose_segment_does_not_fit_fails_with_OutOfSpace_and_leav
     ASSERT_TRUE(run.wait_for_line("SMALL_DONE 0", 30s)) << run.transcript();
     const auto error = run.wait_for_line("EXCEPTION ", 30s);
     ASSERT_TRUE(error) << run.transcript();
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     const std::string size = std::to_string(geometry.segment_size);
     const std::regex expected(
-        "EXCEPTION out_of_space topic '" + topic + "' in domain 0: segment '" + name + "' of " + size + " bytes \\(3 slots of " +
+        "EXCEPTION out_of_space topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + ": segment '" + name + "' of " + size + " bytes \\(3 slots of " +
         std::to_string(geometry.slot_stride) + " bytes, mode 0600\\) does not fit: cannot reserve " + size +
         " bytes for '" + name + "~t[0-9a-f]{16}' in /dev/shm: No space left on device \\(free space in /dev/shm or use "
         "fewer/smaller slots\\)");
@@ -98,7 +98,7 @@ TEST(FullShm, a_writer_that_finds_dev_shm_out_of_inodes_fails_with_OutOfSpace_na
                            topic, "size=4m,nr_inodes=2"));
     const auto error = run.wait_for_line("EXCEPTION ", 30s);
     ASSERT_TRUE(error) << run.transcript();
-    const std::string prefix = "EXCEPTION out_of_space topic '" + topic + "' in domain 0: cannot create segment '/smx.0." +
+    const std::string prefix = "EXCEPTION out_of_space topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + ": cannot create segment '" + smx::test::shm_prefix() +
                                topic + "' (";
     EXPECT_EQ(error->rfind(prefix, 0), 0u) << *error;
     EXPECT_NE(error->find("No space left on device"), std::string::npos) << *error;

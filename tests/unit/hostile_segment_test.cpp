@@ -49,9 +49,10 @@ class HostileSegment : public ::testing::Test {
 protected:
     void SetUp() override {
         topic = unique_topic("hostile");
-        name = "/smx.0." + topic;
+        name = smx::test::shm_prefix() + topic;
         cleanup = std::make_unique<ShmCleanup>(name);
         SegmentConfig c;
+        c.domain_id = smx::test::test_domain();
         c.topic = topic;
         c.session = 42;
         {
@@ -248,7 +249,7 @@ TEST_F(HostileSegment, a_segment_of_another_topic_at_the_name_is_a_topic_mismatc
 // A topic rewritten in the header is corruption, not a collision of two topic names.
 TEST_F(HostileSegment, a_tampered_header_topic_is_reported_as_tampering_not_as_a_name_collision) {
     tamper(name, offsetof(SegmentHeader, topic), "evil", 5);
-    EXPECT_EQ(attach_error(), expected("claims to hold topic 'evil' of domain 0, which is not stored under this name "
+    EXPECT_EQ(attach_error(), expected("claims to hold topic 'evil' of domain " + std::to_string(smx::test::test_domain()) + ", which is not stored under this name "
                                        "(overwritten or tampered with)"));
 }
 
@@ -258,14 +259,14 @@ class ForeignFile : public ::testing::Test {
 protected:
     void SetUp() override {
         topic = unique_topic("foreign");
-        name = "/smx.0." + topic;
+        name = smx::test::shm_prefix() + topic;
         path = smx::unit::shm_path(name);
         cleanup = std::make_unique<ShmCleanup>(name);
     }
     void put(const std::string& content) { smx::unit::write_shm_file(name, content.data(), content.size()); }
 
     std::string writer_refusal(const std::string& reason) const {
-        return "topic '" + topic + "' in domain 0: " + path + " exists but is not an smx segment (" + reason +
+        return "topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + ": " + path + " exists but is not an smx segment (" + reason +
                "); smx replaces only its own segments: if nothing uses that file, remove it (rm " + path +
                "), or use another topic";
     }
@@ -283,6 +284,7 @@ protected:
 
     smx::detail::SegmentConfig config() const {
         smx::detail::SegmentConfig c;
+        c.domain_id = smx::test::test_domain();
         c.topic = topic;
         return c;
     }
@@ -317,7 +319,7 @@ TEST_F(ForeignFile, a_fifo_at_the_name_is_refused_by_writer_reader_and_inspectio
     EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }),
               "segment '" + name + "' of topic '" + topic + "' is not an smx segment (" + reason +
                   "); if no writer uses it, remove it (rm " + path + ") and restart the writer");
-    const auto info = smx::inspect_topic(0, topic);
+    const auto info = smx::inspect_topic(smx::test::test_domain(), topic);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->error_code, smx::ErrorCode::segment_corrupt) << info->error;
     struct stat st {};
@@ -343,9 +345,9 @@ TEST_F(ForeignFile, a_symbolic_link_or_a_socket_at_the_name_is_named_as_such_by_
         const std::string what = path + " is a " + kind + ", not an smx segment; smx never follows or removes it: "
                                  "if nothing uses it, remove it (rm " + path + ")";
         EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::create(config(), SMALL); }),
-                  "topic '" + topic + "' in domain 0: " + what);
+                  "topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + ": " + what);
         EXPECT_EQ(message_of<smx::SegmentCorrupt>([&] { Segment::attach(name, topic); }), "topic '" + topic + "': " + what);
-        const auto info = smx::inspect_topic(0, topic);  // smx list / info show it
+        const auto info = smx::inspect_topic(smx::test::test_domain(), topic);  // smx list / info show it
         ASSERT_TRUE(info) << kind << " is invisible to inspection";
         EXPECT_EQ(info->error_code, smx::ErrorCode::segment_corrupt) << info->error;
         {  // a waiting reader says what it found instead of a bare "no writer"
@@ -413,7 +415,7 @@ TEST_F(ForeignFile, a_stale_segment_of_another_smx_layout_is_still_replaced_by_a
 
 TEST(HostileSegmentEndToEnd, a_reader_of_a_live_writer_whose_segment_was_overwritten_gets_SegmentCorrupt) {
     const std::string topic = unique_topic("hostile_e2e");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     smx::test::Child writer(
         {smx::test::helper_path("smx_test_peer"), "writer", "--topic", topic, "--schema", "small", "--frames", "2", "--linger"});
@@ -490,10 +492,11 @@ TEST_F(HostileSegment, a_tool_inspecting_a_segment_truncated_under_it_survives) 
 
 TEST(Truncation, a_writer_whose_segment_is_truncated_under_it_keeps_running_and_knows_it) {
     const std::string topic = unique_topic("trunc_writer");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     expect_child_survives([&](int) {
         SegmentConfig c;
+        c.domain_id = smx::test::test_domain();
         c.topic = topic;
         c.session = 7;
         auto seg = Segment::create(c, SMALL);

@@ -33,6 +33,7 @@ const smx::Schema SMALL{{"a", K::i4, {4}}, {"b", K::f4, {2, 3}}};
 
 std::unique_ptr<Segment> create(const std::string& topic) {
     SegmentConfig c;
+    c.domain_id = smx::test::test_domain();
     c.topic = topic;
     c.session = 0xfeedface12345678ull;
     return Segment::create(c, SMALL);
@@ -60,12 +61,12 @@ TEST(Inspect, reports_schema_writer_session_slots_and_newest_frame_of_a_segment)
     publish(*seg, 1, 1000);
     publish(*seg, 2, 2000);
 
-    const auto info = smx::inspect_topic(0, topic);
+    const auto info = smx::inspect_topic(smx::test::test_domain(), topic);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->error, "");
     EXPECT_EQ(info->topic, topic);
-    EXPECT_EQ(info->segment_name, "/smx.0." + topic);
-    EXPECT_EQ(info->path, "/dev/shm/smx.0." + topic);
+    EXPECT_EQ(info->segment_name, smx::test::shm_prefix() + topic);
+    EXPECT_EQ(info->path, "/dev/shm" + smx::test::shm_prefix() + topic);
     EXPECT_EQ(info->size_bytes, seg->header().segment_size);
     EXPECT_EQ(info->mode, 0600u);
     EXPECT_EQ(info->owner_uid, ::getuid());
@@ -82,7 +83,7 @@ TEST(Inspect, reports_schema_writer_session_slots_and_newest_frame_of_a_segment)
     EXPECT_TRUE(info->readers.empty());
     EXPECT_TRUE(info->live());
 
-    const auto all = smx::inspect_domain(0);
+    const auto all = smx::inspect_domain(smx::test::test_domain());
     const smx::SegmentInfo* listed = find_topic(all, topic);
     ASSERT_NE(listed, nullptr);
     EXPECT_EQ(listed->newest_frame, 2u);
@@ -98,7 +99,7 @@ TEST(Inspect, lists_reader_registrations_with_pid_and_pins_without_adding_one) {
         std::uint32_t slot = 0;
         while (seg->slot(slot).frame_number.load() != 1) ++slot;
         ASSERT_TRUE(reg.pin(slot, seg->slot(slot).seq.load()));
-        const auto info = smx::inspect_topic(0, topic);
+        const auto info = smx::inspect_topic(smx::test::test_domain(), topic);
         ASSERT_TRUE(info);
         ASSERT_EQ(info->readers.size(), 1u) << "inspection registers no reader of its own";
         EXPECT_EQ(info->readers[0].process.pid, ::getpid());
@@ -107,7 +108,7 @@ TEST(Inspect, lists_reader_registrations_with_pid_and_pins_without_adding_one) {
         EXPECT_EQ(info->live_reader_count(), 1u);
         reg.unpin(slot);
     }
-    EXPECT_TRUE(smx::inspect_topic(0, topic)->readers.empty());
+    EXPECT_TRUE(smx::inspect_topic(smx::test::test_domain(), topic)->readers.empty());
 }
 
 TEST(Inspect, maps_only_the_control_part_read_only_and_keeps_nothing_open) {
@@ -137,11 +138,11 @@ TEST(Inspect, maps_only_the_control_part_read_only_and_keeps_nothing_open) {
 
 TEST(Inspect, a_foreign_file_is_listed_with_its_reason_instead_of_failing_the_listing) {
     const std::string topic = unique_topic("insp_foreign");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     const char junk[] = "not a segment at all, just some bytes";
     smx::unit::write_shm_file(name, junk, sizeof junk);
-    const auto all = smx::inspect_domain(0);
+    const auto all = smx::inspect_domain(smx::test::test_domain());
     const auto it = std::find_if(all.begin(), all.end(), [&](const smx::SegmentInfo& s) { return s.segment_name == name; });
     ASSERT_NE(it, all.end());
     EXPECT_EQ(it->error_code, smx::ErrorCode::segment_corrupt);
@@ -153,17 +154,17 @@ TEST(Inspect, a_foreign_file_is_listed_with_its_reason_instead_of_failing_the_li
 
 TEST(Inspect, skips_the_temporaries_of_writers_being_created) {
     const std::string topic = unique_topic("insp_tmp");
-    const std::string name = "/smx.0." + topic + "~t0123456789abcdef";
+    const std::string name = smx::test::shm_prefix() + topic + "~t0123456789abcdef";
     ShmCleanup cleanup(name);
     const char junk[] = "half-built";
     smx::unit::write_shm_file(name, junk, sizeof junk);
-    for (const auto& s : smx::inspect_domain(0)) EXPECT_EQ(s.segment_name.find(topic), std::string::npos) << s.segment_name;
-    EXPECT_FALSE(smx::inspect_topic(0, topic));
+    for (const auto& s : smx::inspect_domain(smx::test::test_domain())) EXPECT_EQ(s.segment_name.find(topic), std::string::npos) << s.segment_name;
+    EXPECT_FALSE(smx::inspect_topic(smx::test::test_domain(), topic));
 }
 
 TEST(Inspect, a_segment_copied_under_another_name_is_not_taken_for_that_topic) {
     const std::string topic = unique_topic("insp_copy");
-    const std::string copy = "/smx.0." + topic + "_copy";
+    const std::string copy = smx::test::shm_prefix() + topic + "_copy";
     ShmCleanup cleanup(copy);
     {
         auto seg = create(topic);
@@ -171,17 +172,17 @@ TEST(Inspect, a_segment_copied_under_another_name_is_not_taken_for_that_topic) {
         const auto bytes = smx::unit::read_file(smx::unit::shm_path(seg->name()));
         smx::unit::write_shm_file(copy, bytes.data(), bytes.size());
     }
-    const auto info = smx::inspect_topic(0, topic + "_copy");
+    const auto info = smx::inspect_topic(smx::test::test_domain(), topic + "_copy");
     ASSERT_TRUE(info);
     EXPECT_EQ(info->error_code, smx::ErrorCode::segment_corrupt);
-    EXPECT_NE(info->error.find("claims domain 0, whose segment for this topic is '/smx.0." + topic + "'"),
+    EXPECT_NE(info->error.find("claims domain " + std::to_string(smx::test::test_domain()) + ", whose segment for this topic is '" + smx::test::shm_prefix() + topic + "'"),
               std::string::npos)
         << info->error;
 }
 
 TEST(Inspect, a_segment_whose_writer_is_gone_is_reported_dead) {
     const std::string topic = unique_topic("insp_dead");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     std::vector<char> bytes;
     {
@@ -191,7 +192,7 @@ TEST(Inspect, a_segment_whose_writer_is_gone_is_reported_dead) {
     smx::unit::write_shm_file(name, bytes.data(), bytes.size());
     // Our own pid with another start time: a process that reused the writer's pid.
     smx::unit::tamper_value<std::uint64_t>(name, offsetof(SegmentHeader, writer_start_time), 1);
-    const auto info = smx::inspect_topic(0, topic);
+    const auto info = smx::inspect_topic(smx::test::test_domain(), topic);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->error, "");
     EXPECT_EQ(info->writer.pid, ::getpid());
@@ -200,8 +201,8 @@ TEST(Inspect, a_segment_whose_writer_is_gone_is_reported_dead) {
 }
 
 TEST(Inspect, an_absent_topic_is_nullopt_and_bad_arguments_throw) {
-    EXPECT_FALSE(smx::inspect_topic(0, unique_topic("insp_none")));
+    EXPECT_FALSE(smx::inspect_topic(smx::test::test_domain(), unique_topic("insp_none")));
     EXPECT_THROW(smx::inspect_domain(231), smx::InvalidArgument);
-    EXPECT_THROW(smx::inspect_topic(0, ""), smx::InvalidArgument);
+    EXPECT_THROW(smx::inspect_topic(smx::test::test_domain(), ""), smx::InvalidArgument);
     EXPECT_EQ(smx::segment_name_of(3, "a.b"), "/smx.3.a.2eb");
 }

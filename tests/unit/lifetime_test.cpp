@@ -20,7 +20,7 @@ smx::Schema small_schema() { return smx::Schema{{"v", smx::DType::Kind::u4, {4}}
 
 TEST(Lifetime, a_loan_that_outlives_its_writer_throws_Closed_and_its_destruction_touches_nothing) {
     const std::string topic = smx::test::unique_topic("life_loan");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     smx::Participant participant;
     std::optional<smx::Loan> loan;
     std::shared_ptr<const void> owner;
@@ -41,7 +41,7 @@ TEST(Lifetime, a_loan_that_outlives_its_writer_throws_Closed_and_its_destruction
 
 TEST(Lifetime, a_loan_outliving_a_moved_from_writer_follows_the_writer_it_was_moved_to) {
     const std::string topic = smx::test::unique_topic("life_loan_move");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     smx::Participant participant;
     smx::Writer first(participant, topic, small_schema());
     auto loan = first.loan();
@@ -54,7 +54,7 @@ TEST(Lifetime, a_loan_outliving_a_moved_from_writer_follows_the_writer_it_was_mo
 
 TEST(Lifetime, every_call_on_a_moved_from_writer_throws_Closed) {
     const std::string topic = smx::test::unique_topic("life_writer");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     smx::Participant participant;
     smx::Writer writer(participant, topic, small_schema());
     smx::Writer other = std::move(writer);
@@ -74,7 +74,7 @@ TEST(Lifetime, every_call_on_a_moved_from_writer_throws_Closed) {
 
 TEST(Lifetime, every_call_on_a_moved_from_reader_throws_Closed) {
     const std::string topic = smx::test::unique_topic("life_reader");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     smx::Participant participant;
     smx::Reader reader(participant, topic);
     smx::Reader other = std::move(reader);
@@ -96,7 +96,7 @@ TEST(Lifetime, every_call_on_a_moved_from_reader_throws_Closed) {
 
 TEST(Lifetime, every_call_on_a_moved_from_frame_throws_Closed) {
     const std::string topic = smx::test::unique_topic("life_frame");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     smx::Participant participant;
     smx::Writer writer(participant, topic, small_schema());
     smx::Reader reader(participant, topic);

@@ -46,6 +46,7 @@ private:
 
 std::unique_ptr<Segment> create(const std::string& topic, std::optional<std::uint32_t> mode = std::nullopt) {
     SegmentConfig c;
+    c.domain_id = smx::test::test_domain();
     c.topic = topic;
     if (mode) c.mode = *mode;
     return Segment::create(c, SMALL);
@@ -153,7 +154,7 @@ TEST(Permissions, writing_through_an_attached_segments_payload_kills_the_writing
 
 TEST(Permissions, writing_through_a_public_readers_frame_view_kills_the_writing_child_with_SIGSEGV) {
     const std::string topic = unique_topic("perm_ro_public");
-    ShmCleanup cleanup("/smx.0." + topic);
+    ShmCleanup cleanup(smx::test::shm_prefix() + topic);
     smx::test::Child writer({smx::test::helper_path("smx_test_peer"), "writer", "--topic", topic, "--schema", "small",
                              "--frames", "1", "--linger"});
     ASSERT_TRUE(writer.wait_for_line("PUBLISHED ", 20s)) << writer.transcript();
@@ -186,7 +187,7 @@ TEST(Permissions, writing_through_a_public_readers_frame_view_kills_the_writing_
 TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untrusted_user) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as another user (uid " << NOBODY << ")";
     const std::string topic = unique_topic("perm_squat");
-    ShmCleanup cleanup("/smx.0." + topic);
+    ShmCleanup cleanup(smx::test::shm_prefix() + topic);
     ForkedChild squatter([&](int report) {
         if (::setgid(NOBODY) != 0 || ::setuid(NOBODY) != 0) return 2;
         auto seg = create(topic, 0644);  // readable by everyone, as a lure
@@ -205,20 +206,20 @@ TEST(Permissions, a_reader_refuses_a_segment_at_its_topics_name_owned_by_an_untr
     {
         std::ifstream maps("/proc/self/maps");
         const std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
-        EXPECT_EQ(all.find("smx.0." + topic), std::string::npos) << "the untrusted segment was mapped";
+        EXPECT_EQ(all.find(smx::test::shm_prefix().substr(1) + topic), std::string::npos) << "the untrusted segment was mapped";
     }
     EXPECT_NE(reader.waiting_reason().find("is owned by user 65534"), std::string::npos) << reader.waiting_reason();
 
     // Announced by (forged) session info, the refusal names the owner and the fix.
     smx::detail::SessionInfo info;
     info.topic = topic;
-    info.shm_name = "/smx.0." + topic;
+    info.shm_name = smx::test::shm_prefix() + topic;
     info.host = smx::detail::host_name();
     info.machine = smx::detail::machine_id();
     info.layout_version = smx::detail::LAYOUT_VERSION;
-    auto connector = smx::detail::make_local_connector(0, topic, std::make_shared<smx::detail::FrameCounters>());
+    auto connector = smx::detail::make_local_connector(smx::test::test_domain(), topic, std::make_shared<smx::detail::FrameCounters>());
     const std::string msg = smx::unit::message_of<smx::PermissionDenied>([&] { connector->connect(info); });
-    EXPECT_NE(msg.find("topic '" + topic + "': segment '/smx.0." + topic + "' is owned by user 65534"), std::string::npos)
+    EXPECT_NE(msg.find("topic '" + topic + "': segment '" + smx::test::shm_prefix() + topic + "' is owned by user 65534"), std::string::npos)
         << msg;
     EXPECT_NE(msg.find("trusted_uids"), std::string::npos) << msg;
 
@@ -256,7 +257,7 @@ TEST(Permissions, a_writer_facing_another_users_dead_segment_is_told_whose_it_is
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as another user (uid " << NOBODY << ")";
     for (std::uint32_t mode : {0600u, 0666u}) {
         const std::string topic = unique_topic("perm_dead_other");
-        ShmCleanup cleanup("/smx.0." + topic);
+        ShmCleanup cleanup(smx::test::shm_prefix() + topic);
         // A writer of root's that dies without cleaning up: its lock goes, its file stays.
         ForkedChild dead([&](int) {
             auto seg = create(topic, mode);
@@ -264,7 +265,7 @@ TEST(Permissions, a_writer_facing_another_users_dead_segment_is_told_whose_it_is
             return 0;
         });
         ASSERT_TRUE(dead.wait(20s));
-        ASSERT_TRUE(stat_shm("/smx.0." + topic));
+        ASSERT_TRUE(stat_shm(smx::test::shm_prefix() + topic));
         ForkedChild other([&](int report) {
             if (::setgid(NOBODY) != 0 || ::setuid(NOBODY) != 0) return 2;
             try {
@@ -281,9 +282,9 @@ TEST(Permissions, a_writer_facing_another_users_dead_segment_is_told_whose_it_is
         const std::string message = other.read_text(20s);
         const auto status = other.wait(20s);
         EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(status) << message;
-        EXPECT_NE(message.find("topic '" + topic + "' in domain 0: /dev/shm/smx.0." + topic + " belongs to user 0"),
+        EXPECT_NE(message.find("topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + ": /dev/shm" + smx::test::shm_prefix() + topic + " belongs to user 0"),
                   std::string::npos) << std::oct << mode << " " << message;
-        EXPECT_NE(message.find("rm /dev/shm/smx.0." + topic), std::string::npos) << message;
-        EXPECT_TRUE(stat_shm("/smx.0." + topic)) << "root's file was removed by another user";
+        EXPECT_NE(message.find("rm /dev/shm" + smx::test::shm_prefix() + topic), std::string::npos) << message;
+        EXPECT_TRUE(stat_shm(smx::test::shm_prefix() + topic)) << "root's file was removed by another user";
     }
 }

@@ -33,6 +33,7 @@ const smx::Schema SMALL{{"a", K::i4, {4}}, {"b", K::f4, {2, 3}}};
 
 SegmentConfig config_for(const std::string& topic, std::uint32_t slots = 3) {
     SegmentConfig c;
+    c.domain_id = smx::test::test_domain();
     c.topic = topic;
     c.slots = slots;
     c.session = 0x1234567890abcdefull;
@@ -47,9 +48,9 @@ TEST(Segment, create_places_the_segment_under_its_final_name_and_leaves_no_tempo
     const std::string topic = unique_topic("seg_final");
     auto seg = Segment::create(config_for(topic), SMALL);
     ShmCleanup cleanup(seg->name());
-    EXPECT_EQ(seg->name(), "/smx.0." + topic);
+    EXPECT_EQ(seg->name(), smx::test::shm_prefix() + topic);
     EXPECT_TRUE(seg->is_owner());
-    EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{"smx.0." + topic});
+    EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{smx::test::shm_prefix().substr(1) + topic});
     const auto st = stat_shm(seg->name());
     ASSERT_TRUE(st);
     EXPECT_EQ(static_cast<std::uint64_t>(st->st_size), seg->header().segment_size);
@@ -93,7 +94,7 @@ TEST(Segment, a_second_create_on_the_same_topic_throws_WriterExists_naming_pid_a
     ShmCleanup cleanup(first->name());
     const auto inode = stat_shm(first->name())->st_ino;
     const std::string msg = message_of<smx::WriterExists>([&] { Segment::create(config_for(topic), SMALL); });
-    EXPECT_EQ(msg, "topic '" + topic + "' in domain 0 already has a live writer (pid " + std::to_string(::getpid()) +
+    EXPECT_EQ(msg, "topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + " already has a live writer (pid " + std::to_string(::getpid()) +
                        ", host " + smx::detail::host_name() + "); stop that writer first or use another topic");
     EXPECT_EQ(stat_shm(first->name())->st_ino, inode) << "the live writer's segment is untouched";
     EXPECT_EQ(shm_entries_containing(topic).size(), 1u) << "the refused writer leaves no temporary";
@@ -104,9 +105,9 @@ TEST(Segment, a_live_writer_in_another_process_is_refused_naming_its_pid) {
     Child writer({peer(), "writer", "--topic", topic, "--schema", "small", "--linger"});
     const auto ready = writer.wait_for_line("READY ", 20s);
     ASSERT_TRUE(ready) << writer.transcript();
-    ShmCleanup cleanup("/smx.0." + topic);
+    ShmCleanup cleanup(smx::test::shm_prefix() + topic);
     const std::string msg = message_of<smx::WriterExists>([&] { Segment::create(config_for(topic), SMALL); });
-    EXPECT_EQ(msg, "topic '" + topic + "' in domain 0 already has a live writer (pid " +
+    EXPECT_EQ(msg, "topic '" + topic + "' in domain " + std::to_string(smx::test::test_domain()) + " already has a live writer (pid " +
                        std::to_string(writer.pid()) + ", host " + smx::detail::host_name() +
                        "); stop that writer first or use another topic");
     writer.send_line("quit");
@@ -116,7 +117,7 @@ TEST(Segment, a_live_writer_in_another_process_is_refused_naming_its_pid) {
 
 TEST(Segment, a_stale_segment_of_a_killed_writer_is_replaced_by_a_new_inode) {
     const std::string topic = unique_topic("seg_stale");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     Child writer({peer(), "writer", "--topic", topic, "--schema", "small", "--linger"});
     ASSERT_TRUE(writer.wait_for_line("READY ", 20s)) << writer.transcript();
@@ -130,14 +131,14 @@ TEST(Segment, a_stale_segment_of_a_killed_writer_is_replaced_by_a_new_inode) {
     ASSERT_TRUE(st);
     EXPECT_NE(st->st_ino, old_inode);
     EXPECT_EQ(seg->header().writer_pid, ::getpid());
-    EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{"smx.0." + topic});
+    EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{smx::test::shm_prefix().substr(1) + topic});
     seg.reset();
     EXPECT_TRUE(shm_entries_containing(topic).empty());
 }
 
 TEST(Segment, a_stale_segment_with_another_schema_is_replaced_and_a_mapping_of_it_keeps_working) {
     const std::string topic = unique_topic("seg_stale_schema");
-    const std::string name = "/smx.0." + topic;
+    const std::string name = smx::test::shm_prefix() + topic;
     ShmCleanup cleanup(name);
     // An unlocked copy of a complete segment is exactly what a dead writer leaves behind.
     std::vector<char> bytes;
@@ -164,7 +165,7 @@ TEST(Segment, a_stale_segment_with_another_schema_is_replaced_and_a_mapping_of_i
 
 TEST(Segment, a_temporary_left_by_a_crashed_creator_is_removed_but_a_locked_one_is_kept) {
     const std::string topic = unique_topic("seg_tmp");
-    const std::string final_name = "/smx.0." + topic;
+    const std::string final_name = smx::test::shm_prefix() + topic;
     const std::string crashed = smx::detail::temporary_segment_name(final_name, 0x1111111111111111ull);
     const std::string building = smx::detail::temporary_segment_name(final_name, 0x2222222222222222ull);
     ShmCleanup c1(crashed), c2(building);
@@ -209,7 +210,7 @@ TEST(Segment, the_owner_never_unlinks_a_successors_segment) {
 
 TEST(Segment, attach_returns_nothing_when_no_segment_exists) {
     const std::string topic = unique_topic("seg_none");
-    EXPECT_EQ(Segment::attach("/smx.0." + topic, topic), nullptr);
+    EXPECT_EQ(Segment::attach(smx::test::shm_prefix() + topic, topic), nullptr);
 }
 
 TEST(Segment, attach_sees_the_writers_schema_session_and_geometry_but_does_not_own_it) {
@@ -251,7 +252,7 @@ TEST(Segment, of_writers_racing_for_one_topic_exactly_one_wins_and_the_others_ge
     constexpr int ROUNDS = 200, RACERS = 4;
     for (int round = 0; round < ROUNDS; ++round) {
         const std::string topic = unique_topic("seg_race");
-        ShmCleanup cleanup("/smx.0." + topic);
+        ShmCleanup cleanup(smx::test::shm_prefix() + topic);
         std::atomic<int> go{0};
         std::vector<std::unique_ptr<Segment>> won(RACERS);
         std::vector<std::string> lost(RACERS);
@@ -279,6 +280,6 @@ TEST(Segment, of_writers_racing_for_one_topic_exactly_one_wins_and_the_others_ge
             }
         }
         ASSERT_EQ(winners, 1) << "round " << round;
-        EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{"smx.0." + topic}) << "round " << round;
+        EXPECT_EQ(shm_entries_containing(topic), std::vector<std::string>{smx::test::shm_prefix().substr(1) + topic}) << "round " << round;
     }
 }

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 TEST(Truncation, writer_reader_and_pinned_frame_of_a_truncated_segment_survive_and_say_so) {
     const std::string topic = smx::test::unique_topic("trunc_api");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     const smx::Schema schema{{"v", smx::DType::Kind::u1, {100000}}};
     smx::Participant participant;
     smx::Writer writer(participant, topic, schema);
@@ -43,7 +43,7 @@ TEST(Truncation, writer_reader_and_pinned_frame_of_a_truncated_segment_survive_a
 // those zeros off as the frame (found by the chaos test, tests/chaos).
 TEST(Truncation, frames_in_the_cut_part_of_a_segment_truncated_to_half_are_not_valid) {
     const std::string topic = smx::test::unique_topic("trunc_half");
-    smx::unit::ShmCleanup cleanup("/smx.0." + topic);  // even when the test fails half-way
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);  // even when the test fails half-way
     const smx::Schema schema{{"v", smx::DType::Kind::u1, {1 << 20}}};
     smx::Participant participant;
     smx::WriterOptions options;

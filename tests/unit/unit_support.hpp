@@ -28,7 +28,7 @@
 
 namespace smx::unit {
 
-/// "/dev/shm/smx.0.topic" for a shm name "/smx.0.topic".
+/// "/dev/shm/smx.7.topic" for a shm name "/smx.7.topic".
 inline std::string shm_path(const std::string& shm_name) { return std::string("/dev/shm") + shm_name; }
 
 /// Removes a shm object by name when the test ends, whatever happened.
