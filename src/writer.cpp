@@ -1,5 +1,7 @@
 #include <smx/writer.hpp>
 
+#include <smx/log.hpp>
+
 #include "channel.hpp"
 #include "dds/dds_channel.hpp"
 #include "dds/dds_payload.hpp"
@@ -83,6 +85,9 @@ public:
         check_mode(options.mode);
         if (options.full_wait.count() < 0)
             throw InvalidArgument("writer of topic '" + m_topic + "': full_wait must not be negative");
+        if (options.pin_lease.count() <= 0)
+            throw InvalidArgument("writer of topic '" + m_topic + "': pin_lease must be positive "
+                                  "(std::chrono::nanoseconds::max() never breaks a pin)");
         check_network(options.network);
         SegmentConfig cfg;
         cfg.domain_id = m_participant->domain_id();
@@ -97,7 +102,7 @@ public:
             throw InvalidArgument("writer of topic '" + m_topic + "': " + e.what());
         }
         m_segment_name = m_segment->name();
-        m_slots.emplace(*m_segment);
+        m_slots.emplace(*m_segment, options.pin_lease);
 
         SessionInfo info;
         info.session = cfg.session;
@@ -213,7 +218,42 @@ public:
 
     std::optional<std::uint32_t> acquire() {
         const auto wait = m_options.when_full == WhenFull::wait ? m_options.full_wait : std::chrono::nanoseconds(0);
-        return m_slots->acquire(wait);
+        const auto slot = m_slots->acquire(wait);
+        m_stats.pins_broken = m_slots->pins_broken();
+        for (const BrokenPin& b : m_slots->take_broken())
+            log(LogLevel::warning,
+                "topic '" + m_topic + "': the writer broke the pin of reader pid " + std::to_string(b.pid) +
+                    " on slot " + std::to_string(b.slot) + ", which had held it up for longer than its pin lease (" +
+                    seconds_text(m_options.pin_lease) + "); that reader's frame is no longer valid. Release frames "
+                    "sooner, or raise the writer's pin_lease");
+        if (!slot) report_all_slots_held();
+        return slot;
+    }
+
+    // A writer whose every usable slot is pinned loses frames: say so at once, then at most every
+    // HELD_LOG_PERIOD, naming who holds it up.
+    void report_all_slots_held() {
+        static constexpr auto HELD_LOG_PERIOD = std::chrono::seconds(10);
+        const std::uint64_t total = ++m_stats.all_slots_held;
+        const auto now = std::chrono::steady_clock::now();
+        if (total > 1 && now - m_last_held_log < HELD_LOG_PERIOD) return;
+        m_last_held_log = now;
+        std::string pids;
+        for (const std::uint64_t pid : m_slots->pinning_pids()) pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
+        std::string msg = "topic '" + m_topic + "': every slot the writer could use is pinned by readers (pid" +
+                          (pids.find(',') == std::string::npos ? " " : "s ") + (pids.empty() ? "unknown" : pids) +
+                          "), so a frame was not written (" + std::to_string(total) + " so far); readers must release "
+                          "pinned frames sooner, or the writer needs more slots (it has " +
+                          std::to_string(m_segment->slot_count()) + ")";
+        if (m_options.pin_lease != NO_PIN_LEASE)
+            msg += "; a pin holding it up for longer than " + seconds_text(m_options.pin_lease) + " is broken";
+        log(LogLevel::warning, msg);
+    }
+
+    static std::string seconds_text(std::chrono::nanoseconds d) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g s", std::chrono::duration<double>(d).count());
+        return text;
     }
 
     PublishResult write(std::span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns) {
@@ -283,6 +323,8 @@ public:
     std::unique_ptr<Announcer> m_announcer;
     std::optional<RemoteSender> m_sender;  // the network path (remote_sender.hpp)
     std::uint64_t m_published = 0;
+    WriterStats m_stats;
+    std::chrono::steady_clock::time_point m_last_held_log{};
     bool m_loan_out = false;
     std::string m_segment_name;  // kept after close(), for messages and tools
     OwnerProcess m_process;
@@ -405,6 +447,13 @@ std::uint32_t Writer::reader_count() const noexcept {
     return m_impl && m_impl->m_slots ? m_impl->m_slots->reader_count() : 0;
 }
 std::uint64_t Writer::frames_published() const noexcept { return m_impl ? m_impl->m_published : 0; }
+WriterStats Writer::stats() const noexcept { return m_impl ? m_impl->m_stats : WriterStats{}; }
+std::vector<std::int64_t> Writer::pinning_pids() const {
+    std::vector<std::int64_t> out;
+    if (m_impl && m_impl->m_slots)
+        for (const std::uint64_t pid : m_impl->m_slots->pinning_pids()) out.push_back(static_cast<std::int64_t>(pid));
+    return out;
+}
 NetworkStats Writer::network_stats() const noexcept {
     if (!m_impl || !m_impl->m_sender) return {};
     const detail::RemoteSender& s = *m_impl->m_sender;

@@ -8,6 +8,7 @@
 #include <smx/error.hpp>
 #include <smx/frame.hpp>
 #include <smx/inspect.hpp>
+#include <smx/log.hpp>
 #include <smx/participant.hpp>
 #include <smx/reader.hpp>
 #include <smx/schema.hpp>

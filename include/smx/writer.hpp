@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace smx {
 
@@ -60,8 +61,25 @@ struct WriterOptions {
     std::uint32_t mode = 0600;
     WhenFull when_full = WhenFull::fail;
     std::chrono::nanoseconds full_wait = std::chrono::milliseconds(100);
+    /// How long a reader's pin may hold the writer up. A pin that has kept the writer from every
+    /// slot it could write (each time it looked) for longer than this is broken: the writer may
+    /// overwrite that slot, and the reader's frame then reports `valid() == false` (its views
+    /// change under it). So a forgotten pin (a REPL's `_`) stalls a writer for at most this
+    /// long. Each break is logged (log.hpp) and counted (WriterStats::pins_broken).
+    /// `std::chrono::nanoseconds::max()` never breaks a pin; other values must be > 0.
+    std::chrono::nanoseconds pin_lease = std::chrono::seconds(10);
     /// The network path (remote readers). Invalid values throw InvalidArgument.
     NetworkOptions network;
+};
+
+/// A writer's back-pressure counters (cumulative for the writer's life).
+struct WriterStats {
+    /// Writes and loans refused because every slot the writer could use was pinned (each also
+    /// returned PublishStatus::all_slots_held / an empty loan). A warning naming the pinning
+    /// readers' pids is logged at the first and then at most every 10 s.
+    std::uint64_t all_slots_held = 0;
+    /// Pins broken after WriterOptions::pin_lease.
+    std::uint64_t pins_broken = 0;
 };
 
 /// Outcome of a write or publish; not an error: back-pressure from readers is ordinary.
@@ -197,6 +215,12 @@ public:
     std::uint64_t frames_published() const noexcept;
     /// The network path's counters (all 0 once closed or moved from).
     NetworkStats network_stats() const noexcept;
+    /// Back-pressure counters (all 0 on a moved-from writer).
+    WriterStats stats() const noexcept;
+    /// The pids of the readers now pinning slots this writer could write next (the newest
+    /// frame's slot is never one; broken pins are not counted): who holds a blocked writer up.
+    /// Empty once closed.
+    std::vector<std::int64_t> pinning_pids() const;
 
 private:
     const detail::WriterImpl& impl() const;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 #include <unistd.h>
 
 namespace smx::detail {
@@ -54,8 +55,70 @@ void mark_registered(const Segment& segment, std::uint32_t r, bool registered) n
 bool SlotWriter::pinned(std::uint32_t slot) const noexcept {
     const std::uint32_t capacity = m_segment.reader_capacity();
     return any_registration_in(m_segment, m_segment.header().registered, [&](std::uint32_t r) {
-        return r < capacity && m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst) != 0;
+        if (r >= capacity) return false;
+        const std::uint32_t count = m_segment.reader(r).pins()[slot].load(std::memory_order_seq_cst);
+        return count != 0 && !broken(r, slot, count);
     });
+}
+
+bool SlotWriter::broken(std::uint32_t reader, std::uint32_t slot, std::uint32_t count) const noexcept {
+    for (const PinSeen& p : m_pins_seen)
+        if (p.broken && p.reader == reader && p.slot == slot && p.count == count &&
+            m_segment.reader(reader).pid.load(std::memory_order_acquire) == p.pid)
+            return true;
+    return false;
+}
+
+bool SlotWriter::break_expired_pins(std::chrono::steady_clock::time_point now) {
+    if (m_pin_lease == NO_PIN_LEASE) return false;
+    const std::uint32_t n = m_segment.slot_count(), capacity = m_segment.reader_capacity();
+    std::vector<PinSeen> seen;
+    for (std::uint32_t s = 0; s < n; ++s) {
+        if (s == m_latest) continue;
+        any_registration_in(m_segment, m_segment.header().registered, [&](std::uint32_t r) {
+            if (r >= capacity) return false;
+            ReaderRecord& rec = m_segment.reader(r);
+            const std::uint32_t count = rec.pins()[s].load(std::memory_order_seq_cst);
+            const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
+            if (count == 0) return false;
+            PinSeen now_seen{r, s, count, pid, now, false};
+            // The same pin as last time (same reader, same count) keeps its age.
+            for (const PinSeen& p : m_pins_seen)
+                if (p.reader == r && p.slot == s && p.count == count && p.pid == pid) now_seen = p;
+            seen.push_back(now_seen);
+            return false;
+        });
+    }
+    bool broke = false;
+    for (PinSeen& p : seen) {
+        if (p.broken || now - p.since < m_pin_lease) continue;
+        p.broken = broke = true;
+        ++m_pins_broken;
+        if (m_broken_log.size() < 32) m_broken_log.push_back({p.slot, p.pid});
+    }
+    m_pins_seen = std::move(seen);
+    return broke;
+}
+
+std::vector<BrokenPin> SlotWriter::take_broken() { return std::exchange(m_broken_log, {}); }
+
+std::vector<std::uint64_t> SlotWriter::pinning_pids() const {
+    std::vector<std::uint64_t> pids;
+    const std::uint32_t capacity = m_segment.reader_capacity();
+    any_registration_in(m_segment, m_segment.header().registered, [&](std::uint32_t r) {
+        if (r >= capacity) return false;
+        ReaderRecord& rec = m_segment.reader(r);
+        for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s) {
+            const std::uint32_t count = rec.pins()[s].load(std::memory_order_relaxed);
+            if (s == m_latest || count == 0 || broken(r, s, count)) continue;
+            const std::uint64_t pid = rec.pid.load(std::memory_order_relaxed);
+            if (pid != 0 && pid != RECLAIMING && std::find(pids.begin(), pids.end(), pid) == pids.end())
+                pids.push_back(pid);
+            break;
+        }
+        return false;
+    });
+    return pids;
 }
 
 std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
@@ -83,8 +146,15 @@ std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
 }
 
 std::optional<std::uint32_t> SlotWriter::acquire(std::chrono::nanoseconds max_wait) {
-    if (auto s = try_acquire()) return s;
+    if (auto s = try_acquire()) {
+        // Not blocked: pins seen while blocked start their lease afresh next time (broken ones
+        // stay ignored while they last).
+        if (!m_pins_seen.empty()) std::erase_if(m_pins_seen, [](const PinSeen& p) { return !p.broken; });
+        return s;
+    }
     if (reclaim_dead_readers(m_segment) > 0)
+        if (auto s = try_acquire()) return s;
+    if (break_expired_pins(std::chrono::steady_clock::now()))
         if (auto s = try_acquire()) return s;
     if (max_wait <= std::chrono::nanoseconds::zero()) return std::nullopt;
 
@@ -95,6 +165,7 @@ std::optional<std::uint32_t> SlotWriter::acquire(std::chrono::nanoseconds max_wa
         h.writer_waiting.store(1, std::memory_order_seq_cst);
         auto s = try_acquire();
         if (!s && reclaim_dead_readers(m_segment) > 0) s = try_acquire();
+        if (!s && break_expired_pins(std::chrono::steady_clock::now())) s = try_acquire();
         const auto now = std::chrono::steady_clock::now();
         if (s || now >= deadline) {
             h.writer_waiting.store(0, std::memory_order_relaxed);

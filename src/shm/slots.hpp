@@ -40,18 +40,41 @@ private:
     const Segment& m_segment;
 };
 
+/// A pin the writer broke: held on a slot it needed for longer than its pin lease.
+struct BrokenPin {
+    std::uint32_t slot = 0;
+    std::uint64_t pid = 0;  ///< the pinning reader's process
+};
+
+/// No pin lease: the writer never breaks a live reader's pin.
+inline constexpr std::chrono::nanoseconds NO_PIN_LEASE = std::chrono::nanoseconds::max();
+
 /// The writer's side: picks a slot that no live reader pins, marks it odd while writing,
 /// publishes it even again and rings the doorbell.
+///
+/// The pin lease: a pin that has blocked the writer (every candidate slot pinned, each time it
+/// looked) for longer than `pin_lease` is broken — the writer may then overwrite that slot, and
+/// the pinning reader's frame reads as changed (its seq moves). The pin itself stays the
+/// reader's: the writer ignores it while the reader's count on that slot stays as it was, so
+/// the reader's own release (or any new pin) behaves as always.
 class SlotWriter {
 public:
     /// The segment must be freshly created (every seq 0).
-    explicit SlotWriter(Segment& segment)
-        : m_segment(segment), m_doorbell(segment), m_seq(segment.slot_count(), 0) {}
+    explicit SlotWriter(Segment& segment, std::chrono::nanoseconds pin_lease = NO_PIN_LEASE)
+        : m_segment(segment), m_doorbell(segment), m_seq(segment.slot_count(), 0), m_pin_lease(pin_lease) {}
 
     /// Reserves a slot and marks it being-written (odd seq). When every candidate is pinned it
-    /// reclaims dead readers' pins; then, if `max_wait` > 0, waits for a release up to that
-    /// long (futex, no polling). nullopt if still none: nothing was touched.
+    /// reclaims dead readers' pins and breaks pins held past the lease; then, if `max_wait` > 0,
+    /// waits for a release (or a lease's end) up to that long (futex, no polling). nullopt if
+    /// still none: nothing was touched.
     std::optional<std::uint32_t> acquire(std::chrono::nanoseconds max_wait);
+    /// The pins broken since the last call (at most a few dozen are kept), for the writer's log.
+    std::vector<BrokenPin> take_broken();
+    /// Pins broken so far.
+    std::uint64_t pins_broken() const noexcept { return m_pins_broken; }
+    /// The processes of the readers pinning slots the writer could write next (the newest frame's
+    /// slot is never one), without repeats: who holds a blocked writer up.
+    std::vector<std::uint64_t> pinning_pids() const;
     /// Stores frame number and timestamp, makes the slot stable and rings the doorbell;
     /// returns its new seq.
     std::uint64_t commit(std::uint32_t slot, std::uint64_t frame_number, std::int64_t timestamp_ns) noexcept;
@@ -65,8 +88,20 @@ public:
     std::uint32_t reader_count() const noexcept;
 
 private:
+    // A pin seen while every candidate slot was pinned: registration, slot, its count then and
+    // the reader's pid (a registration re-claimed by another reader is another pin).
+    struct PinSeen {
+        std::uint32_t reader = 0, slot = 0, count = 0;
+        std::uint64_t pid = 0;
+        std::chrono::steady_clock::time_point since;
+        bool broken = false;
+    };
+
     std::optional<std::uint32_t> try_acquire() noexcept;
     bool pinned(std::uint32_t slot) const noexcept;
+    bool broken(std::uint32_t reader, std::uint32_t slot, std::uint32_t count) const noexcept;
+    // Notes the pins on the candidate slots now; breaks those past the lease. True if it broke one.
+    bool break_expired_pins(std::chrono::steady_clock::time_point now);
 
     void ring() noexcept;
     void sweep_sleepers() noexcept;
@@ -80,6 +115,10 @@ private:
     std::uint32_t m_latest = UINT32_MAX;
     std::uint32_t m_next = 0;
     std::chrono::steady_clock::time_point m_last_sweep{};
+    std::chrono::nanoseconds m_pin_lease;
+    std::vector<PinSeen> m_pins_seen;  // empty unless the writer was blocked: off the usual path
+    std::vector<BrokenPin> m_broken_log;
+    std::uint64_t m_pins_broken = 0;
 };
 
 /// Frees registrations whose process died (pid gone or start time changed), dropping their

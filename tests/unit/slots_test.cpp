@@ -35,6 +35,7 @@ protected:
     void open_segment(std::uint32_t slots, std::uint32_t reader_capacity = 8) {
         topic = unique_topic("slots");
         SegmentConfig c;
+        c.domain_id = smx::test::test_domain();
         c.topic = topic;
         c.slots = slots;
         c.reader_capacity = reader_capacity;
@@ -199,6 +200,59 @@ TEST_F(Slots, a_waiting_acquire_gives_up_at_its_deadline_when_no_pin_is_released
     EXPECT_EQ(writer->acquire(200ms), std::nullopt);
     EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
     EXPECT_EQ(owner->header().writer_waiting.load(), 0u) << "the waiting flag is cleared on the way out";
+}
+
+// The pin lease (WriterOptions::pin_lease): a pin that keeps the writer from every slot for
+// longer than the lease is broken — that slot is written, the pin's frame reads as changed —
+// while the writer waits no longer than the lease; the broken pin is then ignored, but a new pin
+// (its count moved) is respected again for a lease of its own.
+TEST_F(Slots, a_pin_holding_the_writer_up_past_its_lease_is_broken_and_a_fresh_one_is_respected) {
+    open_segment(2);
+    writer = std::make_unique<SlotWriter>(*owner, 150ms);
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    const std::uint64_t pinned_seq = seq(a);
+    EXPECT_EQ(writer->acquire(0ns), std::nullopt) << "within the lease the pin holds";
+    EXPECT_EQ(writer->pinning_pids(), std::vector<std::uint64_t>{static_cast<std::uint64_t>(::getpid())});
+    const auto start = std::chrono::steady_clock::now();
+    const auto s = writer->acquire(10s);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(s) << "the lease ended the wait";
+    EXPECT_EQ(*s, a);
+    EXPECT_LT(waited, 2s);
+    EXPECT_NE(seq(a), pinned_seq) << "the pinning reader's frame reads as changed";
+    writer->commit(*s, 3, 3);
+    EXPECT_EQ(writer->pins_broken(), 1u);
+    const auto broken = writer->take_broken();
+    ASSERT_EQ(broken.size(), 1u);
+    EXPECT_EQ(broken[0].slot, a);
+    EXPECT_EQ(broken[0].pid, static_cast<std::uint64_t>(::getpid()));
+    EXPECT_TRUE(writer->take_broken().empty());
+    EXPECT_EQ(pins_of(reg.index(), a), 1u) << "the pin itself stays the reader's";
+    EXPECT_TRUE(writer->pinning_pids().empty());
+
+    // Frame 4 goes to the other slot; frame 5 may take slot a again: its pin is broken.
+    publish(4);
+    EXPECT_TRUE(writer->acquire(0ns)) << "a broken pin no longer holds the writer up";
+    writer->abandon(a);
+    // The same registration pins slot a anew (count 1 -> 2): a new pin, respected.
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    EXPECT_EQ(writer->acquire(0ns), std::nullopt) << "a fresh pin is not broken at once";
+    reg.unpin(a);
+    reg.unpin(a);
+    EXPECT_TRUE(writer->acquire(0ns));
+}
+
+TEST_F(Slots, without_a_lease_a_pin_holds_the_writer_up_for_good) {
+    open_segment(2);  // SlotWriter's default: no lease
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    EXPECT_EQ(writer->acquire(300ms), std::nullopt);
+    EXPECT_EQ(writer->pins_broken(), 0u);
 }
 
 TEST_F(Slots, a_waiting_acquire_takes_the_slot_a_reader_releases) {
