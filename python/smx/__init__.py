@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import _core
 from ._errors import (
+    AllSlotsHeld,
     Closed,
     DdsError,
     Error,
@@ -40,6 +41,7 @@ from ._writer import Loan, SMWriter
 __version__: str = _core.__version__
 
 __all__ = [
+    "AllSlotsHeld",
     "BaseIDL",
     "BaseIdl",
     "Closed",

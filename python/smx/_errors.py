@@ -109,6 +109,14 @@ class TornReadError(Error):
     code = None
 
 
+class AllSlotsHeld(Error):
+    """``with writer.loan() as loan:`` found every slot the writer could use pinned by readers:
+    no slot was lent (``bool(writer.loan())`` is False then; check it to skip the frame). The
+    message names the pinning readers' pids."""
+
+    code = None
+
+
 class WaitingForFirstMessageException(Exception):
     """Raised by ``SMReader()`` (and ``read_into``, ``copy``, ``pin``) when the writer has not
     published a frame yet — the seed's exception, kept for its users."""
@@ -139,7 +147,7 @@ def _from_core(code: str, message: str, extra: Dict[str, Any]) -> Error:
 
 # Shown as smx.SchemaMismatch (not smx._errors.SchemaMismatch) in tracebacks.
 for _cls in (Error, InvalidArgument, SchemaMismatch, WriterExists, SegmentCorrupt, OutOfSpace, PermissionDenied,
-             SystemCallError, DdsError, NoWriter, Closed, TooManyReaders, TornReadError,
+             SystemCallError, DdsError, NoWriter, Closed, TooManyReaders, TornReadError, AllSlotsHeld,
              WaitingForFirstMessageException, ErrorCode):
     _cls.__module__ = "smx"
 del _cls

@@ -75,6 +75,15 @@ class SMReader:
     arrive whole in the reader's own buffer) or ``"shm"`` (never the network).
     ``reader.transport`` and ``frame.transport`` say which one is used.
 
+    **The seed's loop is safe.** A frame from ``reader()``, ``read_into()`` or ``for frame in
+    reader`` stays *pinned* until the next such call on this reader (or ``close()``): the writer
+    does not overwrite it while you process it, however slow, so its arrays never change under
+    you — zero copy, no torn frames. Each reader holds at most one such pin, and the writer never
+    writes the newest frame's slot, so a writer with ``nr_of_buffers >= readers + 2`` is never
+    held up by them; with fewer it skips frames while every slot it could use is pinned (and
+    logs it). Keep a frame past the next call with ``reader.copy()`` or ``next(pin=True)``.
+    ``raw_views=True`` gives the seed's unpinned views instead (check ``frame.valid``).
+
     ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
     before sleeping, once per frame. It helps only when the frame comes within the spin: for a
     periodic writer, spin about the period minus your processing time (~1 µs instead of a
@@ -95,7 +104,10 @@ class SMReader:
         spin: float = 0.0,
         trusted_uids: Sequence[int] = (),
         transport: Optional[str] = None,
+        raw_views: bool = False,
     ) -> None:
+        self._held: Any = None  # the pin of the last reader()/read_into()/iteration frame
+        self._raw_views = bool(raw_views)
         if topic_name is None:
             raise TypeError("SMReader needs a topic_name")
         self.domain_participant = _participant(domain_participant)
@@ -199,26 +211,46 @@ class SMReader:
 
     # --- the seed's reads ---------------------------------------------------------------------
 
-    def __call__(self) -> Any:
-        """The newest frame (zero copy, read-only views). May return the same frame as the
-        previous call. Raises WaitingForFirstMessageException if nothing was published yet."""
-        core_frame = self._core.latest(pin=False)
+    # --- the seed loop's pin: one per reader, held until the next seed-style call ---------------
+
+    def _let_go(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    def _latest_held(self) -> Any:
+        """The newest frame's core frame, pinned and held until the next call (unpinned with
+        raw_views); raises WaitingForFirstMessageException if there is none yet."""
+        if self._raw_views:
+            core_frame = self._core.latest(pin=False)
+        else:
+            # Released first: a reader holds at most one pin of this kind (the sizing rule).
+            self._let_go()
+            core_frame = self._core.latest(pin=True)
+            self._held = core_frame
         if core_frame is None:
             raise self._nothing_yet()
-        return self._wrap(core_frame)
+        return core_frame
+
+    def __call__(self) -> Any:
+        """The newest frame (zero copy, read-only views). May return the same frame as the
+        previous call. The frame stays pinned — unchanged, whatever the writer does — until the
+        next ``reader()``, ``read_into()`` or iteration step on this reader, or ``close()``
+        (``raw_views=True``: unpinned views; check ``frame.valid``). Raises
+        WaitingForFirstMessageException if nothing was published yet."""
+        return self._wrap(self._latest_held())
 
     def read_into(self, output_instance: Any, copy: bool = False) -> None:
         """Puts the newest frame into `output_instance`.
 
-        ``copy=False`` (the seed's behaviour): its attributes become zero-copy read-only views.
-        ``copy=True``: a consistent copy goes into its own arrays (reused when they are
+        ``copy=False`` (the seed's behaviour): its attributes become zero-copy read-only views
+        of a frame pinned until the next ``reader()``/``read_into()``/iteration step, as
+        ``reader()``'s. ``copy=True``: a consistent copy goes into its own arrays (reused when they are
         writable, C-contiguous and of the right dtype and shape; replaced otherwise); raises
         smx.TornReadError if the writer kept overwriting the frames tried.
         Raises WaitingForFirstMessageException if nothing was published yet."""
         if not copy:
-            core_frame = self._core.latest(pin=False)
-            if core_frame is None:
-                raise self._nothing_yet()
+            core_frame = self._latest_held()
             for name, array in core_frame.arrays().items():
                 object.__setattr__(output_instance, name, array)
             _with_info(output_instance, core_frame.info)
@@ -305,17 +337,22 @@ class SMReader:
         release(frame)
 
     def __iter__(self) -> Iterator[Any]:
-        """``for frame in reader:`` — every new frame (``next()``), until the reader is closed."""
+        """``for frame in reader:`` — every new frame (as ``next()``), until the reader is
+        closed. Each frame stays pinned until the next step (or ``reader()``, ``close()``), as
+        ``reader()``'s (``raw_views=True``: unpinned views)."""
         while True:
+            self._let_go()
             try:
-                frame = self.next()
+                core_frame = self._core.next(None, pin=not self._raw_views)
             except Closed:
                 return
-            if frame is None:
+            if core_frame is None:
                 if self.closed:
                     return
                 continue
-            yield frame
+            if not self._raw_views:
+                self._held = core_frame
+            yield self._wrap(core_frame)
 
     def interrupt(self) -> None:
         """Makes a ``next()`` blocked in another thread return None."""
@@ -357,6 +394,8 @@ class SMReader:
         """Releases DDS entities and the segment. Idempotent; arrays already handed out stay
         readable (they keep their mapping alive)."""
         core = getattr(self, "_core", None)
+        if getattr(self, "_held", None) is not None:
+            self._let_go()
         if core is not None:
             core.close()
         _lifecycle.untrack(self)

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 import numpy as np
 
 from . import _core, _lifecycle
-from ._errors import InvalidArgument
+from ._errors import AllSlotsHeld, InvalidArgument
 from ._participant import DomainParticipant, _participant
 from ._schema import Schema
 
@@ -34,22 +34,37 @@ class Loan:
     Publish it with ``writer.publish(loan)``, or use it as a context manager, which publishes on
     normal exit and abandons the slot on an exception. Do not keep the arrays after publishing:
     they are the published frame's memory.
+
+    When readers pinned every slot the writer could use, ``writer.loan()`` returns an *empty*
+    loan: it is falsy (``if loan:`` skips the frame), and entering it (``with``) or touching a
+    field raises smx.AllSlotsHeld naming the pinning readers' pids — never a TypeError on None.
     """
 
-    __slots__ = ("_core", "_writer", "_arrays")
+    __slots__ = ("_core", "_writer", "_arrays", "_refusal")
 
-    def __init__(self, core: Any, writer: "SMWriter") -> None:
+    def __init__(self, core: Any, writer: "SMWriter", refusal: str = "") -> None:
         object.__setattr__(self, "_core", core)
         object.__setattr__(self, "_writer", writer)
-        object.__setattr__(self, "_arrays", core.arrays())
+        object.__setattr__(self, "_arrays", {} if core is None else core.arrays())
+        object.__setattr__(self, "_refusal", refusal)
+
+    def __bool__(self) -> bool:
+        """False for the empty loan of a writer whose slots were all pinned."""
+        return self._core is not None
+
+    def _check_lent(self) -> None:
+        if self._core is None:
+            raise AllSlotsHeld(self._refusal)
 
     def __getattr__(self, name: str) -> np.ndarray:
+        self._check_lent()
         try:
             return self._arrays[name]
         except KeyError:
             raise AttributeError(f"loan has no field '{name}' (fields: {', '.join(self._arrays)})") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        self._check_lent()
         if name in self._arrays:
             # `loan.depth = arr` means "fill the field with arr", not "rebind the name".
             self._arrays[name][...] = value
@@ -57,6 +72,7 @@ class Loan:
         raise AttributeError(f"loan has no field '{name}'")
 
     def __getitem__(self, name: str) -> np.ndarray:
+        self._check_lent()
         return self._arrays[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -67,23 +83,31 @@ class Loan:
 
     @property
     def frame_number(self) -> int:
-        """The number this frame will be published as."""
-        return int(self._core.frame_number)
+        """The number this frame will be published as (0 for an empty loan)."""
+        return 0 if self._core is None else int(self._core.frame_number)
 
     @property
     def active(self) -> bool:
-        """True until published or abandoned."""
-        return bool(self._core.active)
+        """True until published or abandoned (never for an empty loan)."""
+        return self._core is not None and bool(self._core.active)
+
+    def set_timestamp_ns(self, timestamp_ns: int) -> None:
+        """Overrides the frame's timestamp: integer nanoseconds since the Unix epoch
+        (``time.time_ns()``); default: when the loan was taken."""
+        self._check_lent()
+        self._core.set_timestamp_ns(int(timestamp_ns))
 
     def set_timestamp(self, seconds: float) -> None:
-        """Overrides the frame's timestamp (default: when the loan was taken)."""
-        self._core.set_timestamp_ns(int(round(seconds * 1e9)))
+        """``set_timestamp_ns`` spelt in seconds (``time.time()``), kept for earlier code."""
+        self.set_timestamp_ns(int(round(seconds * 1e9)))
 
     def abandon(self) -> None:
         """Gives the slot back unpublished (idempotent)."""
-        self._core.abandon()
+        if self._core is not None:
+            self._core.abandon()
 
     def __enter__(self) -> "Loan":
+        self._check_lent()
         return self
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
@@ -93,6 +117,8 @@ class Loan:
             self.abandon()
 
     def __repr__(self) -> str:
+        if self._core is None:
+            return "<smx.Loan empty: every slot was pinned by readers>"
         state = "active" if self.active else "done"
         return f"<smx.Loan frame {self.frame_number} ({state}) fields {', '.join(self._arrays)}>"
 
@@ -110,6 +136,14 @@ class SMWriter:
     ``"lz4"`` or ``"zstd"`` at ``compression_level`` 1..19) compresses them losslessly for slow
     links; ``network_reliable=False`` sends them best effort; ``network_depth`` (1..16) is how
     many frames each side keeps for them. Nothing is sent while no remote reader is there.
+
+    A reader's pin that has kept the writer from every slot for longer than ``pin_lease``
+    seconds (default 10; None: never) is broken: the writer may overwrite that frame, whose
+    ``valid`` then reads False — so a forgotten pin (a REPL's ``_``) cannot stall it for good.
+    A writer whose slots are all pinned logs a warning (logger "smx") naming the readers' pids,
+    at most every 10 s; ``writer.stats`` counts such refusals and broken pins.
+
+    Timestamps are seconds since the epoch (``time.time()``), stored as nanoseconds.
 
     Raises smx.WriterExists if a live writer already owns the topic.
     """
@@ -131,6 +165,7 @@ class SMWriter:
         compression_level: int = 1,
         network_reliable: bool = True,
         network_depth: int = 3,
+        pin_lease: Optional[float] = 10.0,
     ) -> None:
         if topic_name is None:
             raise TypeError("SMWriter needs a topic_name")
@@ -149,6 +184,7 @@ class SMWriter:
             reader_capacity=reader_capacity, mode=mode, when_full=when_full, full_wait=full_wait,
             compression=compression, compression_level=int(compression_level),
             network_reliable=bool(network_reliable), network_depth=int(network_depth),
+            pin_lease=None if pin_lease is None else float(pin_lease),
         )
         _lifecycle.track(self)
 
@@ -181,22 +217,42 @@ class SMWriter:
                 f"{', '.join(repr(k) for k in unknown)} (schema: {self._schema})"
             )
 
-    def write(self, frame: Union[Any, Mapping[str, np.ndarray]], timestamp: Optional[float] = None) -> Optional[int]:
+    def write(self, frame: Union[Any, Mapping[str, np.ndarray]], timestamp: Optional[float] = None, *,
+              timestamp_ns: Optional[int] = None) -> Optional[int]:
         """Copies `frame` (template instance, smx.Frame, or {name: array}) into a slot and
         announces it. Returns the frame number, or None if readers held every slot.
+
+        The frame's timestamp is ``timestamp_ns``: integer nanoseconds since the Unix epoch
+        (``time.time_ns()``), smx's one unit for timestamps (``frame_info(f)["timestamp_ns"]``,
+        C++ ``Frame::timestamp_ns()``); default: when the write starts. ``timestamp=`` (seconds,
+        as ``time.time()``) is the same thing spelt in seconds, kept for earlier code.
 
         Shapes and dtypes must match exactly (no casting): otherwise ValueError
         (smx.InvalidArgument) names the field, the expected and the given, and nothing is
         published. Non-contiguous arrays are fine."""
-        ts = None if timestamp is None else int(round(timestamp * 1e9))
-        return self._core.write(self._arrays_of(frame), ts)
+        if timestamp is not None:
+            if timestamp_ns is not None:
+                raise InvalidArgument(f"write to topic '{self.topic_name}': give timestamp_ns or timestamp, not both")
+            timestamp_ns = int(round(timestamp * 1e9))
+        return self._core.write(self._arrays_of(frame), None if timestamp_ns is None else int(timestamp_ns))
 
     __call__ = write
 
-    def loan(self) -> Optional[Loan]:
-        """A slot to fill in place (zero copy), or None if readers held every slot."""
+    def loan(self) -> Loan:
+        """A slot to fill in place (zero copy). If readers pinned every slot the writer could use
+        (after ``when_full``), the loan is empty: falsy, and ``with`` on it raises
+        smx.AllSlotsHeld naming the pinning readers' pids."""
         core = self._core.loan()
-        return None if core is None else Loan(core, self)
+        if core is not None:
+            return Loan(core, self)
+        return Loan(None, self, self._all_slots_held_message())
+
+    def _all_slots_held_message(self) -> str:
+        pids = self._core.pinning_pids
+        who = f"pid{'s' if len(pids) != 1 else ''} {', '.join(map(str, pids))}" if pids else "readers since gone"
+        return (f"topic '{self.topic_name}': every slot the writer could use is pinned by readers ({who}), so no slot "
+                f"was lent; skip the frame (`if loan:`), have readers release frames sooner, or give the writer more "
+                f"slots (nr_of_buffers={self.nr_of_buffers})")
 
     def publish(self, loan: Loan) -> Optional[int]:
         """Publishes a filled loan; returns its frame number (None if it could not be)."""
@@ -235,6 +291,17 @@ class SMWriter:
     @property
     def frames_published(self) -> int:
         return int(self._core.frames_published)
+
+    @property
+    def stats(self) -> dict:
+        """Back-pressure: ``all_slots_held`` (writes and loans refused because readers pinned
+        every slot the writer could use) and ``pins_broken`` (pins broken after ``pin_lease``)."""
+        return dict(self._core.stats)
+
+    @property
+    def pinning_pids(self) -> list:
+        """Pids of the readers pinning slots the writer could write next: who holds it up."""
+        return list(self._core.pinning_pids)
 
     @property
     def network_stats(self) -> dict:

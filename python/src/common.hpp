@@ -25,6 +25,14 @@ void register_schema(py::module_& m);
 void register_reader(py::module_& m);
 void register_writer(py::module_& m);
 
+/// Takes the library's log messages (log.hpp) into a small queue, from any thread, never
+/// touching Python there: a writer logs while it holds its mutex with the GIL released, and
+/// taking the GIL then could deadlock with a thread that holds it and waits for that mutex.
+void install_log_queue();
+/// Passes queued log messages to Python's `logging` logger "smx". Call with the GIL held, after
+/// a call into the library returned; cheap when nothing is queued.
+void forward_log();
+
 /// The numpy dtype of an smx element type.
 py::dtype to_numpy(DType dtype);
 /// The smx element type of a numpy dtype, or nullopt if smx cannot carry it (big-endian,

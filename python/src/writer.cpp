@@ -53,8 +53,16 @@ public:
     PyWriter(const Participant& participant, std::string topic, const Schema& schema, std::uint32_t slots,
              std::uint32_t reader_capacity, std::uint32_t mode, const std::string& when_full, double full_wait,
              const std::optional<std::string>& compression, int compression_level, bool network_reliable,
-             std::uint32_t network_depth) {
+             std::uint32_t network_depth, std::optional<double> pin_lease) {
         WriterOptions o;
+        if (pin_lease) {
+            if (!(*pin_lease > 0) || *pin_lease > 1e9)
+                throw InvalidArgument("writer of topic '" + topic + "': pin_lease must be a positive number of seconds "
+                                      "(None never breaks a pin)");
+            o.pin_lease = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*pin_lease));
+        } else {
+            o.pin_lease = std::chrono::nanoseconds::max();
+        }
         o.network.compression = parse_compression(topic, compression);
         o.network.compression_level = compression_level;
         o.network.reliable = network_reliable;
@@ -123,6 +131,7 @@ public:
             py::gil_scoped_release nogil;
             result = locked([&](Writer& w) { return w.write(refs, timestamp_ns); });
         }
+        forward_log();
         if (!result) return py::none();
         return py::int_(result.frame_number);
     }
@@ -133,6 +142,7 @@ public:
             py::gil_scoped_release nogil;
             l = locked([](Writer& w) { return w.loan(); });
         }
+        forward_log();
         if (!l) return py::none();
         auto p = std::make_unique<PyLoan>();
         p->owner = this;
@@ -212,11 +222,13 @@ void register_writer(py::module_& m) {
 
     py::class_<PyWriter>(m, "Writer", "The single writer of a topic (see smx.SMWriter).")
         .def(py::init<const Participant&, std::string, const Schema&, std::uint32_t, std::uint32_t, std::uint32_t,
-                      const std::string&, double, const std::optional<std::string>&, int, bool, std::uint32_t>(),
+                      const std::string&, double, const std::optional<std::string>&, int, bool, std::uint32_t,
+                      std::optional<double>>(),
              py::arg("participant"), py::arg("topic"), py::arg("schema"), py::arg("slots") = 3,
              py::arg("reader_capacity") = 64, py::arg("mode") = 0600, py::arg("when_full") = "wait",
              py::arg("full_wait") = 0.1, py::arg("compression") = py::none(), py::arg("compression_level") = 1,
-             py::arg("network_reliable") = true, py::arg("network_depth") = 3, py::keep_alive<1, 2>())
+             py::arg("network_reliable") = true, py::arg("network_depth") = 3, py::arg("pin_lease") = 10.0,
+             py::keep_alive<1, 2>())
         .def("write", &PyWriter::write, py::arg("arrays"), py::arg("timestamp_ns") = py::none(),
              "Copies one frame (arrays in schema order); returns its number, or None if every slot was held.")
         .def("loan", &PyWriter::loan, py::keep_alive<0, 1>())
@@ -243,6 +255,18 @@ void register_writer(py::module_& m) {
         .def_property_readonly("frames_published", [](PyWriter& w) {
             std::lock_guard<std::mutex> lock(w.mutex());
             return w.raw().frames_published();
+        })
+        .def_property_readonly("stats", [](PyWriter& w) {
+            std::lock_guard<std::mutex> lock(w.mutex());
+            const WriterStats s = w.raw().stats();
+            py::dict d;
+            d["all_slots_held"] = s.all_slots_held;
+            d["pins_broken"] = s.pins_broken;
+            return d;
+        })
+        .def_property_readonly("pinning_pids", [](PyWriter& w) {
+            std::lock_guard<std::mutex> lock(w.mutex());
+            return w.raw().pinning_pids();
         })
         .def_property_readonly("network_stats", [](PyWriter& w) {
             std::lock_guard<std::mutex> lock(w.mutex());

@@ -76,13 +76,14 @@ def test_valid_turns_false_once_the_writer_reuses_the_slot_but_never_for_pins(to
 
 def test_valid_works_on_template_instances_too(topic):
     tmpl = SMALL
+    # raw_views: the seed's unpinned reader() (by default its frame stays pinned: test_seed_safety.py).
     with smx.SMWriter(None, topic, tmpl, nr_of_buffers=2) as writer, \
-            smx.SMReader(None, topic, tmpl, timeout=10) as reader:
+            smx.SMReader(None, topic, tmpl, timeout=10, raw_views=True) as reader:
         publish(writer, 1)
         frame = reader()
         assert isinstance(frame, smx.Frame) and frame.valid
         for n in range(2, 5):
-            publish(writer, n)
+            assert publish(writer, n) == n
         assert not reader.is_valid(frame)
 
 
