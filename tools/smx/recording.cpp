@@ -125,9 +125,9 @@ std::string read_string_attribute(hid_t object, const char* name) {
     H5Handle attr(H5Aopen(object, name, H5P_DEFAULT), close_attr, std::string("open attribute '") + name + "'");
     H5Handle type(H5Aget_type(attr.get()), close_type, std::string("read attribute '") + name + "'");
     if (H5Tget_class(type.get()) != H5T_STRING) throw RecordingError(std::string("attribute '") + name + "' is not a string");
-    H5Handle memtype(H5Tcopy(H5T_C_S1), close_type, "create a string type");
+    // The file's own string type (ASCII or UTF-8) in memory: HDF5 converts between neither.
+    H5Handle memtype(H5Tcopy(type.get()), close_type, "create a string type");
     if (H5Tis_variable_str(type.get()) > 0) {
-        check(H5Tset_size(memtype.get(), H5T_VARIABLE), "create a string type");
         char* text = nullptr;
         check(H5Aread(attr.get(), memtype.get(), &text), std::string("read attribute '") + name + "'");
         std::string value = text ? text : "";
