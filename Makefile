@@ -14,6 +14,9 @@ PACKAGES := g++ make cmake pkg-config \
             python3 python3-dev python3-numpy python3-pytest pybind11-dev \
             python3-setuptools python3-wheel python3-pip \
             util-linux procps liblz4-dev libzstd-dev
+# `smx record` / `smx play` write and read HDF5 (libhdf5, C API); the tests read the files with
+# h5py as a user would.
+PACKAGES += libhdf5-dev python3-h5py
 # `smx bench --plot` draws with gnuplot (run as a child process).
 PACKAGES += gnuplot-nox
 # `smx bench`'s iceoryx 2.0 baseline: the headers and CMake packages the harness builds against

@@ -48,7 +48,7 @@ struct ToolRun {
 };
 
 // Runs `smx args...` to completion (killed by pid after `timeout`), capturing stdout and stderr.
-ToolRun run_smx(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s) {
+inline ToolRun run_smx(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s) {
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t fa;
@@ -113,7 +113,7 @@ ToolRun run_smx(const std::vector<std::string>& args, std::chrono::milliseconds 
     return r;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
+inline std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::size_t start = 0;
     while (start < text.size()) {
@@ -125,7 +125,7 @@ std::vector<std::string> lines_of(const std::string& text) {
     return out;
 }
 
-std::string describe(const ToolRun& r) { return "status " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
+inline std::string describe(const ToolRun& r) { return "status " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
 
 // ---- a writer process --------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ struct Png {
     std::string error;
 };
 
-Png read_png(const std::string& path) {
+inline Png read_png(const std::string& path) {
     Png result;
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) {
@@ -227,14 +227,14 @@ struct TempFile {
 };
 
 // The bytes of field `field` of pattern frame `frame` (what the peer writer wrote).
-std::vector<std::byte> pattern_bytes(const smx::Schema& schema, std::size_t field, std::uint64_t frame) {
+inline std::vector<std::byte> pattern_bytes(const smx::Schema& schema, std::size_t field, std::uint64_t frame) {
     std::vector<std::byte> bytes(schema[field].nbytes());
     smx::pattern::fill(bytes, frame, field);
     return bytes;
 }
 
 // The frame number in "wrote <path>: field '<f>' of topic '<t>', frame <n>, ...".
-std::uint64_t snapshot_frame(const std::string& out) {
+inline std::uint64_t snapshot_frame(const std::string& out) {
     std::smatch m;
     if (!std::regex_search(out, m, std::regex(", frame ([0-9]+),"))) return 0;
     return std::stoull(m[1]);

@@ -61,6 +61,10 @@ Command add_echo_command(CLI::App& app, const GlobalOptions& global);
 Command add_hz_command(CLI::App& app, const GlobalOptions& global);
 /// `smx snapshot TOPIC FIELD -o out.png`: an image field as a PNG.
 Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
+/// `smx record TOPIC... -o run.h5`: frames of topics into an HDF5 file.
+Command add_record_command(CLI::App& app, const GlobalOptions& global);
+/// `smx play run.h5`: republishes a recording of `smx record`.
+Command add_play_command(CLI::App& app, const GlobalOptions& global);
 /// `smx bench`: runs the benchmark harness `smx-bench` from this executable's directory with
 /// every argument after `bench` (and an explicit --domain). Throws CommandError if it is missing.
 Command add_bench_command(CLI::App& app, const GlobalOptions& global);

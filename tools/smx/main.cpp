@@ -26,6 +26,9 @@ Examples:
   smx hz camera                       frames per second, period, jitter
   smx snapshot camera depth -o d.png --colormap depth
                                       the newest depth map as a PNG
+  smx record camera -o run.h5 --duration 10
+                                      frames into HDF5 (h5py reads f['camera/depth'][i])
+  smx play run.h5 --loop              republish them as the live topic, until Ctrl-C
   smx bench --plot bench.png          latency, throughput, writer cost, idle CPU vs plain DDS
 
 Exit status:
@@ -90,6 +93,8 @@ int main(int argc, char** argv) {
         add_echo_command(app, global),
         add_hz_command(app, global),
         add_snapshot_command(app, global),
+        add_record_command(app, global),
+        add_play_command(app, global),
         add_bench_command(app, global),
     };
 

@@ -1,0 +1,269 @@
+// `smx record` and `smx play` as the real executable against smx_test_peer writers. The HDF5 files
+// are checked with h5py (run as /usr/bin/python3, the way a user without smx reads them) against
+// the peer's self-verifying pattern, and replayed frames are checked by a reader in this process.
+
+#include "cli_support.hpp"
+
+#include <fstream>
+#include <sys/stat.h>
+
+namespace {
+
+const std::string PYTHON = SMX_TEST_PYTHON;
+
+// Checks a recording with h5py alone: argv = file topic min_frames [swmr]. Asserts the layout
+// (dtypes, shapes, attributes) and that every frame's bytes are the peer's pattern of its
+// recorded frame number; prints "OK <frames>" and "FRAMES <n>..." (the recorded frame numbers).
+constexpr const char* CHECK_SCRIPT = R"PY(
+import json, sys
+import h5py, numpy as np
+
+path, topic, least = sys.argv[1], sys.argv[2], int(sys.argv[3])
+swmr = len(sys.argv) > 4 and sys.argv[4] == "swmr"
+f = h5py.File(path, "r", swmr=swmr)
+assert f.attrs["smx_recording"] == 1, dict(f.attrs)
+g = f[topic]
+assert g.attrs["topic"] == topic, g.attrs["topic"]
+schema = json.loads(g.attrs["schema"])
+frames = min(len(g[name]) for name in g)   # complete frames (a killed recording may differ by one)
+assert frames >= least, f"{frames} frames, expected at least {least}"
+numbers = g["frame_number"][:frames]
+assert g["frame_number"].dtype == np.uint64 and g["timestamp_ns"].dtype == np.int64
+assert np.all(np.diff(numbers.astype(np.int64)) > 0), numbers
+assert np.all(np.diff(g["timestamp_ns"][:frames]) > 0)
+
+def pattern(frame, field, nbytes):
+    i = np.arange((nbytes + 7) // 8, dtype=np.uint64)
+    w = (np.uint64(frame) << np.uint64(32)) ^ (np.uint64(field) << np.uint64(56)) \
+        ^ ((i * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(16)) ^ i
+    return w.astype("<u8").tobytes()[:nbytes]
+
+for index, field in enumerate(schema):
+    d = g[field["name"]]
+    assert d.dtype == np.dtype(field["dtype"]), (field, d.dtype)
+    assert d.shape[1:] == tuple(field["shape"]), (field, d.shape)
+    for k in range(frames):
+        a = d[k]
+        assert a.dtype == np.dtype(field["dtype"]) and a.shape == tuple(field["shape"])
+        assert a.tobytes() == pattern(int(numbers[k]), index, a.nbytes), f"frame {k} field {field['name']}"
+print("OK", frames)
+print("FRAMES", *[int(n) for n in numbers])
+)PY";
+
+struct Checked {
+    std::optional<int> status;
+    std::uint64_t frames = 0;
+    std::vector<std::uint64_t> numbers;
+    std::string transcript;
+};
+
+// Runs CHECK_SCRIPT on `file` with /usr/bin/python3.
+Checked check_with_h5py(const std::string& file, const std::string& topic, std::uint64_t least, bool swmr = false) {
+    TempFile script(topic + "_check", ".py");
+    std::ofstream(script.path) << CHECK_SCRIPT;
+    std::vector<std::string> argv{PYTHON, script.path, file, topic, std::to_string(least)};
+    if (swmr) argv.push_back("swmr");
+    Child python(argv);
+    Checked c;
+    if (const auto ok = python.wait_for_line("OK ", 120s)) c.frames = std::stoull(ok->substr(3));
+    if (const auto numbers = python.wait_for_line("FRAMES", 30s))
+        for (const std::string& w : smx::test::words(*numbers))
+            if (w != "FRAMES") c.numbers.push_back(std::stoull(w));
+    c.status = python.exit_code(30s);
+    c.transcript = python.transcript();
+    return c;
+}
+
+struct Summary {
+    std::uint64_t written = 0, missed = 0, bytes = 0;
+    double seconds = 0;
+    bool found = false;
+};
+
+// "topic <t>: <n> frames written, <m> missed, <b> bytes (...), <s> s (...)" of `smx record`.
+Summary record_summary(const std::string& out, const std::string& topic) {
+    Summary s;
+    std::smatch m;
+    const std::regex line("topic " + topic + ": ([0-9]+) frames written, ([0-9]+) missed, ([0-9]+) bytes \\([^)]*\\), ([0-9.]+) s");
+    if (!std::regex_search(out, m, line)) return s;
+    s = {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stod(m[4]), true};
+    return s;
+}
+
+std::uint64_t field_bytes(const smx::Schema& schema) {
+    std::uint64_t bytes = 0;
+    for (const auto& f : schema.fields()) bytes += f.nbytes();
+    return bytes;
+}
+
+bool exists(const std::string& path) {
+    struct stat st{};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// The frames count of "flushed ...: <topic> <n> frames (<m> missed)".
+std::uint64_t flushed_frames(const std::string& line, const std::string& topic) {
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex(" " + topic + " ([0-9]+) frames"))) return 0;
+    return std::stoull(m[1]);
+}
+
+}  // namespace
+
+TEST(CliRecord, records_frames_h5py_reads_them_and_play_republishes_them_byte_exact) {
+    const std::string topic = smx::test::unique_topic("cli_rec_trip");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    constexpr std::uint64_t K = 20;
+    {
+        PeerWriter writer(topic, {"--schema", "rgbd", "--forever", "--rate", "50"});
+        const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--count", std::to_string(K)});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        const Summary s = record_summary(r.out, topic);
+        ASSERT_TRUE(s.found) << r.out;
+        EXPECT_EQ(s.written, K);
+        EXPECT_EQ(s.bytes, K * field_bytes(smx::pattern::rgbd_schema()));
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    const Checked c = check_with_h5py(h5.path, topic, K);
+    ASSERT_EQ(c.status, 0) << c.transcript;
+    ASSERT_EQ(c.frames, K) << c.transcript;
+    ASSERT_EQ(c.numbers.size(), K) << c.transcript;
+
+    // Replayed in a loop: a reader here must see every recorded frame, byte for byte, under the
+    // recorded topic and schema (the replay numbers its frames itself: 1, 2, ... per session).
+    smx::Participant participant;
+    smx::Reader reader(participant, topic);
+    Child play({SMX, "play", h5.path, "--rate", "40", "--loop"});
+    ASSERT_TRUE(reader.wait_for_writer(30s)) << play.transcript();
+    EXPECT_EQ(reader.schema(), smx::pattern::rgbd_schema());
+    std::vector<bool> seen(K, false);
+    std::uint64_t seen_count = 0, bad = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (seen_count < K && std::chrono::steady_clock::now() < deadline) {
+        auto frame = reader.next(5s, smx::Hold::pin);
+        if (!frame) continue;
+        const std::uint64_t index = (frame->frame_number() - 1) % K;
+        if (!smx::pattern::check_all(*frame, c.numbers[index])) ++bad;
+        if (!seen[index]) {
+            seen[index] = true;
+            ++seen_count;
+        }
+    }
+    EXPECT_EQ(seen_count, K);
+    EXPECT_EQ(bad, 0u);
+    play.signal(SIGINT);
+    const auto summary = play.wait_for_line("topic " + topic + ": ", 30s);
+    ASSERT_TRUE(summary) << play.transcript();
+    EXPECT_TRUE(std::regex_search(*summary, std::regex(": [0-9]+ frames published, 0 dropped"))) << *summary;
+    EXPECT_EQ(play.exit_code(30s), 0);
+    reader.close();
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
+TEST(CliRecord, keeps_up_with_a_30_hz_rgbd_camera_without_missing_a_frame) {
+    const std::string topic = smx::test::unique_topic("cli_rec_30hz");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    PeerWriter writer(topic, {"--schema", "rgbd", "--forever", "--rate", "30"});
+    const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--count", "90"});
+    ASSERT_EQ(r.status, 0) << describe(r);
+    const Summary s = record_summary(r.out, topic);
+    ASSERT_TRUE(s.found) << r.out;
+    std::printf("smx record at 30 Hz: %s", r.out.c_str());
+    EXPECT_EQ(s.written, 90u);
+    EXPECT_EQ(s.missed, 0u) << r.out;
+    EXPECT_EQ(s.bytes, 90 * field_bytes(smx::pattern::rgbd_schema()));
+    EXPECT_GT(s.seconds, 2.0) << "90 frames at 30 Hz take about 3 s: " << r.out;
+    EXPECT_EQ(writer.stop(), 0);
+    const Checked c = check_with_h5py(h5.path, topic, 90);
+    EXPECT_EQ(c.status, 0) << c.transcript;
+    EXPECT_EQ(c.frames, 90u) << c.transcript;
+}
+
+TEST(CliRecord, a_recording_killed_with_sigkill_is_readable_up_to_its_last_flush) {
+    const std::string topic = smx::test::unique_topic("cli_rec_kill");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    PeerWriter writer(topic, {"--schema", "rgbd", "--forever", "--rate", "30"});
+    Child record({SMX, "record", topic, "-o", h5.path});
+    ASSERT_TRUE(record.wait_for_line("flushed ", 30s)) << record.transcript();
+    const auto second = record.wait_for_line("flushed ", 30s);
+    ASSERT_TRUE(second) << record.transcript();
+    const std::uint64_t flushed = flushed_frames(*second, topic);
+    ASSERT_GT(flushed, 0u) << *second;
+    record.signal(SIGKILL);
+    EXPECT_EQ(record.exit_code(15s), -SIGKILL);
+    // Killed, the file is still marked as being written: h5py opens it as an SWMR reader.
+    const Checked c = check_with_h5py(h5.path, topic, flushed, true);
+    EXPECT_EQ(c.status, 0) << c.transcript;
+    EXPECT_GE(c.frames, flushed) << c.transcript;
+    EXPECT_EQ(writer.stop(), 0);
+}
+
+TEST(CliRecord, sigint_stops_cleanly_with_a_summary_and_a_complete_file) {
+    const std::string topic = smx::test::unique_topic("cli_rec_int");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    PeerWriter writer(topic, {"--schema", "rgbd", "--forever", "--rate", "30"});
+    Child record({SMX, "record", topic, "-o", h5.path});
+    ASSERT_TRUE(record.wait_for_line("flushed ", 30s)) << record.transcript();
+    record.signal(SIGINT);
+    ASSERT_TRUE(record.wait_for_line("wrote " + h5.path, 30s)) << record.transcript();
+    EXPECT_EQ(record.exit_code(15s), 0);
+    const Summary s = record_summary(record.transcript(), topic);
+    ASSERT_TRUE(s.found) << record.transcript();
+    EXPECT_GT(s.written, 0u);
+    // Closed: any HDF5 reader opens it (no SWMR mode), with every frame the summary counted.
+    const Checked c = check_with_h5py(h5.path, topic, s.written);
+    EXPECT_EQ(c.status, 0) << c.transcript;
+    EXPECT_EQ(c.frames, s.written) << c.transcript;
+    EXPECT_EQ(writer.stop(), 0);
+}
+
+TEST(CliRecord, without_a_writer_fails_with_status_3_naming_the_topic_and_writes_no_file) {
+    const std::string topic = smx::test::unique_topic("cli_rec_nowriter");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--wait", "0.5"});
+    EXPECT_EQ(r.status, 3) << describe(r);
+    EXPECT_NE(r.err.find("smx: no writer on topic '" + topic + "' in domain "), std::string::npos) << r.err;
+    EXPECT_FALSE(exists(h5.path));
+}
+
+TEST(CliRecord, refuses_to_overwrite_a_file_without_force) {
+    const std::string topic = smx::test::unique_topic("cli_rec_exists");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    std::ofstream(h5.path) << "precious";
+    const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--wait", "0.5"});
+    EXPECT_EQ(r.status, 2) << describe(r);
+    EXPECT_NE(r.err.find("smx: '" + h5.path + "' exists; choose another file, or add --force to overwrite it"),
+              std::string::npos)
+        << r.err;
+    std::ifstream in(h5.path);
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "precious");
+}
+
+TEST(CliPlay, refuses_files_that_are_not_smx_recordings_with_a_clear_message) {
+    const std::string topic = smx::test::unique_topic("cli_play_bad");
+    TempFile text(topic, ".txt"), other(topic + "_other", ".h5");
+    std::ofstream(text.path) << "not hdf5\n";
+    const ToolRun t = run_smx({"play", text.path});
+    EXPECT_EQ(t.status, 2) << describe(t);
+    EXPECT_NE(t.err.find("smx: '" + text.path + "' is not an HDF5 file; smx play reads the files smx record writes"),
+              std::string::npos)
+        << t.err;
+
+    Child make({PYTHON, "-c", "import h5py, sys; h5py.File(sys.argv[1], 'w')['x'] = [1, 2]", other.path});
+    ASSERT_EQ(make.exit_code(60s), 0);
+    const ToolRun o = run_smx({"play", other.path});
+    EXPECT_EQ(o.status, 2) << describe(o);
+    EXPECT_NE(o.err.find("is an HDF5 file but not an smx recording"), std::string::npos) << o.err;
+
+    const ToolRun missing = run_smx({"play", text.path + ".missing"});
+    EXPECT_EQ(missing.status, 2) << describe(missing);
+    EXPECT_NE(missing.err.find("No such file or directory"), std::string::npos) << missing.err;
+}

@@ -1,0 +1,202 @@
+// `smx play run.h5`: republishes a recording of `smx record` — one smx::Writer per recorded topic
+// with the recorded schema, frames at their recorded spacing (or --rate), read from the file
+// straight into loaned slots (no copy between the file and shared memory).
+
+#include "cli.hpp"
+#include "process.hpp"
+#include "recording.hpp"
+#include "topic_common.hpp"
+
+#include <smx/smx.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+namespace smx::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A frame's spacing when a topic has a single frame and no --rate says otherwise.
+constexpr double SINGLE_FRAME_PERIOD_S = 0.1;
+
+constexpr const char* PLAY_FOOTER = R"TEXT(
+Publishes every topic of a recording made by `smx record` under its recorded name and schema,
+so readers cannot tell it from the live writer: the bytes of every field are those recorded.
+Frames keep their recorded spacing (the writer's timestamps relative to the first frame of the
+recording), or come at --rate frames per second per topic. The replay is a new writer session:
+frame numbers start at 1 and timestamps are the time of replay (the recorded ones are in the
+file's frame_number and timestamp_ns datasets). At the end, per topic: frames published and
+frames dropped because readers held every slot. Ctrl-C stops. A recording whose recorder was
+killed plays up to its last flushed frame.
+
+Examples:
+  smx play run.h5                              as recorded
+  smx play run.h5 --rate 10 --loop             10 frames per second per topic, until Ctrl-C
+  smx play run.h5 --topic camera=camera_replay beside the live camera
+)TEXT";
+
+const char* const PLAY_EXIT_STATUS = R"TEXT(Exit status:
+  0  ok (also when stopped with Ctrl-C)
+  2  usage error: a bad option, or the file is not a recording of smx record
+  3  runtime error: a topic already has a live writer, DDS or shared memory refused, the file
+     cannot be read)TEXT";
+
+struct PlayOptions {
+    DomainOption domain;
+    std::string input;
+    double rate = 0;
+    bool loop = false;
+    std::vector<std::string> renames;
+};
+
+struct Playing {
+    std::size_t recorded;  // index in RecordingReader::topics()
+    std::string topic;     // published as
+    std::optional<Writer> writer;
+    std::uint64_t next = 0;      // index of the next frame in the file
+    std::uint64_t cycle = 0;     // loops done
+    double period_s = 0;         // spacing after the last frame before looping
+    std::uint64_t published = 0, dropped = 0;
+};
+
+std::map<std::string, std::string> parse_renames(const std::vector<std::string>& renames,
+                                                 const std::vector<RecordingReader::Topic>& topics) {
+    std::map<std::string, std::string> out;
+    for (const std::string& r : renames) {
+        const auto eq = r.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+            throw CommandError(STATUS_USAGE, "--topic '" + r + "' is not OLD=NEW (e.g. --topic camera=camera_replay)");
+        const std::string old_name = r.substr(0, eq);
+        bool known = false;
+        std::string names;
+        for (const auto& t : topics) {
+            known = known || t.writer.topic == old_name;
+            names += (names.empty() ? "" : ", ") + t.writer.topic;
+        }
+        if (!known) throw CommandError(STATUS_USAGE, "--topic " + r + ": the recording has no topic '" + old_name +
+                                                         "'; its topics are: " + names);
+        out[old_name] = r.substr(eq + 1);
+    }
+    return out;
+}
+
+// Seconds from the start of the replay at which frame `p.next` of its cycle is due.
+double due_s(const Playing& p, const RecordingReader::Topic& t, std::int64_t t0_ns, double rate, double cycle_s) {
+    const double within = rate > 0 ? static_cast<double>(p.next) / rate
+                                   : std::max(0.0, seconds_between(t.timestamps_ns[p.next], t0_ns));
+    return within + static_cast<double>(p.cycle) * cycle_s;
+}
+
+// Publishes frame `p.next` of topic `t`: the fields are read from the file into a loaned slot.
+void publish_frame(RecordingReader& file, const RecordingReader::Topic& t, Playing& p) {
+    std::optional<Loan> loan = p.writer->loan();
+    if (!loan) {
+        ++p.dropped;  // every slot pinned by readers for longer than the writer's full_wait
+        return;
+    }
+    for (std::size_t i = 0; i < t.schema.size(); ++i) file.read(p.recorded, i, p.next, loan->data(i));
+    if (p.writer->publish(std::move(*loan))) ++p.published;
+    else ++p.dropped;
+}
+
+int run_play(const GlobalOptions& global, const PlayOptions& o) {
+    const int domain = o.domain.resolve(global);
+    std::optional<RecordingReader> file;
+    try {
+        file.emplace(o.input);
+    } catch (const RecordingError& e) {
+        throw CommandError(STATUS_USAGE, e.what());
+    } catch (const smx::Error& e) {
+        throw CommandError(STATUS_USAGE, "'" + o.input + "' is not a recording smx can play: " + e.what());
+    }
+    const auto& topics = file->topics();
+    const std::map<std::string, std::string> renames = parse_renames(o.renames, topics);
+
+    block_stop_signals();  // before Cyclone starts its threads: they inherit the mask
+    Participant participant(domain);
+    StopSignal stop;
+    std::vector<Playing> playing;
+    std::int64_t t0_ns = INT64_MAX;
+    double cycle_s = 0;
+    for (std::size_t k = 0; k < topics.size(); ++k) {
+        const auto& t = topics[k];
+        if (t.frames == 0) {
+            std::fprintf(stderr, "smx: topic '%s' has no frames in '%s'; not played\n", t.writer.topic.c_str(), o.input.c_str());
+            continue;
+        }
+        const auto renamed = renames.find(t.writer.topic);
+        Playing p{k, renamed == renames.end() ? t.writer.topic : renamed->second, std::nullopt};
+        WriterOptions wo;
+        wo.slots = t.writer.slots >= 2 && t.writer.slots <= 1024 ? t.writer.slots : 3;
+        wo.when_full = WhenFull::wait;
+        wo.full_wait = std::chrono::seconds(1);
+        p.writer.emplace(participant, p.topic, t.schema, wo);
+        const double span_s = seconds_between(t.timestamps_ns[t.frames - 1], t.timestamps_ns[0]);
+        p.period_s = o.rate > 0 ? 1 / o.rate
+                     : t.frames > 1 ? std::max(0.0, span_s) / static_cast<double>(t.frames - 1)
+                                    : SINGLE_FRAME_PERIOD_S;
+        t0_ns = std::min(t0_ns, t.timestamps_ns[0]);
+        playing.push_back(std::move(p));
+    }
+    if (playing.empty()) throw CommandError(STATUS_USAGE, "'" + o.input + "' holds no frames to play");
+    // One cycle of --loop: the whole recording plus one period of its longest-lasting topic.
+    for (Playing& p : playing) {
+        const auto& t = topics[p.recorded];
+        const double last_s = o.rate > 0 ? static_cast<double>(t.frames - 1) / o.rate
+                                         : std::max(0.0, seconds_between(t.timestamps_ns[t.frames - 1], t0_ns));
+        cycle_s = std::max(cycle_s, last_s + p.period_s);
+    }
+
+    const Clock::time_point start = Clock::now();
+    for (;;) {
+        // The topic whose next frame is due first.
+        Playing* next = nullptr;
+        double next_due = 0;
+        for (Playing& p : playing) {
+            if (p.next >= topics[p.recorded].frames) continue;  // finished (no --loop)
+            const double due = due_s(p, topics[p.recorded], t0_ns, o.rate, cycle_s);
+            if (!next || due < next_due) {
+                next = &p;
+                next_due = due;
+            }
+        }
+        if (!next) break;
+        if (stop.wait_until(start + std::chrono::duration_cast<Clock::duration>(to_ns(next_due)))) break;
+        publish_frame(*file, topics[next->recorded], *next);
+        if (++next->next == topics[next->recorded].frames && o.loop) {
+            next->next = 0;
+            ++next->cycle;
+        }
+    }
+
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    for (const Playing& p : playing) {
+        const std::string as = p.topic == topics[p.recorded].writer.topic ? "" : " as '" + p.topic + "'";
+        std::printf("topic %s%s: %llu frames published, %llu dropped (all slots held), %llu loops, %.2f s (%.1f frames/s)\n",
+                    topics[p.recorded].writer.topic.c_str(), as.c_str(), static_cast<unsigned long long>(p.published),
+                    static_cast<unsigned long long>(p.dropped), static_cast<unsigned long long>(p.cycle), seconds,
+                    seconds > 0 ? static_cast<double>(p.published) / seconds : 0.0);
+    }
+    std::fflush(stdout);
+    return STATUS_OK;
+}
+
+}  // namespace
+
+Command add_play_command(CLI::App& app, const GlobalOptions& global) {
+    auto options = std::make_shared<PlayOptions>();
+    CLI::App* sub = app.add_subcommand("play", "republish a recording of `smx record` as live topics");
+    sub->add_option("file", options->input, "the HDF5 file smx record wrote")->required();
+    sub->add_option("--rate", options->rate, "frames per second per topic instead of the recorded spacing")
+        ->check(CLI::Range(1e-6, 1e6));
+    sub->add_flag("--loop", options->loop, "start again after the last frame, until Ctrl-C");
+    sub->add_option("--topic", options->renames, "OLD=NEW: publish recorded topic OLD as NEW (repeat for more)");
+    add_domain_option(sub, options->domain);
+    sub->footer(std::string(PLAY_FOOTER) + "\n" + PLAY_EXIT_STATUS);
+    return {sub, [&global, options] { return run_play(global, *options); }};
+}
+
+}  // namespace smx::cli
