@@ -6,8 +6,6 @@
 
 #include "cli_support.hpp"
 
-#include <smx/inspect.hpp>
-
 #include <cmath>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -49,19 +47,21 @@ TEST(CliDomain, domain_before_or_after_the_command_selects_the_domain) {
     const std::string topic = smx::test::unique_topic("cli_domain");
     ShmGuard guard(topic);
     {
-        PeerWriter writer(topic, {"--domain", std::to_string(other_domain()), "--frames", "2", "--linger", "--schema",
-                                  "small"});
+        PeerWriter writer(
+            topic, {"--domain", std::to_string(other_domain()), "--frames", "2", "--linger", "--schema", "small"});
         ASSERT_TRUE(writer.wait_published());
         const std::string d = std::to_string(other_domain()), elsewhere = std::to_string(this_domain());
-        for (const auto& args : std::vector<std::vector<std::string>>{{"--domain", d, "list", "--no-dds", "--rate-window", "0"},
-                                                                      {"list", "--no-dds", "--rate-window", "0", "--domain", d}}) {
+        for (const auto& args :
+             std::vector<std::vector<std::string>>{{"--domain", d, "list", "--no-dds", "--rate-window", "0"},
+                                                   {"list", "--no-dds", "--rate-window", "0", "--domain", d}}) {
             const ToolRun r = run_smx(args);
             ASSERT_EQ(r.status, 0) << describe(r);
             EXPECT_TRUE(has_list_row(r, topic)) << args[0] << " " << args[1] << "\n" << r.out;
         }
-        for (const auto& args : std::vector<std::vector<std::string>>{{"--domain", elsewhere, "list", "--no-dds", "--rate-window", "0"},
-                                                                      {"list", "--no-dds", "--rate-window", "0", "--domain", elsewhere},
-                                                                      {"list", "--no-dds", "--rate-window", "0"}}) {
+        for (const auto& args :
+             std::vector<std::vector<std::string>>{{"--domain", elsewhere, "list", "--no-dds", "--rate-window", "0"},
+                                                   {"list", "--no-dds", "--rate-window", "0", "--domain", elsewhere},
+                                                   {"list", "--no-dds", "--rate-window", "0"}}) {
             const ToolRun r = run_smx(args);
             ASSERT_EQ(r.status, 0) << describe(r);
             EXPECT_FALSE(has_list_row(r, topic)) << "the writer is not in domain " << elsewhere << "\n" << r.out;
@@ -129,10 +129,12 @@ TEST(CliBw, measures_several_topics_with_a_line_each) {
         const ToolRun r = run_smx({"bw", a, b, "--duration", "2.5", "--window", "0.5"});
         ASSERT_EQ(r.status, 0) << describe(r);
         std::smatch m;
-        ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\n" + a + ": final bw ([0-9.]+) kB/s  ([0-9.]+) frames/s  frame size 1\\.0 kB")))
+        ASSERT_TRUE(std::regex_search(
+            r.out, m, std::regex("\n" + a + ": final bw ([0-9.]+) kB/s  ([0-9.]+) frames/s  frame size 1\\.0 kB")))
             << r.out;
         EXPECT_NEAR(std::stod(m[2]), 40.0, 8.0) << r.out;
-        ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\n" + b + ": final bw ([0-9.]+) kB/s  ([0-9.]+) frames/s  frame size 3\\.0 kB")))
+        ASSERT_TRUE(std::regex_search(
+            r.out, m, std::regex("\n" + b + ": final bw ([0-9.]+) kB/s  ([0-9.]+) frames/s  frame size 3\\.0 kB")))
             << r.out;
         EXPECT_NEAR(std::stod(m[2]), 20.0, 4.0) << r.out;
         for (const auto& line : lines_of(r.out))
@@ -202,7 +204,8 @@ TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones
         EXPECT_TRUE(std::regex_search(r.out, std::regex("removed [0-9]+ segments? of dead writers in domain " +
                                                         std::to_string(this_domain()) + ", ")))
             << r.out;
-        EXPECT_NE(r.out.find("cannot be read left alone"), std::string::npos) << "the foreign file is counted\n" << r.out;
+        EXPECT_NE(r.out.find("cannot be read left alone"), std::string::npos) << "the foreign file is counted\n"
+                                                                              << r.out;
         EXPECT_EQ(r.out.find(live), std::string::npos) << r.out;
         EXPECT_TRUE(smx::test::shm_entries_containing(dead).empty()) << r.out;
         EXPECT_EQ(smx::test::shm_entries_containing(live).size(), 1u) << "the live writer's segment was removed";
@@ -210,7 +213,8 @@ TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones
 
         const ToolRun again = run_smx({"clean", "--domain", std::to_string(this_domain())});
         ASSERT_EQ(again.status, 0) << describe(again);
-        EXPECT_EQ(again.out.rfind("nothing to clean in domain " + std::to_string(this_domain()) + "\n", 0), 0u) << again.out;
+        EXPECT_EQ(again.out.rfind("nothing to clean in domain " + std::to_string(this_domain()) + "\n", 0), 0u)
+            << again.out;
         // The live writer was not disturbed: it still publishes and closes cleanly.
         const ToolRun echo = run_smx({"echo", live, "--count", "1"});
         EXPECT_EQ(echo.status, 0) << describe(echo);
@@ -230,7 +234,8 @@ TEST(CliSnapshotScale, half_scale_bgr_png_is_the_box_average_with_red_and_blue_s
         ASSERT_TRUE(writer.wait_published());
         const ToolRun r = run_smx({"snapshot", topic, "color", "-o", png.path, "--scale", "0.5", "--bgr"});
         ASSERT_EQ(r.status, 0) << describe(r);
-        EXPECT_NE(r.out.find("424x240 (scaled 0.5 from 848x480) RGB 8-bit, as written, BGR turned RGB"), std::string::npos)
+        EXPECT_NE(r.out.find("424x240 (scaled 0.5 from 848x480) RGB 8-bit, as written, BGR turned RGB"),
+                  std::string::npos)
             << r.out;
         const Png p = read_png(png.path);
         ASSERT_TRUE(p.error.empty()) << p.error;
@@ -275,12 +280,14 @@ TEST(CliSnapshotScale, enlarging_repeats_the_nearest_pixel_and_bgr_needs_three_c
         for (std::size_t y = 0; y < 10; ++y)
             for (std::size_t x = 0; x < 14; ++x)
                 for (std::size_t c = 0; c < 3; ++c)
-                    ASSERT_EQ(p.pixels[(y * 14 + x) * 3 + c], static_cast<std::uint8_t>(bytes[((y / 2) * 7 + x / 2) * 3 + c]))
+                    ASSERT_EQ(p.pixels[(y * 14 + x) * 3 + c],
+                              static_cast<std::uint8_t>(bytes[((y / 2) * 7 + x / 2) * 3 + c]))
                         << x << "," << y << "," << c;
 
         const ToolRun gray = run_smx({"snapshot", topic, "gray", "-o", png.path, "--bgr"});
         EXPECT_EQ(gray.status, 2) << describe(gray);
-        EXPECT_EQ(gray.err, "smx: --bgr applies to fields of shape (H, W, 3) or (H, W, 4) of |u1; field 'gray' is |u1 (5, 7)\n");
+        EXPECT_EQ(gray.err,
+                  "smx: --bgr applies to fields of shape (H, W, 3) or (H, W, 4) of |u1; field 'gray' is |u1 (5, 7)\n");
         const ToolRun zero = run_smx({"snapshot", topic, "img", "-o", png.path, "--scale", "0"});
         EXPECT_EQ(zero.status, 2) << describe(zero);
         EXPECT_EQ(writer.stop(), 0);
@@ -337,10 +344,13 @@ TEST(CliHelp, each_command_shows_its_own_examples_not_another_commands) {
         const ToolRun r = run_smx({command, "--help"});
         ASSERT_EQ(r.status, 0) << command << describe(r);
         EXPECT_NE(r.out.find("Examples:\n  smx " + command), std::string::npos) << r.out;
-        EXPECT_EQ(r.out.find("smx bench --plot"), std::string::npos) << command << " shows the global examples:\n" << r.out;
+        EXPECT_EQ(r.out.find("smx bench --plot"), std::string::npos) << command << " shows the global examples:\n"
+                                                                     << r.out;
         for (const std::string other : {"list", "info", "echo", "hz", "bw", "snapshot", "clean"})
             if (other != command) {
-                EXPECT_EQ(r.out.find("\n  smx " + other + " "), std::string::npos) << command << " shows " << other << ":\n" << r.out;
+                EXPECT_EQ(r.out.find("\n  smx " + other + " "), std::string::npos)
+                    << command << " shows " << other << ":\n"
+                    << r.out;
             }
     }
     const ToolRun global = run_smx({"--help"});

@@ -4,6 +4,7 @@
 
 #include "cli_support.hpp"
 
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -543,8 +544,9 @@ TEST_F(CliSnapshot, float_field_is_normalised_over_its_finite_values) {
 TEST(CliErrors, unknown_topic_times_out_with_a_clear_message) {
     const std::string topic = smx::test::unique_topic("cli_nobody");
     // Then what shared memory says: the live topics of the domain (other tests' may be there).
-    const std::regex message("smx: no writer on topic '" + topic + "' in domain 0 after 0\\.5 s; "
-                             "(domain 0 has no live topic on this machine|live topics in domain 0: '.*)\n");
+    const std::string domain = std::to_string(smx::default_domain());  // SMX_DOMAIN, else 0
+    const std::regex message("smx: no writer on topic '" + topic + "' in domain " + domain + " after 0\\.5 s; (domain " +
+                             domain + " has no live topic on this machine|live topics in domain " + domain + ": '.*)\n");
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"echo", topic, "--timeout", "0.5"},
              {"hz", topic, "--timeout", "0.5"},
@@ -557,8 +559,8 @@ TEST(CliErrors, unknown_topic_times_out_with_a_clear_message) {
     }
     const ToolRun info = run_smx({"info", topic});
     EXPECT_EQ(info.status, 3) << describe(info);
-    EXPECT_EQ(info.err, "smx: no writer on topic '" + topic + "' in domain 0 (no segment /smx.0." + topic +
-                            "); `smx list` shows the live topics\n");
+    EXPECT_EQ(info.err, "smx: no writer on topic '" + topic + "' in domain " + domain + " (no segment " +
+                            smx::segment_name_of(smx::default_domain(), topic) + "); `smx list` shows the live topics\n");
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
 
@@ -572,7 +574,8 @@ TEST(CliErrors, a_misspelt_topic_gets_the_live_topics_and_a_did_you_mean) {
         const ToolRun r = run_smx({"echo", typo, "--timeout", "0.3"});
         EXPECT_EQ(r.status, 3) << describe(r);
         EXPECT_NE(r.err.find("did you mean '" + topic + "'?"), std::string::npos) << r.err;
-        EXPECT_NE(r.err.find("live topics in domain 0: "), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("live topics in domain " + std::to_string(smx::default_domain()) + ": "), std::string::npos)
+            << r.err;
         EXPECT_EQ(writer.stop(), 0);
     }
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());

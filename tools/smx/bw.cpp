@@ -61,8 +61,8 @@ std::uint64_t data_bytes(const Schema& schema) {
 std::string bandwidth_text(std::uint64_t frames, double bytes, double seconds, std::uint64_t frame_bytes) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.2f", static_cast<double>(frames) / seconds);
-    return "bw " + format_bytes(static_cast<std::uint64_t>(bytes / seconds)) + "/s  " + rate + " frames/s  frame size " +
-           format_bytes(frame_bytes);
+    return "bw " + format_bytes(static_cast<std::uint64_t>(bytes / seconds)) + "/s  " + rate +
+           " frames/s  frame size " + format_bytes(frame_bytes);
 }
 
 // Frames written x frame size over consecutive windows. Each window runs from the last frame
@@ -93,8 +93,9 @@ public:
         m_total_seconds += seconds;
         m_total_bytes += static_cast<double>(written) * static_cast<double>(m_frame_bytes);
         std::string text = bandwidth_text(written, static_cast<double>(written) * static_cast<double>(m_frame_bytes),
-                                          seconds, m_frame_bytes) + "  (" + std::to_string(written) +
-                           " written, " + std::to_string(m_received) + " received in " + format_duration(seconds) + ")";
+                                          seconds, m_frame_bytes) +
+                           "  (" + std::to_string(written) + " written, " + std::to_string(m_received) +
+                           " received in " + format_duration(seconds) + ")";
         m_anchor = m_newest;
         m_newest.reset();
         m_received = 0;
@@ -114,8 +115,8 @@ private:
         MeterClock::time_point at;
     };
     std::optional<Point> m_anchor, m_newest;
-    std::uint64_t m_received = 0;     // frames taken since the anchor
-    std::uint64_t m_frame_bytes = 0;  // of the session measured now
+    std::uint64_t m_received = 0;      // frames taken since the anchor
+    std::uint64_t m_frame_bytes = 0;   // of the session measured now
     std::uint64_t m_total_frames = 0;  // over the run, every session
     double m_total_bytes = 0, m_total_seconds = 0;
 };
@@ -142,7 +143,8 @@ Command add_bw_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("--count", options->count, "exit after this many windows (0: until Ctrl-C)")
         ->check(count_check())
         ->capture_default_str();
-    sub->add_option("--duration,--seconds", options->duration, "measure this long, print the final line and exit (0: until Ctrl-C)")
+    sub->add_option("--duration,--seconds", options->duration,
+                    "measure this long, print the final line and exit (0: until Ctrl-C)")
         ->check(seconds_check(86400))
         ->capture_default_str();
     add_timeout_option(sub, options->timeout, "seconds to wait for the writers and for their first frame (0: forever)");

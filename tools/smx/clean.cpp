@@ -47,8 +47,8 @@ struct CleanOptions {
 };
 
 std::string segment_line(const char* verb, const SegmentInfo& s) {
-    return std::string(verb) + " " + s.path + "  topic '" + s.topic + "'  dead writer pid " + std::to_string(s.writer.pid) +
-           "  " + format_bytes(s.size_bytes);
+    return std::string(verb) + " " + s.path + "  topic '" + s.topic + "'  dead writer pid " +
+           std::to_string(s.writer.pid) + "  " + format_bytes(s.size_bytes);
 }
 
 std::string where(const CleanOptions& o, int domain) {
@@ -83,8 +83,7 @@ int run_clean(const GlobalOptions& global, const CleanOptions& o) {
                 // Between looking and removing, a writer took the topic or someone else removed it:
                 // nothing of this segment is left to clean.
                 case SegmentRemoval::writer_alive:
-                case SegmentRemoval::replaced:
-                    break;
+                case SegmentRemoval::replaced: break;
                 case SegmentRemoval::busy:
                     std::printf("left %s  topic '%s': a writer or reader is replacing it right now\n", s.path.c_str(),
                                 s.topic.c_str());

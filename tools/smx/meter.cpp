@@ -122,7 +122,7 @@ struct Receivers {
 }  // namespace
 
 int run_meters(int domain, const MeterRun& run, const std::function<std::unique_ptr<FrameMeter>()>& make) {
-    block_stop_signals();  // before Cyclone starts its threads: they inherit the mask
+    block_stop_signals();           // before Cyclone starts its threads: they inherit the mask
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout ends the loop (EPIPE), not the process
     const Participant participant(domain);
     std::vector<std::unique_ptr<Watch>> watches;
@@ -134,8 +134,9 @@ int run_meters(int domain, const MeterRun& run, const std::function<std::unique_
     const MeterClock::time_point wait_start = MeterClock::now();
     for (auto& w : watches) {
         const double left =
-            run.timeout > 0 ? std::max(1e-3, run.timeout - std::chrono::duration<double>(MeterClock::now() - wait_start).count())
-                            : 0;
+            run.timeout > 0
+                ? std::max(1e-3, run.timeout - std::chrono::duration<double>(MeterClock::now() - wait_start).count())
+                : 0;
         if (!wait_for_writer_or_fail(w->reader, domain, w->topic, left, stop)) return STATUS_OK;
     }
 

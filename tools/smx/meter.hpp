@@ -42,9 +42,9 @@ public:
 struct MeterRun {
     std::vector<std::string> topics;  ///< one or more; with more, every line starts with "topic: "
     std::chrono::nanoseconds period{std::chrono::seconds(1)};  ///< one line per topic per period
-    double seconds = 0;       ///< stop after this long (0: until Ctrl-C)
-    std::uint64_t count = 0;  ///< stop after this many periods (0: no limit)
-    double timeout = 0;       ///< for the writer, and for its first frame (0: forever)
+    double seconds = 0;                                        ///< stop after this long (0: until Ctrl-C)
+    std::uint64_t count = 0;                                   ///< stop after this many periods (0: no limit)
+    double timeout = 0;                                        ///< for the writer, and for its first frame (0: forever)
 };
 
 /// Runs the meters (one made by `make` per topic) and returns the exit status. Throws
