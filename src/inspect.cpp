@@ -150,32 +150,59 @@ std::string segment_name_of(int domain_id, std::string_view topic) {
     return detail::segment_name(domain_id, topic);
 }
 
-std::vector<SegmentInfo> inspect_domain(int domain_id) {
-    check_domain(domain_id);
-    const std::string prefix = "smx." + std::to_string(domain_id) + ".";
-    std::vector<std::string> names;
+namespace {
+
+// The domain of a /dev/shm entry named like a segment ("smx.<domain>.<escaped topic>"), or
+// nullopt (another file, or the temporary of a writer being created).
+std::optional<int> domain_of_entry(std::string_view entry) {
+    constexpr std::string_view PREFIX = "smx.";
+    if (entry.substr(0, PREFIX.size()) != PREFIX || is_temporary(entry)) return std::nullopt;
+    entry.remove_prefix(PREFIX.size());
+    const std::size_t dot = entry.find('.');
+    if (dot == 0 || dot == std::string_view::npos || dot > 3 || dot + 1 == entry.size()) return std::nullopt;
+    int domain = 0;
+    for (const char c : entry.substr(0, dot)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        domain = domain * 10 + (c - '0');
+    }
+    if (domain > MAX_DOMAIN || std::to_string(domain) != entry.substr(0, dot)) return std::nullopt;
+    return domain;
+}
+
+// Every segment in /dev/shm of `domain_id` (every domain: nullopt), sorted by domain, then
+// validated segments by topic, then the unreadable ones by name.
+std::vector<SegmentInfo> inspect_segments(std::optional<int> domain_id) {
+    std::vector<std::pair<std::string, int>> names;
     DIR* dir = ::opendir(detail::shm_directory());
     if (!dir) {
         const int err = errno;
         throw SystemError(err, std::string("opendir ") + detail::shm_directory() + ": " + std::strerror(err));
     }
     while (const dirent* e = ::readdir(dir)) {
-        const std::string_view entry = e->d_name;
-        if (entry.size() > prefix.size() && entry.compare(0, prefix.size(), prefix) == 0 && !is_temporary(entry))
-            names.push_back("/" + std::string(entry));
+        const std::optional<int> domain = domain_of_entry(e->d_name);
+        if (domain && (!domain_id || *domain == *domain_id)) names.emplace_back("/" + std::string(e->d_name), *domain);
     }
     ::closedir(dir);
 
     std::vector<SegmentInfo> out;
-    for (const std::string& name : names)
-        if (auto info = inspect_name(name, domain_id)) out.push_back(std::move(*info));
+    for (const auto& [name, domain] : names)
+        if (auto info = inspect_name(name, domain)) out.push_back(std::move(*info));
     std::sort(out.begin(), out.end(), [](const SegmentInfo& a, const SegmentInfo& b) {
-        // Validated segments by topic first, then the unreadable ones by name.
+        if (a.domain_id != b.domain_id) return a.domain_id < b.domain_id;
         if (a.error.empty() != b.error.empty()) return a.error.empty();
         return a.error.empty() ? a.topic < b.topic : a.segment_name < b.segment_name;
     });
     return out;
 }
+
+}  // namespace
+
+std::vector<SegmentInfo> inspect_domain(int domain_id) {
+    check_domain(domain_id);
+    return inspect_segments(domain_id);
+}
+
+std::vector<SegmentInfo> inspect_all_domains() { return inspect_segments(std::nullopt); }
 
 std::optional<SegmentInfo> inspect_topic(int domain_id, std::string_view topic) {
     std::optional<SegmentInfo> info = inspect_name(segment_name_of(domain_id, topic), domain_id);
@@ -186,6 +213,27 @@ std::optional<SegmentInfo> inspect_topic(int domain_id, std::string_view topic) 
         info->error_code = ErrorCode::segment_corrupt;
     }
     return info;
+}
+
+SegmentRemoval remove_dead_segment(const SegmentInfo& segment) {
+    if (!segment.error.empty())
+        throw InvalidArgument("segment " + segment.segment_name + " was not validated (" + segment.error +
+                              "); only validated segments of dead writers are removed");
+    const std::unique_ptr<detail::Segment> seg = detail::Segment::inspect(segment.segment_name);
+    if (!seg || seg->session() != segment.session) return SegmentRemoval::replaced;
+    const detail::Segment::Removal r = seg->remove_abandoned();
+    switch (r.outcome) {
+        case detail::Segment::Removal::removed: return SegmentRemoval::removed;
+        case detail::Segment::Removal::writer_alive: return SegmentRemoval::writer_alive;
+        case detail::Segment::Removal::busy: return SegmentRemoval::busy;
+        case detail::Segment::Removal::replaced: return SegmentRemoval::replaced;
+        case detail::Segment::Removal::refused: break;
+    }
+    const std::string what = "cannot remove " + segment.path + " (topic '" + segment.topic + "', owner " +
+                             segment.owner + "): " + std::strerror(r.error);
+    if (r.error == EPERM || r.error == EACCES)
+        throw PermissionDenied(what + "; remove it as its owner or root");
+    throw SystemError(r.error, what);
 }
 
 namespace {

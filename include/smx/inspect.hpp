@@ -83,10 +83,32 @@ struct SMX_EXPORT SegmentInfo {
 /// Throws InvalidArgument for a domain outside 0..230, SystemError if /dev/shm cannot be read.
 SMX_EXPORT std::vector<SegmentInfo> inspect_domain(int domain_id);
 
+/// Every smx segment in /dev/shm, of every domain, sorted by domain and then as by
+/// inspect_domain. Throws SystemError if /dev/shm cannot be read.
+SMX_EXPORT std::vector<SegmentInfo> inspect_all_domains();
+
 /// The segment of `topic` in `domain_id`, or nullopt if there is none (no writer created it,
 /// or its writer closed). Problems are reported in `error` as by inspect_domain. Throws
 /// InvalidArgument for a bad topic name or domain.
 SMX_EXPORT std::optional<SegmentInfo> inspect_topic(int domain_id, std::string_view topic);
+
+/// What remove_dead_segment() did.
+enum class SegmentRemoval {
+    removed,       ///< the name is gone; the memory is freed once no process maps the segment
+    writer_alive,  ///< its writer lives: left alone
+    busy,          ///< a starting writer or another remover holds it this moment: left alone
+    replaced,      ///< the name no longer refers to the segment inspected (removed or replaced meanwhile)
+};
+
+/// Removes the shared segment `segment` describes (from inspect_domain or inspect_topic) if its
+/// writer is dead and the name still refers to the same session's segment: what the topic's
+/// next writer, or a reader that finds the writer dead, would do anyway. Opens and validates the
+/// object again first, so a live writer's segment and an object that is not an smx segment are
+/// never removed. Throws InvalidArgument if `segment` was not validated (`error` set),
+/// SegmentCorrupt if the object at the name is no longer a valid smx segment,
+/// PermissionDenied if this user may not remove it (another user's, in /dev/shm's sticky
+/// directory), SystemError otherwise.
+SMX_EXPORT SegmentRemoval remove_dead_segment(const SegmentInfo& segment);
 
 /// What this machine's shared memory says about a topic that has no writer in `domain_id`, for
 /// "no writer" messages: its segment is left over from a dead writer or cannot be read; a live

@@ -506,18 +506,22 @@ void Segment::unlock_registration(std::uint32_t r) noexcept {
     m_object.unlock_byte(READER_LOCK_BASE + r);
 }
 
-bool Segment::remove_if_abandoned() noexcept {
-    if (m_owner || writer_alive()) return false;
+Segment::Removal Segment::remove_abandoned() noexcept {
+    if (m_owner || writer_alive()) return {Removal::writer_alive};
     try {
         // With the writers' flock held, no writer can take or replace this object's name meanwhile:
         // a starting writer that finds it held by someone who is no live writer waits (create()).
-        if (!m_object.try_lock_exclusive()) return false;
+        if (!m_object.try_lock_exclusive()) return {Removal::busy};
     } catch (const Error&) {
-        return false;
+        return {Removal::busy};
     }
-    const bool removed = shm_inode_of(m_name) == m_inode && shm_unlink_name(m_name);
+    Removal result{Removal::removed};
+    if (shm_inode_of(m_name) != m_inode)
+        result = {Removal::replaced};
+    else if (!shm_unlink_name(m_name))
+        result = {errno == ENOENT ? Removal::replaced : Removal::refused, errno};
     m_object.unlock_exclusive();
-    return removed;
+    return result;
 }
 
 void Segment::unlink() noexcept {

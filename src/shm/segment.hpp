@@ -94,10 +94,18 @@ public:
     /// it, including another registration made through this same Segment.
     bool try_lock_registration(std::uint32_t r);
     void unlock_registration(std::uint32_t r) noexcept;
-    /// Reader side: removes the name of a segment whose writer died without closing it (SIGKILL,
-    /// a crash), if the name still refers to this segment, so a dead writer's megabytes do not
-    /// stay in /dev/shm until its successor starts. True if this call removed it.
-    bool remove_if_abandoned() noexcept;
+    /// What remove_abandoned() did; `refused` keeps the errno of the failed unlink.
+    struct Removal {
+        enum Outcome { removed, writer_alive, busy, replaced, refused } outcome = refused;
+        int error = 0;
+    };
+    /// Reader side (and tools): removes the name of a segment whose writer died without closing
+    /// it (SIGKILL, a crash), if the name still refers to this segment, so a dead writer's
+    /// megabytes do not stay in /dev/shm until its successor starts. Never a live writer's: the
+    /// writers' flock is held while the name is removed, so none can take it meanwhile.
+    Removal remove_abandoned() noexcept;
+    /// remove_abandoned() == removed.
+    bool remove_if_abandoned() noexcept { return remove_abandoned().outcome == Removal::removed; }
 
     /// True once the object was truncated under this process's mappings (bus_guard.hpp): what
     /// they show since is zeros, not the segment.

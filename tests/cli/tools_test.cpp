@@ -4,6 +4,7 @@
 
 #include "cli_support.hpp"
 
+
 #include <algorithm>
 #include <cmath>
 #include <limits>

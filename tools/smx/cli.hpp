@@ -24,10 +24,26 @@ inline constexpr int STATUS_FAILED = 1;   ///< it ran, but the outcome is a fail
 inline constexpr int STATUS_USAGE = 2;    ///< the command line is wrong
 inline constexpr int STATUS_RUNTIME = 3;  ///< the environment stopped it (no writer, DDS or /dev/shm refused)
 
-/// Options given before the subcommand; every subcommand sees them.
+/// Options given before the subcommand; every subcommand sees them (and may take them after it too:
+/// DomainOption).
 struct GlobalOptions {
     int domain = 0;  ///< DDS domain id
 };
+
+/// `--domain` after the subcommand ("smx list --domain 3"); -1 means "the one given before it".
+struct DomainOption {
+    int value = -1;
+    /// The domain to use: this option if given, else the global one.
+    int resolve(const GlobalOptions& global) const noexcept { return value >= 0 ? value : global.domain; }
+};
+
+/// Adds `--domain` to a subcommand, so that it may follow the subcommand as well as precede it.
+inline CLI::Option* add_domain_option(CLI::App* sub, DomainOption& domain) {
+    return sub
+        ->add_option("--domain", domain.value,
+                     "DDS domain id (default: the one given before the command, else SMX_DOMAIN, else 0)")
+        ->check(CLI::Range(0, 230));
+}
 
 /// A failure the user can act on: main prints "smx: <message>" and exits with `status()`.
 class CommandError : public std::runtime_error {
@@ -59,6 +75,10 @@ Command add_info_command(CLI::App& app, const GlobalOptions& global);
 Command add_echo_command(CLI::App& app, const GlobalOptions& global);
 /// `smx hz TOPIC`: the rate, period and jitter of a topic.
 Command add_hz_command(CLI::App& app, const GlobalOptions& global);
+/// `smx bw TOPIC...`: the bandwidth of topics: bytes and frames per second, frame size.
+Command add_bw_command(CLI::App& app, const GlobalOptions& global);
+/// `smx clean`: removes the segments that dead writers left in /dev/shm.
+Command add_clean_command(CLI::App& app, const GlobalOptions& global);
 /// `smx snapshot TOPIC FIELD -o out.png`: an image field as a PNG.
 Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
 /// `smx record TOPIC... -o run.h5`: frames of topics into an HDF5 file.

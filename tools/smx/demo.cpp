@@ -45,6 +45,7 @@ struct DemoOptions {
     std::uint32_t slots = 3;
     std::string topic;
     std::string hold = "view";
+    DomainOption domain;
 };
 
 std::string format_fixed(double v, int decimals) {
@@ -479,7 +480,9 @@ private:
 };
 
 int run_demo(const GlobalOptions& global, const DemoOptions& options) {
-    Demo demo(global, options);
+    GlobalOptions resolved = global;
+    resolved.domain = options.domain.resolve(global);
+    Demo demo(resolved, options);
     return demo.run();
 }
 
@@ -508,6 +511,7 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
                     "unchanged while checked), or mixed (every second reader pins)")
         ->check(CLI::IsMember({"view", "pin", "mixed"}))
         ->capture_default_str();
+    add_domain_option(sub, o->domain);
     sub->footer(R"(
 Each reader checks every byte of every frame it gets (each byte derives from the frame number)
 and measures frame-start-to-verified-view latency: the time it holds a frame it verified, minus
@@ -523,7 +527,8 @@ Examples:
   smx demo
   smx demo --readers 4 --rate max --seconds 5
   smx demo --size 1920x1080 --slots 4 --hold mixed
-  smx demo --seconds 0          run until Ctrl-C)");
+  smx demo --seconds 0          run until Ctrl-C
+  smx demo --domain 7           on DDS domain 7 (also: smx --domain 7 demo))");
     return {sub, [&global, o] { return run_demo(global, *o); }};
 }
 

@@ -144,6 +144,8 @@ Command add_demo_reader_command(CLI::App& app, const GlobalOptions& global) {
         ->check(CLI::IsMember({"view", "pin"}));
     sub->add_option("--report-fd", options->report_fd, "descriptor for report lines");
     sub->add_option("--parent", options->parent, "pid whose death stops this process");
+    sub->footer("\nThe reader process that 'smx demo' starts, with its report pipe; not meant to be run by hand.\n\n"
+                "Example:\n  smx demo    starts it (see 'smx demo --help')");
     return {sub, [&global, options] { return run_reader_role(global, *options); }};
 }
 

@@ -134,6 +134,8 @@ Command add_demo_writer_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("--slots", options->slots, "frame slots")->check(CLI::Range(2, 1024));
     sub->add_option("--report-fd", options->report_fd, "descriptor for report lines");
     sub->add_option("--parent", options->parent, "pid whose death stops this process");
+    sub->footer("\nThe writer process that 'smx demo' starts, with its report pipe; not meant to be run by hand.\n\n"
+                "Example:\n  smx demo    starts it (see 'smx demo --help')");
     return {sub, [&global, options] { return run_writer_role(global, *options); }};
 }
 

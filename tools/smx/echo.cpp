@@ -2,7 +2,7 @@
 // with min, max and mean (or the values themselves for fields of at most 8 elements). A
 // template-less reader learns the schema from the writer. The fields are copied out and the
 // copies checked (Frame::copy_field_into): a line never mixes two frames, and echo never holds
-// up the writer.
+// up the writer; or, with --pin, each frame is pinned while its line is made and printed.
 
 #include "cli.hpp"
 #include "elements.hpp"
@@ -36,13 +36,17 @@ finite values (with a count of NaN/inf if any; complex fields: of the magnitudes
 now minus the frame's timestamp. Frames this reader could not keep up with are skipped and
 counted on the next line ("(3 skipped)"). The fields are copied out of shared memory, without
 holding up the writer, and the copies checked: a frame whose slot the writer reused during the
-copy is reported as "torn ... not shown" instead of mixing two frames. Runs until Ctrl-C or --count
-frames; a writer that restarts is followed.
+copy is reported as "torn ... not shown" instead of mixing two frames. With --pin each frame is
+pinned instead, from before its line is made until after it is printed: the writer cannot reuse
+that slot meanwhile (it writes into its other slots), so no line is ever torn and nothing is
+copied — but an echo that cannot print (a paused terminal, a full pipe) keeps one slot held.
+Runs until Ctrl-C or --count frames; a writer that restarts is followed.
 
 Examples:
   smx echo camera                      every frame of topic 'camera'
   smx echo camera --count 3            three frames, then exit
   smx echo camera --field depth        only the field 'depth' (repeat --field for more)
+  smx echo camera --pin                every frame pinned while it is shown
   smx echo camera --timeout 0          wait for the writer as long as it takes
 )TEXT";
 
@@ -51,6 +55,7 @@ struct EchoOptions {
     std::string topic;
     std::vector<std::string> fields;
     std::uint64_t count = 0;
+    bool pin = false;
     double timeout = DEFAULT_TIMEOUT_S;
 };
 
@@ -80,22 +85,28 @@ std::string summarise(const Field& field, const std::byte* data) {
     return text;
 }
 
-// The line of one frame. The chosen fields are copied out first and the copies checked: the
-// slow part (the statistics) then works on bytes the writer cannot change, and the window in
-// which the writer could reuse the slot is only as long as a memcpy.
+// The line of one frame. A pinned frame is read in place: the writer cannot change it. Else the
+// chosen fields are copied out first and the copies checked: the slow part (the statistics)
+// then works on bytes the writer cannot change, and the window in which the writer could reuse
+// the slot is only as long as a memcpy.
 std::string frame_line(const Frame& frame, const std::vector<std::size_t>& fields, std::uint64_t skipped,
                        std::vector<std::vector<std::byte>>& copies) {
     std::string line = "frame " + std::to_string(frame.frame_number());
     if (skipped) line += " (" + std::to_string(skipped) + " skipped)";
+    std::vector<const std::byte*> data(fields.size());
     copies.resize(fields.size());
     for (std::size_t k = 0; k < fields.size(); ++k) {
+        if (frame.pinned()) {
+            data[k] = frame.bytes(fields[k]).data();
+            continue;
+        }
         copies[k].resize(frame.schema()[fields[k]].nbytes());
         if (!frame.copy_field_into(fields[k], copies[k]))
             return line + "  torn: the writer reused its slot while it was read; not shown";
+        data[k] = copies[k].data();
     }
     line += "  age " + format_duration(seconds_between(realtime_now_ns(), frame.timestamp_ns())) + "  ";
-    for (std::size_t k = 0; k < fields.size(); ++k)
-        line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], copies[k].data());
+    for (std::size_t k = 0; k < fields.size(); ++k) line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], data[k]);
     return line;
 }
 
@@ -107,7 +118,7 @@ int run_echo(const GlobalOptions& global, const EchoOptions& o) {
     std::signal(SIGPIPE, SIG_IGN);
     TopicReader topic(domain, o.topic);
     StopSignal stop([&topic] { topic.reader.interrupt(); });
-    if (!wait_for_writer_or_fail(topic, domain, o.topic, o.timeout, stop)) return STATUS_OK;
+    if (!wait_for_writer_or_fail(topic.reader, domain, o.topic, o.timeout, stop)) return STATUS_OK;
 
     std::uint64_t printed = 0, missed_seen = topic.reader.stats().missed, attachments = 0;
     std::vector<std::size_t> fields;
@@ -116,7 +127,9 @@ int run_echo(const GlobalOptions& global, const EchoOptions& o) {
     const auto first_deadline = std::chrono::steady_clock::now() + to_ns(o.timeout);
     ReaderState state = topic.reader.state();
     while (!stop.requested() && (o.count == 0 || printed < o.count)) {
-        std::optional<Frame> frame = topic.reader.next(1s);
+        // Pinned, the frame stays unchanged until it is dropped at the end of this iteration: after
+        // its line was printed.
+        std::optional<Frame> frame = topic.reader.next(1s, o.pin ? Hold::pin : Hold::view);
         if (topic.reader.state() != state) {
             state = topic.reader.state();
             if (state == ReaderState::writer_gone)
@@ -125,9 +138,7 @@ int run_echo(const GlobalOptions& global, const EchoOptions& o) {
         }
         if (!frame) {
             if (first && o.timeout > 0 && std::chrono::steady_clock::now() >= first_deadline && !stop.requested())
-                throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "' in domain " + std::to_string(domain) +
-                                                       " has a writer, but it published no frame within " +
-                                                       format_seconds(o.timeout));
+                throw no_frame_error(domain, o.topic, o.timeout);
             continue;
         }
         // The schema may change when a writer restarts: pick the fields again then.
@@ -158,6 +169,8 @@ Command add_echo_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("--count", options->count, "exit after this many frames (0: until Ctrl-C)")
         ->check(count_check())
         ->capture_default_str();
+    sub->add_flag("--pin", options->pin,
+                  "pin each frame while its line is made and printed (never torn, nothing copied; holds a slot)");
     add_timeout_option(sub, options->timeout, "seconds to wait for the writer and for its first frame (0: forever)");
     add_domain_option(sub, options->domain);
     sub->footer(std::string(ECHO_FOOTER) + "\n" + TOPIC_EXIT_STATUS);

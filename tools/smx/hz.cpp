@@ -3,14 +3,10 @@
 // the last --window frames, measured when this reader receives each frame.
 
 #include "cli.hpp"
-#include "process.hpp"
+#include "meter.hpp"
 #include "topic_common.hpp"
 
-#include <smx/smx.hpp>
-
 #include <algorithm>
-#include <chrono>
-#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -19,11 +15,6 @@
 namespace smx::cli {
 
 namespace {
-
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-constexpr auto PRINT_PERIOD = 1s;
 
 constexpr const char* HZ_FOOTER = R"TEXT(
 Once a second, over the last --window frames received:
@@ -37,7 +28,7 @@ Times are taken when this process receives each frame — what a consumer sees, 
 wake-up and scheduling delays. A final line "final ..." is printed at the end (Ctrl-C or
 --seconds). A writer that restarts starts a new window. When frames stop coming, a line
   no new frames for 2.004 s (the writer is idle)      (or: writer gone, waiting for a writer)
-replaces the rate until they come again.
+replaces the rate until they come again. `smx bw` measures bytes per second the same way.
 
 Examples:
   smx hz camera                      until Ctrl-C
@@ -55,7 +46,7 @@ struct HzOptions {
 
 struct Arrival {
     std::uint64_t frame;
-    Clock::time_point at;
+    MeterClock::time_point at;
 };
 
 // The statistics over a window of arrivals; empty when it has fewer than two.
@@ -83,75 +74,33 @@ std::optional<std::string> statistics(const std::deque<Arrival>& window) {
            std::to_string(window.size());
 }
 
-int run_hz(const GlobalOptions& global, const HzOptions& o) {
-    const int domain = o.domain.resolve(global);
-    block_stop_signals();  // before Cyclone starts its threads: they inherit the mask
-    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout ends the loop (EPIPE), not the process
-    TopicReader topic(domain, o.topic);
-    StopSignal stop([&topic] { topic.reader.interrupt(); });
-    if (!wait_for_writer_or_fail(topic, domain, o.topic, o.timeout, stop)) return STATUS_OK;
-
-    const Clock::time_point start = Clock::now();
-    const std::optional<Clock::time_point> end =
-        o.seconds > 0 ? std::optional(start + std::chrono::duration_cast<Clock::duration>(to_ns(o.seconds))) : std::nullopt;
-    std::deque<Arrival> window;
-    std::uint64_t attachments = topic.reader.stats().attachments, received = 0, missed_at_start = topic.reader.stats().missed;
-    Clock::time_point next_print = start + PRINT_PERIOD;
-    bool got_any = false;
-    bool skip_next = true;
-    Clock::time_point last_arrival = start;
-    while (!stop.requested()) {
-        const Clock::time_point now = Clock::now();
-        if (end && now >= *end) break;
-        const Clock::time_point wake = end ? std::min(next_print, *end) : next_print;
-        if (std::optional<Frame> frame = topic.reader.next(std::max(Clock::duration::zero(), wake - now))) {
-            const Arrival a{frame->frame_number(), Clock::now()};
-            const ReaderStats s = topic.reader.stats();
-            // A new session numbers its frames from 1 again.
-            if (s.attachments != attachments || (!window.empty() && a.frame <= window.back().frame)) {
-                window.clear();
-                attachments = s.attachments;
-                skip_next = true;
-            }
-            // The first frame after attaching was published before this reader came: when it
-            // arrived says nothing about the writer's period.
-            if (!skip_next) window.push_back(a);
-            skip_next = false;
-            got_any = true;
-            last_arrival = a.at;
-            while (window.size() > o.window) window.pop_front();
-            ++received;
-        }
-        if (Clock::now() >= next_print) {
-            next_print += PRINT_PERIOD;
-            const auto quiet = Clock::now() - last_arrival;
-            // Frames stopped: say so, rather than repeat the rate of a window that no longer moves.
-            if (got_any && quiet >= PRINT_PERIOD)
-                std::printf("no new frames for %s (%s)\n",
-                            format_duration(std::chrono::duration<double>(quiet).count()).c_str(),
-                            topic.reader.state() == ReaderState::writer_gone ? "writer gone"
-                            : topic.reader.state() == ReaderState::attached  ? "the writer is idle"
-                                                                              : "waiting for a writer");
-            else if (const auto text = statistics(window))
-                std::printf("%s\n", text->c_str());
-            else if (!got_any && o.timeout > 0 && Clock::now() - start >= to_ns(o.timeout))
-                throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "' in domain " + std::to_string(domain) +
-                                                       " has a writer, but it published no frame within " +
-                                                       format_seconds(o.timeout));
-            else
-                std::printf("no new frames yet (%s)\n",
-                            topic.reader.state() == ReaderState::attached ? "the writer is idle" : "waiting for a writer");
-            if (std::fflush(stdout) != 0) break;  // the reading end closed
-        }
+// Rate, period and jitter over the last `size` frames received.
+class HzMeter : public FrameMeter {
+public:
+    explicit HzMeter(std::size_t size) : m_size(size) {}
+    void restart() override { m_window.clear(); }
+    void add(const Frame& frame, MeterClock::time_point at) override {
+        m_window.push_back({frame.frame_number(), at});
+        while (m_window.size() > m_size) m_window.pop_front();
     }
-    const std::uint64_t missed = topic.reader.stats().missed - missed_at_start;
-    if (const auto text = statistics(window))
-        std::printf("final %s  received %llu  skipped %llu\n", text->c_str(), static_cast<unsigned long long>(received),
-                    static_cast<unsigned long long>(missed));
-    else
-        std::printf("final: fewer than two frames received (%llu)\n", static_cast<unsigned long long>(received));
-    std::fflush(stdout);
-    return STATUS_OK;
+    std::optional<std::string> line() override { return statistics(m_window); }
+    std::string final_line(std::uint64_t received, std::uint64_t skipped) override {
+        if (const auto text = statistics(m_window))
+            return "final " + *text + "  received " + std::to_string(received) + "  skipped " + std::to_string(skipped);
+        return "final: fewer than two frames received (" + std::to_string(received) + ")";
+    }
+
+private:
+    std::size_t m_size;
+    std::deque<Arrival> m_window;
+};
+
+int run_hz(const GlobalOptions& global, const HzOptions& o) {
+    MeterRun run;
+    run.topics = {o.topic};
+    run.seconds = o.seconds;
+    run.timeout = o.timeout;
+    return run_meters(o.domain.resolve(global), run, [&o] { return std::make_unique<HzMeter>(o.window); });
 }
 
 }  // namespace

@@ -192,4 +192,70 @@ Image make_image(const Field& field, const std::byte* data, Colormap colormap, s
     return img;
 }
 
+bool bgr_to_rgb(Image& image) noexcept {
+    if (image.channels < 3 || image.bit_depth != 8) return false;
+    const auto step = static_cast<std::size_t>(image.channels);
+    for (std::size_t i = 0; i + 2 < image.pixels.size(); i += step) std::swap(image.pixels[i], image.pixels[i + 2]);
+    return true;
+}
+
+namespace {
+
+// Sample c of pixel (x, y).
+std::uint32_t sample(const Image& img, std::uint64_t x, std::uint64_t y, int c) noexcept {
+    const std::uint64_t i = (y * img.width + x) * static_cast<std::uint64_t>(img.channels) + static_cast<std::uint64_t>(c);
+    if (img.bit_depth == 16) {
+        std::uint16_t v = 0;
+        std::memcpy(&v, &img.pixels[i * 2], 2);
+        return v;
+    }
+    return img.pixels[i];
+}
+
+void set_sample(Image& img, std::uint64_t x, std::uint64_t y, int c, std::uint32_t v) noexcept {
+    const std::uint64_t i = (y * img.width + x) * static_cast<std::uint64_t>(img.channels) + static_cast<std::uint64_t>(c);
+    if (img.bit_depth == 16) {
+        const auto w = static_cast<std::uint16_t>(v);
+        std::memcpy(&img.pixels[i * 2], &w, 2);
+    } else {
+        img.pixels[i] = static_cast<std::uint8_t>(v);
+    }
+}
+
+// The source cells [first, last) an output cell covers along a side of `from` cells scaled to `to`.
+std::pair<std::uint64_t, std::uint64_t> covered(std::uint64_t out, std::uint64_t from, std::uint64_t to) noexcept {
+    const std::uint64_t first = out * from / to;
+    return {first, std::max(first + 1, (out + 1) * from / to)};
+}
+
+}  // namespace
+
+Image scale_image(const Image& image, double factor) {
+    Image out = image;
+    const auto side = [factor](std::uint32_t n) {
+        return static_cast<std::uint32_t>(std::clamp(std::round(n * factor), 1.0, static_cast<double>(MAX_SIDE)));
+    };
+    out.width = side(image.width);
+    out.height = side(image.height);
+    const std::uint64_t bytes_per_sample = image.bit_depth == 16 ? 2 : 1;
+    out.pixels.assign(std::uint64_t{out.width} * out.height * static_cast<std::uint64_t>(out.channels) * bytes_per_sample, 0);
+    for (std::uint64_t y = 0; y < out.height; ++y) {
+        const auto [y0, y1] = covered(y, image.height, out.height);
+        for (std::uint64_t x = 0; x < out.width; ++x) {
+            const auto [x0, x1] = covered(x, image.width, out.width);
+            const std::uint64_t n = (y1 - y0) * (x1 - x0);
+            for (int c = 0; c < image.channels; ++c) {
+                std::uint64_t sum = 0;
+                for (std::uint64_t sy = y0; sy < y1; ++sy)
+                    for (std::uint64_t sx = x0; sx < x1; ++sx) sum += sample(image, sx, sy, c);
+                set_sample(out, x, y, c, static_cast<std::uint32_t>((sum + n / 2) / n));
+            }
+        }
+    }
+    out.description = std::to_string(out.width) + "x" + std::to_string(out.height) + " (scaled " +
+                      number(factor) + " from " + std::to_string(image.width) + "x" +
+                      std::to_string(image.height) + ")" + image.description.substr(image.description.find(' '));
+    return out;
+}
+
 }  // namespace smx::cli

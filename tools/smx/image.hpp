@@ -59,6 +59,15 @@ bool normalises(const Field& field, Colormap colormap);
 /// `range` replaces the values' own min..max for the normalising colormaps.
 Image make_image(const Field& field, const std::byte* data, Colormap colormap, std::optional<ValueRange> range);
 
+/// Turns a BGR or BGRA picture (OpenCV's order) into RGB or RGBA by swapping its first and
+/// third channels. Returns false (and changes nothing) for a picture of 1 channel.
+bool bgr_to_rgb(Image& image) noexcept;
+
+/// The picture resized by `factor` (> 0): each side round(side * factor), at least 1 pixel.
+/// Shrinking averages, per channel, the source pixels an output pixel covers (a box filter,
+/// rounded to nearest); enlarging repeats the nearest source pixel.
+Image scale_image(const Image& image, double factor);
+
 /// The normalisation of the gray colormap, exposed for tests: pixel of `v` for the range
 /// lo..hi (hi > lo): round(255 * (v - lo) / (hi - lo)), clamped to 0..255; NaN/inf give 0.
 std::uint8_t normalise(double v, double lo, double hi) noexcept;

@@ -19,16 +19,19 @@ Examples:
                                       reader processes that verify every byte of every frame
   smx demo --readers 4 --rate max     as fast as the writer can fill frames, four readers
   smx demo --hold pin --seconds 0     readers pin the frames they check; run until Ctrl-C
-  smx --domain 7 demo                 the same on DDS domain 7
+  smx --domain 7 demo                 the same on DDS domain 7 (or: smx demo --domain 7)
   smx list                            the live topics: writer, schema, slots, readers, rate
   smx info camera                     schema, segment, permissions, session, writer, readers
   smx echo camera --count 3           three frames, one line each (min/max/mean per field)
   smx hz camera                       frames per second, period, jitter
+  smx bw camera                       bytes per second, frames per second, frame size
   smx snapshot camera depth -o d.png --colormap depth
                                       the newest depth map as a PNG
   smx record camera -o run.h5 --duration 10
                                       frames into HDF5 (h5py reads f['camera/depth'][i])
   smx play run.h5 --loop              republish them as the live topic, until Ctrl-C
+  smx clean --dry-run                 what dead writers left in /dev/shm (without
+                                      --dry-run: removes it)
   smx bench --plot bench.png          latency, throughput, writer cost, idle CPU vs plain DDS
 
 Exit status:
@@ -71,7 +74,6 @@ int main(int argc, char** argv) {
                  "smx"};
     app.require_subcommand(1);
     app.set_version_flag("--version", SMX_VERSION_STRING);
-    app.footer(FOOTER);
 
     GlobalOptions global;
     try {
@@ -92,11 +94,16 @@ int main(int argc, char** argv) {
         add_info_command(app, global),
         add_echo_command(app, global),
         add_hz_command(app, global),
+        add_bw_command(app, global),
         add_snapshot_command(app, global),
         add_record_command(app, global),
         add_play_command(app, global),
+        add_clean_command(app, global),
         add_bench_command(app, global),
     };
+    // Set after the subcommands are made: CLI11 copies a parent's footer into every subcommand
+    // made after it, and each subcommand's --help shows its own.
+    app.footer(FOOTER);
 
     try {
         app.parse(argc, argv);

@@ -41,13 +41,19 @@ Which fields are images, and how they are drawn:
   raw    |u1 as 8-bit and <u2 as 16-bit grayscale PNG, values unchanged (a 16-bit PNG of a
          depth map in millimetres keeps every millimetre)
 Other fields (1-D, complex, more than 4 channels, ...) are refused with a clear error.
-The PNG carries the topic, field, frame number and range in tEXt chunks.
+--bgr  a (H, W, 3) or (H, W, 4) |u1 field holds BGR(A) (OpenCV's order): its first and third
+       channels are swapped, so the PNG shows the colors right
+--scale F  resizes the picture (after the colormap) to round(W*F) x round(H*F): shrinking
+       averages the pixels each output pixel covers (a box filter), enlarging repeats the
+       nearest pixel; 0.01..8
+The PNG carries the topic, field, frame number and range (and --scale, --bgr) in tEXt chunks.
 
 Examples:
   smx snapshot camera color -o color.png
   smx snapshot camera depth -o depth.png --colormap depth
   smx snapshot camera depth -o depth16.png --colormap raw
   smx snapshot camera depth -o depth.png --colormap turbo --range 300:4000
+  smx snapshot camera color -o small.png --scale 0.5 --bgr   half size, of an OpenCV BGR image
 )TEXT";
 
 struct SnapshotOptions {
@@ -57,8 +63,23 @@ struct SnapshotOptions {
     std::string output;
     std::string colormap = "auto";
     std::string range;
+    double scale = 1;
+    bool bgr = false;
     double timeout = DEFAULT_TIMEOUT_S;
 };
+
+// Throws CommandError(STATUS_USAGE) if the options do not fit `field`: not an image, --range
+// without normalisation, --bgr on a field without three or four channels.
+void check_field(const Field& field, const SnapshotOptions& o, Colormap colormap, bool has_range) {
+    if (const std::string problem = image_problem(field, colormap); !problem.empty())
+        throw CommandError(STATUS_USAGE, "topic '" + o.topic + "': " + problem);
+    if (has_range && !normalises(field, colormap))
+        throw CommandError(STATUS_USAGE, "--range applies when values are normalised (--colormap gray, turbo or depth); "
+                                         "field '" + field.name + "' is written as it is");
+    if (o.bgr && !(field.shape.ndim() == 3 && field.shape[2] >= 3))
+        throw CommandError(STATUS_USAGE, "--bgr applies to fields of shape (H, W, 3) or (H, W, 4) of |u1; field '" +
+                                             field.name + "' is " + field.dtype.typestr() + " " + field.shape.to_string());
+}
 
 int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
     const int domain = o.domain.resolve(global);
@@ -69,16 +90,11 @@ int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
     block_stop_signals();  // before Cyclone starts its threads: they inherit the mask
     TopicReader topic(domain, o.topic);
     StopSignal stop([&topic] { topic.reader.interrupt(); });
-    if (!wait_for_writer_or_fail(topic, domain, o.topic, o.timeout, stop)) return STATUS_OK;
+    if (!wait_for_writer_or_fail(topic.reader, domain, o.topic, o.timeout, stop)) return STATUS_OK;
 
     // The field is checked against the writer's schema before waiting for a frame.
     const Schema& schema = topic.reader.schema();
-    const std::size_t index = field_index_or_fail(schema, o.topic, o.field);
-    if (const std::string problem = image_problem(schema[index], colormap); !problem.empty())
-        throw CommandError(STATUS_USAGE, "topic '" + o.topic + "': " + problem);
-    if (range && !normalises(schema[index], colormap))
-        throw CommandError(STATUS_USAGE, "--range applies when values are normalised (--colormap gray, turbo or depth); "
-                                         "field '" + o.field + "' is written as it is");
+    check_field(schema[field_index_or_fail(schema, o.topic, o.field)], o, colormap, range.has_value());
 
     // The field is copied out of the newest frame and checked afterwards: a snapshot never
     // holds up the writer. Only if the writer overwrote the slot during every copy (a very fast
@@ -96,13 +112,10 @@ int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
         }
         if (stop.requested()) return STATUS_OK;
         if (!frame)
-            throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "' in domain " + std::to_string(domain) +
-                                                   " has a writer, but it published no frame within " +
-                                                   format_seconds(o.timeout));
+            throw no_frame_error(domain, o.topic, o.timeout);
         // A writer that restarted in between may have another schema: look the field up again.
         const std::size_t i = field_index_or_fail(frame->schema(), o.topic, o.field);
-        if (const std::string problem = image_problem(frame->schema()[i], colormap); !problem.empty())
-            throw CommandError(STATUS_USAGE, "topic '" + o.topic + "': " + problem);
+        check_field(frame->schema()[i], o, colormap, range.has_value());
         bytes.resize(frame->schema()[i].nbytes());
         if (frame->copy_field_into(i, bytes)) {
             field = frame->schema()[i];
@@ -114,7 +127,9 @@ int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
         throw CommandError(STATUS_RUNTIME, "topic '" + o.topic + "': no consistent copy of field '" + o.field + "' in " +
                                                std::to_string(COPY_ATTEMPTS + 1) + " attempts; try again");
 
-    const Image image = make_image(*field, bytes.data(), colormap, normalises(*field, colormap) ? range : std::nullopt);
+    Image image = make_image(*field, bytes.data(), colormap, normalises(*field, colormap) ? range : std::nullopt);
+    if (o.bgr && bgr_to_rgb(image)) image.description += ", BGR turned RGB";
+    if (o.scale != 1) image = scale_image(image, o.scale);
 
     std::vector<std::pair<std::string, std::string>> text{
         {"Software", std::string("smx ") + SMX_VERSION_STRING},
@@ -124,6 +139,8 @@ int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
         {"smx.timestamp_ns", std::to_string(timestamp)},
         {"smx.colormap", o.colormap},
     };
+    if (o.bgr) text.emplace_back("smx.channel_order", "BGR in the frame, RGB here");
+    if (o.scale != 1) text.emplace_back("smx.scale", format_number(o.scale));
     if (image.range)
         text.emplace_back("smx.range", format_number(image.range->lo, 17) + ":" + format_number(image.range->hi, 17));
     write_png(o.output, image, text);
@@ -155,6 +172,13 @@ Command add_snapshot_command(CLI::App& app, const GlobalOptions& global) {
                                            "range '" + text + "' is not LO:HI with finite numbers LO < HI (e.g. 0:4000)";
             },
             "LO:HI", "range"));
+    sub->add_option("--scale", options->scale,
+                    "resize by this factor (0.5: half width and height; box filter when shrinking, nearest when "
+                    "enlarging)")
+        ->check(CLI::Range(0.01, 8.0))
+        ->capture_default_str();
+    sub->add_flag("--bgr", options->bgr,
+                  "the field's 3 or 4 channels are BGR(A), OpenCV's order: swap them to RGB(A) in the PNG");
     add_timeout_option(sub, options->timeout, "seconds to wait for the writer and for a frame (0: forever)");
     add_domain_option(sub, options->domain);
     sub->footer(std::string(SNAPSHOT_FOOTER) + "\n" + TOPIC_EXIT_STATUS);

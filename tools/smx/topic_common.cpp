@@ -18,11 +18,6 @@ const char* const TOPIC_EXIT_STATUS = R"TEXT(Exit status:
   3  runtime error: no writer within --timeout, no frame, DDS or shared memory refused,
      the output file cannot be written)TEXT";
 
-void add_domain_option(CLI::App* sub, DomainOption& domain) {
-    sub->add_option("--domain", domain.value, "DDS domain id (default: the one given before the command, or 0)")
-        ->check(CLI::Range(0, 230));
-}
-
 CLI::Validator seconds_check(double max) {
     return CLI::Validator(
         [max](const std::string& text) {
@@ -125,13 +120,18 @@ std::string no_writer_message(int domain, const std::string& topic, double timeo
     return hint.empty() ? msg + "; `smx list` shows the live topics" : msg + "; " + hint;
 }
 
-bool wait_for_writer_or_fail(TopicReader& topic_reader, int domain, const std::string& topic, double timeout_s,
+bool wait_for_writer_or_fail(Reader& reader, int domain, const std::string& topic, double timeout_s,
                              const StopSignal& stop) {
     const auto wait = timeout_s > 0 ? to_ns(timeout_s) : std::chrono::nanoseconds(std::chrono::hours(24 * 365));
-    const bool attached = topic_reader.reader.wait_for_writer(wait);
+    const bool attached = reader.wait_for_writer(wait);
     if (stop.requested()) return false;
     if (!attached) throw CommandError(STATUS_RUNTIME, no_writer_message(domain, topic, timeout_s));
     return true;
+}
+
+CommandError no_frame_error(int domain, const std::string& topic, double timeout_s) {
+    return CommandError(STATUS_RUNTIME, "topic '" + topic + "' in domain " + std::to_string(domain) +
+                                            " has a writer, but it published no frame within " + format_seconds(timeout_s));
 }
 
 std::size_t field_index_or_fail(const Schema& schema, const std::string& topic, const std::string& name) {

@@ -25,14 +25,6 @@ extern const char* const TOPIC_EXIT_STATUS;
 /// Default of --timeout for the subcommands that wait for a writer.
 inline constexpr double DEFAULT_TIMEOUT_S = 5.0;
 
-/// `--domain` after the subcommand ("smx list --domain 3"); -1 means "the one given before it".
-struct DomainOption {
-    int value = -1;
-    /// The domain to use: this option if given, else the global one.
-    int resolve(const GlobalOptions& global) const noexcept { return value >= 0 ? value : global.domain; }
-};
-void add_domain_option(CLI::App* sub, DomainOption& domain);
-
 /// Checks a number of seconds 0..max ("'soon' is not a number of seconds from 0 to 60").
 CLI::Validator seconds_check(double max);
 /// Checks a whole number >= 0.
@@ -72,8 +64,12 @@ std::string no_writer_message(int domain, const std::string& topic, double timeo
 
 /// Waits up to `timeout_s` (0: forever) for the writer; throws CommandError(STATUS_RUNTIME)
 /// with no_writer_message if it did not come. Returns false if a stop signal cut the wait.
-bool wait_for_writer_or_fail(TopicReader& topic_reader, int domain, const std::string& topic, double timeout_s,
+bool wait_for_writer_or_fail(Reader& reader, int domain, const std::string& topic, double timeout_s,
                              const StopSignal& stop);
+
+/// CommandError(STATUS_RUNTIME) for a writer that published nothing within the timeout: "topic
+/// 'x' in domain 0 has a writer, but it published no frame within 5.0 s".
+CommandError no_frame_error(int domain, const std::string& topic, double timeout_s);
 
 /// The field called `name` of the writer's schema, or CommandError(STATUS_USAGE) listing the
 /// fields.
