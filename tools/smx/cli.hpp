@@ -61,6 +61,9 @@ Command add_echo_command(CLI::App& app, const GlobalOptions& global);
 Command add_hz_command(CLI::App& app, const GlobalOptions& global);
 /// `smx snapshot TOPIC FIELD -o out.png`: an image field as a PNG.
 Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
+/// `smx view TOPIC [FIELD...]`: image fields live in a window (SDL2; without it, or without a
+/// display, exits 3 and suggests `smx snapshot`).
+Command add_view_command(CLI::App& app, const GlobalOptions& global);
 /// `smx bench`: runs the benchmark harness `smx-bench` from this executable's directory with
 /// every argument after `bench` (and an explicit --domain). Throws CommandError if it is missing.
 Command add_bench_command(CLI::App& app, const GlobalOptions& global);

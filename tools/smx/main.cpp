@@ -26,6 +26,7 @@ Examples:
   smx hz camera                       frames per second, period, jitter
   smx snapshot camera depth -o d.png --colormap depth
                                       the newest depth map as a PNG
+  smx view camera                     the image fields live in a window, frame/rate/age overlaid
   smx bench --plot bench.png          latency, throughput, writer cost, idle CPU vs plain DDS
 
 Exit status:
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
         add_echo_command(app, global),
         add_hz_command(app, global),
         add_snapshot_command(app, global),
+        add_view_command(app, global),
         add_bench_command(app, global),
     };
 
