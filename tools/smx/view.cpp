@@ -43,15 +43,19 @@ constexpr std::array<std::uint8_t, 4> TEXT_COLOR{255, 255, 255, 255}, TEXT_BACKG
 constexpr int TEXT_PADDING = 4;
 // A window larger than this share of the screen is made smaller (unless --scale is given).
 constexpr double MAX_SCREEN_SHARE = 0.9;
+// Without FIELD, fields smaller than this in either direction (a 4x4 pose matrix, a 3x3 camera
+// matrix) are not shown beside the pictures.
+constexpr std::uint64_t MIN_PICTURE_SIDE = 16;
 
 constexpr const char* VIEW_COLORMAPS = "auto, gray, turbo, depth";
 
 constexpr const char* VIEW_FOOTER = R"TEXT(
 Shows the topic's image fields live in a window (SDL2): the FIELDs given, left to right, or
-without FIELD every image field of the schema. Each picture is drawn as `smx snapshot` would
-write it: (H, W, 3) and (H, W, 4) |u1 as written, (H, W) and (H, W, 1) |u1 as 8-bit gray,
-other single-channel fields (depth maps: <u2 millimetres, <f4 metres) with the depth colormap
-(0 and NaN black, near red .. far blue), normalised over each frame's values or --range.
+without FIELD every image field of at least 16x16 (not 4x4 or 3x3 matrices). Each picture is
+drawn as `smx snapshot` would write it: (H, W, 3) and (H, W, 4) |u1 as written, (H, W) and
+(H, W, 1) |u1 as 8-bit gray, other single-channel fields (depth maps: <u2 millimetres, <f4
+metres) with the depth colormap (0 and NaN black, near red .. far blue), normalised over each
+frame's values or --range.
 --colormap gray|turbo|depth changes the single-channel fields; color fields stay as written.
 
 Over the pictures' top-left corner: the frame number, the rate (frames the writer published
@@ -64,7 +68,7 @@ Without a display (DISPLAY and WAYLAND_DISPLAY unset, or SDL cannot open it) it 
 status 3 and suggests `smx snapshot`, which writes a frame as a PNG.
 
 Examples:
-  smx view camera                         every image field of the topic, side by side
+  smx view camera                         the topic's pictures (color, depth) side by side
   smx view camera depth --range 300:4000  the depth map with a fixed range (no flicker)
 )TEXT";
 
@@ -96,7 +100,7 @@ Colormap colormap_for(const Field& field, Colormap chosen) {
     return chosen;
 }
 
-// The fields to show: `names`, or every image field. Throws CommandError(STATUS_USAGE).
+// The fields to show: `names`, or every image field of at least MIN_PICTURE_SIDE. Throws CommandError(STATUS_USAGE).
 std::vector<Tile> tiles_of(const Schema& schema, const std::string& topic, const std::vector<std::string>& names,
                            Colormap chosen) {
     std::vector<Tile> tiles;
@@ -109,11 +113,15 @@ std::vector<Tile> tiles_of(const Schema& schema, const std::string& topic, const
     }
     if (!names.empty()) return tiles;
     std::string all;
+    std::vector<Tile> small;
     for (std::size_t i = 0; i < schema.size(); ++i) {
         all += (all.empty() ? "" : ", ") + schema[i].name + " " + schema[i].dtype.typestr() + " " + schema[i].shape.to_string();
         const Colormap colormap = colormap_for(schema[i], chosen);
-        if (image_problem(schema[i], colormap).empty()) tiles.push_back({i, colormap});
+        if (!image_problem(schema[i], colormap).empty()) continue;
+        const bool picture = schema[i].shape[0] >= MIN_PICTURE_SIDE && schema[i].shape[1] >= MIN_PICTURE_SIDE;
+        (picture ? tiles : small).push_back({i, colormap});
     }
+    if (tiles.empty()) tiles = small;  // a topic of small images only shows them
     if (tiles.empty())
         throw CommandError(STATUS_USAGE, "topic '" + topic + "' has no image field (images are (H, W) or (H, W, 1) "
                                          "of a real dtype, or (H, W, 3) or (H, W, 4) of |u1); its fields are: " + all);
@@ -323,50 +331,94 @@ void write_screenshot(const ViewOptions& o, const Image& capture, const Picture&
               {{"Software", std::string("smx ") + SMX_VERSION_STRING},
                {"smx.topic", o.topic},
                {"smx.frame", std::to_string(shown.frame_number)},
+               {"smx.session", format_hex64(shown.session)},
                {"smx.overlay", overlay_text}});
     std::printf("wrote %s: topic '%s', frame %llu, %ux%u window, overlay at %s\n", o.screenshot.c_str(), o.topic.c_str(),
                 static_cast<unsigned long long>(shown.frame_number), capture.width, capture.height, overlay_text.c_str());
     std::fflush(stdout);
 }
 
-// Draws what the feed hands over until q/Esc/close, a stop signal or (tests) --frames.
-int show(Window& window, Feed& feed, const StopSignal& stop, const ViewOptions& o, int text_scale) {
-    const std::uint64_t frames = o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 1);
-    RateMeter meter;
-    std::optional<Picture> shown;
-    std::uint64_t drawn = 0;
-    Clock::time_point next_refresh = Clock::now();
-    while (!stop.requested()) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_refresh - Clock::now());
-        const WindowInput input = window.wait(std::max(0ms, left));
-        if (input.quit || stop.requested()) break;
-        if (const std::string error = feed.error(); !error.empty()) throw CommandError(STATUS_RUNTIME, error);
-        bool dirty = input.redraw;
-        if (std::optional<Picture> picture = feed.take()) {
-            window.set_pictures(picture->images);
-            meter.add(picture->session, picture->frame_number, Clock::now());
-            shown = std::move(picture);
-            ++drawn;
-            dirty = true;
-        }
-        if (Clock::now() >= next_refresh) {
-            next_refresh = Clock::now() + OVERLAY_PERIOD;
-            dirty = true;
-        }
-        if (!dirty) continue;  // woken by a state change only: drawn at the next refresh
-        const auto lines = overlay_lines(shown, meter.rate(Clock::now()), feed.state(), feed.problem());
-        window.set_overlay(text_box(lines, text_scale, TEXT_PADDING, TEXT_COLOR, TEXT_BACKGROUND));
-        std::string title = "smx view " + o.topic + ": " + lines.front();
-        for (std::size_t i = 1; i < lines.size(); ++i) title += ", " + lines[i];
-        window.set_title(title);
-        const bool done = frames > 0 && drawn >= frames;
-        Image capture;
-        window.render(done && !o.screenshot.empty() ? &capture : nullptr);
-        if (done && !o.screenshot.empty()) write_screenshot(o, capture, *shown, window.overlay_rect());
-        if (done) break;
-    }
-    return STATUS_OK;
+// Prints a line and flushes: the terminal follows what the window shows.
+void say(const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
 }
+
+// The window's side: draws what the feed hands over until q/Esc/close, a stop signal or (tests)
+// --frames, and says on the terminal when it shows a writer's first frame or the writer went.
+class Viewer {
+public:
+    Viewer(Window& window, Feed& feed, const ViewOptions& o, int text_scale)
+        : m_window(window), m_feed(feed), m_options(o), m_text_scale(text_scale),
+          m_frames(o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 1)) {}
+
+    void run(const StopSignal& stop) {
+        Clock::time_point next_refresh = Clock::now();
+        while (!stop.requested()) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_refresh - Clock::now());
+            const WindowInput input = m_window.wait(std::max(0ms, left));
+            if (input.quit || stop.requested()) return;
+            if (const std::string error = m_feed.error(); !error.empty()) throw CommandError(STATUS_RUNTIME, error);
+            bool dirty = input.redraw;
+            dirty |= take_picture();   // both run: neither may wait for the next refresh
+            dirty |= state_changed();
+            if (Clock::now() >= next_refresh) {
+                next_refresh = Clock::now() + OVERLAY_PERIOD;  // the age and rate move on
+                dirty = true;
+            }
+            if (dirty && draw()) return;
+        }
+    }
+
+private:
+    bool take_picture() {
+        std::optional<Picture> picture = m_feed.take();
+        if (!picture) return false;
+        m_window.set_pictures(picture->images);
+        m_meter.add(picture->session, picture->frame_number, Clock::now());
+        if (!m_shown || m_shown->session != picture->session)
+            say("showing frame " + std::to_string(picture->frame_number) + " of topic '" + m_options.topic +
+                "' (writer session " + format_hex64(picture->session) + ")");
+        m_shown = std::move(picture);
+        ++m_drawn;
+        return true;
+    }
+
+    bool state_changed() {
+        const ReaderState state = m_feed.state();
+        if (state == m_state) return false;
+        if (state == ReaderState::writer_gone)
+            say(m_shown ? "writer gone: frame " + std::to_string(m_shown->frame_number) + " stays until a writer comes back"
+                        : std::string("writer gone: waiting for a writer"));
+        m_state = state;
+        return true;
+    }
+
+    // Draws the window; true once --frames frames were drawn (and the screenshot written).
+    bool draw() {
+        const auto lines = overlay_lines(m_shown, m_meter.rate(Clock::now()), m_state, m_feed.problem());
+        m_window.set_overlay(text_box(lines, m_text_scale, TEXT_PADDING, TEXT_COLOR, TEXT_BACKGROUND));
+        std::string title = "smx view " + m_options.topic + ": " + lines.front();
+        for (std::size_t i = 1; i < lines.size(); ++i) title += ", " + lines[i];
+        m_window.set_title(title);
+        const bool done = m_frames > 0 && m_drawn >= m_frames;
+        const bool capture = done && !m_options.screenshot.empty();
+        Image image;
+        m_window.render(capture ? &image : nullptr);
+        if (capture) write_screenshot(m_options, image, *m_shown, m_window.overlay_rect());
+        return done;
+    }
+
+    Window& m_window;
+    Feed& m_feed;
+    const ViewOptions& m_options;
+    const int m_text_scale;
+    const std::uint64_t m_frames;
+    RateMeter m_meter;
+    std::optional<Picture> m_shown;
+    std::uint64_t m_drawn = 0;
+    ReaderState m_state = ReaderState::attached;
+};
 
 int run_view(const GlobalOptions& global, const ViewOptions& o) {
     const int domain = o.domain.resolve(global);
@@ -388,7 +440,8 @@ int run_view(const GlobalOptions& global, const ViewOptions& o) {
     const auto [width, height] = window_size(canvas_size(schema, tiles), o.scale, display.usable_size());
     Window window(display, "smx view " + o.topic, width, height);
     Feed feed(topic.reader, o, colormap, range, [&display] { display.wake(); });
-    return show(window, feed, stop, o, width >= 480 ? 2 : 1);
+    Viewer(window, feed, o, width >= 480 ? 2 : 1).run(stop);
+    return STATUS_OK;
 }
 
 }  // namespace
@@ -397,7 +450,7 @@ Command add_view_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<ViewOptions>();
     CLI::App* sub = app.add_subcommand("view", "image fields live in a window: frame number, rate and age overlaid");
     sub->add_option("topic", options->topic, "the topic")->required();
-    sub->add_option("field", options->fields, "image fields to show side by side (default: every image field)");
+    sub->add_option("field", options->fields, "image fields to show side by side (default: every image field of at least 16x16)");
     sub->add_option("--colormap", options->colormap, std::string("for single-channel fields: ") + VIEW_COLORMAPS +
                                                          " (auto: |u1 as gray, anything else as depth)")
         ->check(CLI::Validator(

@@ -44,6 +44,9 @@ Display::Display(const std::string& snapshot_hint) {
                                                snapshot_hint);
     // Stop signals are smx's (StopSignal): SDL must not turn SIGINT into a quit event of its own.
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    // Only the display the environment names: left to itself, SDL falls back to drivers that draw
+    // nowhere (offscreen) when that display cannot be opened. SDL_VIDEODRIVER still chooses.
+    if (!std::getenv("SDL_VIDEODRIVER")) SDL_SetHint(SDL_HINT_VIDEODRIVER, wayland && *wayland ? "wayland,x11" : "x11");
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         throw CommandError(STATUS_RUNTIME, std::string("no display for `smx view` (SDL: ") + SDL_GetError() + "): " +
                                                snapshot_hint);
