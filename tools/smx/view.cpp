@@ -265,7 +265,13 @@ private:
 class RateMeter {
 public:
     void add(std::uint64_t session, std::uint64_t frame, Clock::time_point at) {
-        if (session != m_session) m_arrivals.clear(), m_session = session;
+        // A writer's first frame shown was published before the viewer came (or the writer
+        // restarted): when it arrived says nothing about the writer's period.
+        if (session != m_session) {
+            m_arrivals.clear();
+            m_session = session;
+            return;
+        }
         m_arrivals.push_back({frame, at});
     }
     std::optional<double> rate(Clock::time_point now) {
@@ -292,10 +298,14 @@ std::vector<std::string> overlay_lines(const std::optional<Picture>& shown, std:
     if (shown) {
         char text[96];
         const double age = seconds_between(realtime_now_ns(), shown->timestamp_ns);
-        const std::string age_text = age < 1 ? std::to_string(std::lround(age * 1e3)) + " ms" : format_number(age, 3) + " s";
+        char age_text[32];  // coarser as it grows: an idle writer's frame is not redrawn 4 times a second
+        if (age < 1)
+            std::snprintf(age_text, sizeof age_text, "%.0f ms", age * 1e3);
+        else
+            std::snprintf(age_text, sizeof age_text, age < 10 ? "%.1f s" : "%.0f s", age);
         const std::string rate_text = rate ? format_number(std::round(*rate * 10) / 10, 4) : std::string("-");
         std::snprintf(text, sizeof text, "frame %llu  %s Hz  age %s", static_cast<unsigned long long>(shown->frame_number),
-                      rate_text.c_str(), age_text.c_str());
+                      rate_text.c_str(), age_text);
         lines.emplace_back(text);
     } else {
         lines.emplace_back("no frame yet");
@@ -360,13 +370,12 @@ public:
             if (input.quit || stop.requested()) return;
             if (const std::string error = m_feed.error(); !error.empty()) throw CommandError(STATUS_RUNTIME, error);
             bool dirty = input.redraw;
-            dirty |= take_picture();   // both run: neither may wait for the next refresh
+            dirty |= take_picture();  // both run: neither may wait for the next refresh
             dirty |= state_changed();
-            if (Clock::now() >= next_refresh) {
-                next_refresh = Clock::now() + OVERLAY_PERIOD;  // the age and rate move on
-                dirty = true;
-            }
-            if (dirty && draw()) return;
+            // The age and rate move on: redrawn if their text changed.
+            const bool refresh = Clock::now() >= next_refresh;
+            if (refresh) next_refresh = Clock::now() + OVERLAY_PERIOD;
+            if ((dirty || refresh) && draw(dirty)) return;
         }
     }
 
@@ -395,8 +404,11 @@ private:
     }
 
     // Draws the window; true once --frames frames were drawn (and the screenshot written).
-    bool draw() {
+    // Unless `force`d, only when the overlay's text changed.
+    bool draw(bool force) {
         const auto lines = overlay_lines(m_shown, m_meter.rate(Clock::now()), m_state, m_feed.problem());
+        if (!force && lines == m_lines) return false;
+        m_lines = lines;
         m_window.set_overlay(text_box(lines, m_text_scale, TEXT_PADDING, TEXT_COLOR, TEXT_BACKGROUND));
         std::string title = "smx view " + m_options.topic + ": " + lines.front();
         for (std::size_t i = 1; i < lines.size(); ++i) title += ", " + lines[i];
@@ -418,6 +430,7 @@ private:
     std::optional<Picture> m_shown;
     std::uint64_t m_drawn = 0;
     ReaderState m_state = ReaderState::attached;
+    std::vector<std::string> m_lines;  // the overlay drawn last
 };
 
 int run_view(const GlobalOptions& global, const ViewOptions& o) {
