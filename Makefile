@@ -25,6 +25,9 @@ PACKAGES += gnuplot-nox
 PACKAGES += iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev
 # The Model.* tests check the slot protocol's Promela model (tests/model) with spin.
 PACKAGES += spin
+# `smx view` draws with SDL2 (without libsdl2-dev it is built without a window); its tests run it
+# on an Xvfb server of their own (tests/cli/view_test.cpp), and fail, not skip, without one.
+PACKAGES += libsdl2-dev xvfb
 
 # `make fuzz` only (never `make test`): clang 14 and libFuzzer, whose runtime
 # (libclang_rt.fuzzer*.a) is in libclang-rt-14-dev, which clang merely recommends.

@@ -23,12 +23,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ldd "$work/site/smx/_bin/smx" | grep -q "libsmx.so.* => $work/site/smx/_bin/../libsmx" \
     || fail "the bundled tool does not find the package's libsmx: $(ldd "$work/site/smx/_bin/smx" | grep smx)"
 
-version=$(PYTHONPATH="$work/site" "$work/site/bin/smx" --version)
+version=$(PYTHONPATH="$work/site" "$work/site/bin/smx" --version 2>&1) || fail "smx --version: $version"
 [ "$version" = "$(PYTHONPATH="$work/site" "$python" -c 'import smx; print(smx.__version__)')" ] \
     || fail "smx --version said '$version'"
 [ "$(PYTHONPATH="$work/site" "$python" -m smx --version)" = "$version" ] || fail "python -m smx --version"
-# A real subcommand through the entry point (an empty listing of a domain nobody uses is fine).
-PYTHONPATH="$work/site" "$work/site/bin/smx" list --no-dds >/dev/null || fail "smx list through the entry point"
+# A real subcommand through the entry point.
+PYTHONPATH="$work/site" "$work/site/bin/smx" list --no-dds >"$work/list.out" 2>&1 \
+    || fail "smx list through the entry point: $(cat "$work/list.out")"
 status=0
 PYTHONPATH="$work/site" "$python" -m smx no-such-command 2>/dev/null || status=$?
 [ "$status" = 2 ] || fail "python -m smx with a bad command exited $status, not 2 (usage)"

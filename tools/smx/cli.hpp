@@ -85,6 +85,9 @@ Command add_snapshot_command(CLI::App& app, const GlobalOptions& global);
 Command add_record_command(CLI::App& app, const GlobalOptions& global);
 /// `smx play run.h5`: republishes a recording of `smx record`.
 Command add_play_command(CLI::App& app, const GlobalOptions& global);
+/// `smx view TOPIC [FIELD...]`: image fields live in a window (SDL2; without it, or without a
+/// display, exits 3 and suggests `smx snapshot`).
+Command add_view_command(CLI::App& app, const GlobalOptions& global);
 /// `smx bench`: runs the benchmark harness `smx-bench` from this executable's directory with
 /// every argument after `bench` (and an explicit --domain). Throws CommandError if it is missing.
 Command add_bench_command(CLI::App& app, const GlobalOptions& global);

@@ -32,6 +32,7 @@ Examples:
   smx play run.h5 --loop              republish them as the live topic, until Ctrl-C
   smx clean --dry-run                 what dead writers left in /dev/shm (without
                                       --dry-run: removes it)
+  smx view camera                     the image fields live in a window, frame/rate/age overlaid
   smx bench --plot bench.png          latency, throughput, writer cost, idle CPU vs plain DDS
 
 Exit status:
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
         add_record_command(app, global),
         add_play_command(app, global),
         add_clean_command(app, global),
+        add_view_command(app, global),
         add_bench_command(app, global),
     };
     // Set after the subcommands are made: CLI11 copies a parent's footer into every subcommand
