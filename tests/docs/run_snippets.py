@@ -221,6 +221,8 @@ def extract(path: Path, rel: str, env_path: str, root: Path) -> Tuple[List[Snipp
 
     problems = [f"{rel}:{k + 1}: snippet marker attached to no snippet: {lines[k].strip()}"
                 for k, text in enumerate(lines) if MARKER.match(text) and k not in used_markers]
+    problems += [f"{rel}:{k + 1}: not a snippet marker (`<!-- snippet: DIRECTIVE ... -->` on a line of its own): "
+                 f"{lines[k].strip()}" for k, text in enumerate(lines) if re.match(r"^\s*<!--\s*snippet", text) and not MARKER.match(text)]
     return snippets, problems
 
 
@@ -487,7 +489,10 @@ def main() -> int:
     skipped = [o for o in outcomes if o.status == "skipped"]
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
-        print(f"\nFAILED {o.snippet.where()}:\n{tail(o.snippet.code, 40)}\n  -> {o.detail.splitlines()[0]}")
+        code = o.snippet.code.rstrip("\n").split("\n")
+        shown = "" if o.detail.startswith("line ") else "\n".join(
+            "    > " + l for l in (code if len(code) <= 40 else code[:15] + [f"[... {len(code) - 15} more lines]"]))
+        print(f"\nFAILED {o.snippet.where()}:\n{shown}\n  -> {o.detail.splitlines()[0]}")
         rest = "\n".join(o.detail.splitlines()[1:])
         if rest.strip():
             print(tail(rest))
