@@ -278,16 +278,20 @@ class Run:
 
     def run_process(self, argv: List[str], env: Dict[str, str], timeout: float) -> Tuple[int, str, bool]:
         """(exit status, output, left processes behind); status -9 on timeout."""
-        proc = self.spawn(argv, env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-            status = proc.returncode
-        except subprocess.TimeoutExpired:
-            self.end_group(proc)
-            out, _ = proc.communicate()
-            return -9, out.decode(errors="replace") + f"\n[timed out after {timeout:g} s]", False
-        left = self.end_group(proc)
-        return status, out.decode(errors="replace"), left
+        # Output goes to a file, not a pipe: a process left in the background would keep a pipe open.
+        with tempfile.TemporaryFile(dir=self.scratch) as out:
+            proc = self.spawn(argv, env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                status = proc.wait(timeout=timeout)
+                note = ""
+            except subprocess.TimeoutExpired:
+                self.end_group(proc)
+                status = -9
+                proc.wait(timeout=10)
+                note = f"\n[timed out after {timeout:g} s]"
+            left = self.end_group(proc)
+            out.seek(0)
+            return status, out.read().decode(errors="replace") + note, left
 
     def start_writer(self, topic: str, schema: str) -> Tuple[Optional[subprocess.Popen], str]:
         proc = self.spawn([self.peer, "writer", "--topic", topic, "--schema", schema, "--forever", "--rate", "30"],
