@@ -226,6 +226,44 @@ def extract(path: Path, rel: str, env_path: str, root: Path) -> Tuple[List[Snipp
     return snippets, problems
 
 
+# ---- markers -----------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """What a snippet's markers ask for."""
+    preludes: List[str] = field(default_factory=list)
+    writers: List[Tuple[str, str]] = field(default_factory=list)  # (topic, schema)
+    timeout: Optional[float] = None
+
+    @staticmethod
+    def of(snippet: Snippet) -> "Plan | Outcome":
+        """The plan, or the outcome when there is nothing to run (skipped, or a bad marker)."""
+        plan = Plan()
+        for line, text in snippet.markers:
+            name, _, rest = text.partition(" ")
+            rest = rest.strip()
+            if name == "skip":
+                if not rest:
+                    return Outcome(snippet, "failed", f"line {line}: `skip` needs a reason")
+                return Outcome(snippet, "skipped", rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest)
+            if name == "prelude" and rest:
+                for p in rest.split():
+                    if p not in PRELUDES or snippet.kind not in PRELUDES[p]:
+                        return Outcome(snippet, "failed", f"line {line}: no {snippet.kind} prelude named {p!r}")
+                    plan.preludes.append(p)
+            elif name == "with-writer" and rest:
+                parts = rest.split()
+                plan.writers.append((parts[0], parts[1] if len(parts) > 1 else "rgbd"))
+            elif name == "timeout" and re.fullmatch(r"\d+(\.\d+)?", rest):
+                plan.timeout = float(rest)
+            else:
+                return Outcome(snippet, "failed", f"line {line}: unknown snippet marker {text!r}")
+        if snippet.kind == "other":
+            return Outcome(snippet, "failed", "a block of a language the runner does not run, without a marker: "
+                           "mark it `<!-- snippet: skip REASON -->` or give it a runnable language")
+        return plan
+
+
 # ---- running -----------------------------------------------------------------------------------
 
 class Run:
@@ -363,7 +401,6 @@ class Run:
             source = head + "\n".join(body) + "\n}\n"
             offset = head.count("\n")
         (self.scratch / f"{stem}.cpp").write_text(source)
-        exe = self.scratch / stem
         compile_line = (f"{shlex.quote(self.cxx)} -std=c++20 -O0 -Wall -Wno-unused-variable "
                         f"-I{self.source / 'include'} -I{self.build / 'include'} {stem}.cpp -o {stem} "
                         f"-L{self.build} -lsmx -Wl,-rpath,{self.build} && ./{stem}")
@@ -378,33 +415,13 @@ class Run:
         return re.sub(r"\S*" + re.escape(stem) + r"\.cpp:(\d+)", lambda m: f"{snippet.path}:{line(m.group(1))}", output)
 
     def run(self, snippet: Snippet) -> Outcome:
-        directives = [(line, text.split(None, 1)) for line, text in snippet.markers]
-        preludes: List[str] = []
-        writers: List[Tuple[str, str]] = []
-        timeout: Optional[float] = None
-        for line, words in directives:
-            name, rest = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
-            if name == "skip":
-                if not rest:
-                    return Outcome(snippet, "failed", f"line {line}: `skip` needs a reason")
-                reason = rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
-                return Outcome(snippet, "skipped", reason)
-            if name == "prelude" and rest:
-                for p in rest.split():
-                    if p not in PRELUDES or snippet.kind not in PRELUDES[p]:
-                        return Outcome(snippet, "failed", f"line {line}: no {snippet.kind} prelude named {p!r}")
-                    preludes.append(p)
-            elif name == "with-writer" and rest:
-                parts = rest.split()
-                writers.append((parts[0], parts[1] if len(parts) > 1 else "rgbd"))
-            elif name == "timeout" and re.fullmatch(r"\d+(\.\d+)?", rest):
-                timeout = float(rest)
-            else:
-                return Outcome(snippet, "failed", f"line {line}: unknown snippet marker {' '.join(words)!r}")
-        if snippet.kind == "other":
-            return Outcome(snippet, "failed", "a block of a language the runner does not run, without a marker: "
-                           "mark it `<!-- snippet: skip REASON -->` or give it a runnable language")
+        plan = Plan.of(snippet)
+        if isinstance(plan, Outcome):
+            return plan
+        return self.execute(snippet, plan.preludes, plan.writers, plan.timeout)
 
+    def execute(self, snippet: Snippet, preludes: List[str], writers: List[Tuple[str, str]],
+                timeout: Optional[float]) -> Outcome:
         before = self.segments()
         started: List[Tuple[subprocess.Popen, str]] = []
         start = time.monotonic()
