@@ -30,6 +30,7 @@ the last of them lets go. With nothing to remove it says "nothing to clean" and 
 
 Examples:
   smx clean                        the dead writers' segments of the default domain
+  smx clean camera imu             only those topics' segments
   smx clean --dry-run              only say what would be removed
   smx clean --domain 7             domain 7
   smx clean --all-domains          every domain on this machine
@@ -42,6 +43,7 @@ constexpr const char* CLEAN_EXIT_STATUS = R"TEXT(Exit status:
 
 struct CleanOptions {
     DomainOption domain;
+    std::vector<std::string> topics;  // empty: every topic
     bool all_domains = false;
     bool dry_run = false;
 };
@@ -52,12 +54,23 @@ std::string segment_line(const char* verb, const SegmentInfo& s) {
 }
 
 std::string where(const CleanOptions& o, int domain) {
-    return o.all_domains ? "any domain" : "domain " + std::to_string(domain);
+    std::string text = o.all_domains ? "any domain" : "domain " + std::to_string(domain);
+    if (!o.topics.empty()) text += " for the topic" + std::string(o.topics.size() == 1 ? "" : "s") + " given";
+    return text;
+}
+
+std::vector<SegmentInfo> segments_to_clean(const CleanOptions& o, int domain) {
+    if (o.all_domains) return inspect_all_domains();
+    if (o.topics.empty()) return inspect_domain(domain);
+    std::vector<SegmentInfo> out;
+    for (const std::string& topic : o.topics)
+        if (auto s = inspect_topic(domain, topic)) out.push_back(std::move(*s));
+    return out;
 }
 
 int run_clean(const GlobalOptions& global, const CleanOptions& o) {
     const int domain = o.domain.resolve(global);
-    const std::vector<SegmentInfo> segments = o.all_domains ? inspect_all_domains() : inspect_domain(domain);
+    const std::vector<SegmentInfo> segments = segments_to_clean(o, domain);
     std::size_t removed = 0, unreadable = 0;
     std::uint64_t freed = 0;
     std::vector<std::string> failures;
@@ -111,8 +124,10 @@ int run_clean(const GlobalOptions& global, const CleanOptions& o) {
 Command add_clean_command(CLI::App& app, const GlobalOptions& global) {
     auto options = std::make_shared<CleanOptions>();
     CLI::App* sub = app.add_subcommand("clean", "remove the segments that dead writers left in /dev/shm");
+    CLI::Option* topics = sub->add_option("topic", options->topics, "only these topics (default: every topic)");
     sub->add_flag("--dry-run", options->dry_run, "say what would be removed, remove nothing");
     CLI::Option* all = sub->add_flag("--all-domains", options->all_domains, "every domain, not only --domain");
+    all->excludes(topics);
     add_domain_option(sub, options->domain)->excludes(all);
     sub->footer(std::string(CLEAN_FOOTER) + "\n" + CLEAN_EXIT_STATUS);
     return {sub, [&global, options] { return run_clean(global, *options); }};
