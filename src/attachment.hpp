@@ -33,7 +33,6 @@ public:
     bool pin(std::uint32_t slot, std::uint64_t seq) noexcept override { return m_registration.pin(slot, seq); }
     void unpin(std::uint32_t slot) noexcept override { m_registration.unpin(slot); }
     FrameCounters& counters() const noexcept override { return *m_counters; }
-    bool pins_hold() const noexcept override { return owned_here() && !m_segment->truncated(); }
 
 private:
     std::unique_ptr<Segment> m_segment;  // declared first: outlives the registration

@@ -38,9 +38,10 @@ detail::FrameStore& Frame::store() const {
     return *m_store;
 }
 
+// A pin guarantees its frame unless the writer broke it after its pin lease (slots.hpp): the
+// seq is checked for pinned frames too, so a broken pin reads as changed.
 bool Frame::valid() const noexcept {
     if (!m_store) return false;
-    if (m_holds && m_store->pins_hold()) return true;
     const bool ok = m_store->unchanged(m_info.slot, m_info.seq);
     if (!ok) m_store->counters().torn_views.fetch_add(1, std::memory_order_relaxed);
     return ok;
@@ -80,7 +81,7 @@ bool Frame::copy_into(std::span<std::byte> dst) const {
         throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
     detail::seqlock_copy(dst.data(), store().data(m_info.slot), size);
-    return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
+    return m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
@@ -89,7 +90,7 @@ bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
                               " bytes, the buffer " + std::to_string(dst.size()));
     detail::seqlock_copy(dst.data(), src.data(), src.size());
-    return (m_holds && m_store->pins_hold()) || m_store->unchanged(m_info.slot, m_info.seq);
+    return m_store->unchanged(m_info.slot, m_info.seq);
 }
 
 }  // namespace smx

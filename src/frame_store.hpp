@@ -36,9 +36,6 @@ public:
     /// False in a child made by fork(): pins taken through this store are the parent's, and
     /// the parent may let them go (fork.hpp).
     bool owned_here() const noexcept { return m_process.is_current(); }
-    /// True while a pin taken through this store still guarantees its frame: in the process
-    /// that took it, and while the memory behind it is still there.
-    virtual bool pins_hold() const noexcept { return owned_here(); }
     /// True if views hold their slot as pins do (the network path's own buffers: a view there
     /// costs nobody anything, so it never tears).
     virtual bool views_hold() const noexcept { return false; }

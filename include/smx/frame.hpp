@@ -57,9 +57,10 @@ public:
     /// is false and release() a no-op there).
     const Schema& schema() const;
 
-    /// True while the slot still holds this frame (always true while pinned, and for a frame
-    /// received over the network: it is in the reader's own buffer, kept until the Frame goes).
-    /// A false result is counted in the reader's `torn_views` statistic.
+    /// True while the slot still holds this frame: true while pinned — unless the writer broke
+    /// the pin after its pin lease (WriterOptions::pin_lease) — and for a frame received over
+    /// the network (it is in the reader's own buffer, kept until the Frame goes). A false result
+    /// is counted in the reader's `torn_views` statistic.
     bool valid() const noexcept;
     /// True if this frame holds a pin (see Reader::latest with Hold::pin).
     bool pinned() const noexcept { return m_pinned; }

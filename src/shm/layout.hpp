@@ -14,7 +14,8 @@ namespace smx::detail {
 inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSEG01" little-endian
 // 2: the doorbell (bell, writer_closed, sleeping mask) and the registered mask in the header.
 // 3: liveness from locks, not pids (the liveness locks below).
-inline constexpr std::uint32_t LAYOUT_VERSION = 3;
+// 4: each reader registration counts its releases (`unpins`), for the writer's pin lease.
+inline constexpr std::uint32_t LAYOUT_VERSION = 4;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
 inline constexpr std::uint32_t MAX_SLOTS = 1024;
@@ -87,6 +88,11 @@ struct alignas(CACHE_LINE) SlotRecord {
 struct ReaderRecord {
     std::atomic<std::uint64_t> pid;         // 0: free
     std::atomic<std::uint64_t> start_time;  // 0 while registering
+    // Bumped after every release of a pin (and when a dead reader's pins are reclaimed): a
+    // writer that broke one of this registration's pins (its pin lease) ignores that pin only
+    // while nothing was released since, so a pin taken afresh is never mistaken for it.
+    std::atomic<std::uint32_t> unpins;
+    std::uint32_t reserved;
     std::atomic<std::uint32_t>* pins() noexcept {
         return reinterpret_cast<std::atomic<std::uint32_t>*>(this + 1);
     }

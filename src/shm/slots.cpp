@@ -61,11 +61,14 @@ bool SlotWriter::pinned(std::uint32_t slot) const noexcept {
     });
 }
 
+// The caller loaded `count` first: a reader bumps `unpins` after it releases, so a count that
+// includes a pin taken after a release comes with that release's bump (sequentially consistent).
 bool SlotWriter::broken(std::uint32_t reader, std::uint32_t slot, std::uint32_t count) const noexcept {
-    for (const PinSeen& p : m_pins_seen)
-        if (p.broken && p.reader == reader && p.slot == slot && p.count == count &&
-            m_segment.reader(reader).pid.load(std::memory_order_acquire) == p.pid)
-            return true;
+    for (const PinSeen& p : m_pins_seen) {
+        if (!p.broken || p.reader != reader || p.slot != slot || p.count != count) continue;
+        ReaderRecord& rec = m_segment.reader(reader);
+        return rec.pid.load(std::memory_order_seq_cst) == p.pid && rec.unpins.load(std::memory_order_seq_cst) == p.unpins;
+    }
     return false;
 }
 
@@ -79,12 +82,16 @@ bool SlotWriter::break_expired_pins(std::chrono::steady_clock::time_point now) {
             if (r >= capacity) return false;
             ReaderRecord& rec = m_segment.reader(r);
             const std::uint32_t count = rec.pins()[s].load(std::memory_order_seq_cst);
+            const std::uint32_t unpins = rec.unpins.load(std::memory_order_seq_cst);
             const std::uint64_t pid = rec.pid.load(std::memory_order_acquire);
             if (count == 0) return false;
-            PinSeen now_seen{r, s, count, pid, now, false};
-            // The same pin as last time (same reader, same count) keeps its age.
+            PinSeen now_seen{r, s, count, unpins, pid, now, false};
+            // The same pin as last time (same reader, same count) keeps its age; a broken one
+            // stays broken only while its reader released nothing (else it may be a new pin).
             for (const PinSeen& p : m_pins_seen)
-                if (p.reader == r && p.slot == s && p.count == count && p.pid == pid) now_seen = p;
+                if (p.reader == r && p.slot == s && p.count == count && p.pid == pid &&
+                    (!p.broken || p.unpins == unpins))
+                    now_seen = p;
             seen.push_back(now_seen);
             return false;
         });
@@ -146,12 +153,15 @@ std::optional<std::uint32_t> SlotWriter::try_acquire() noexcept {
 }
 
 std::optional<std::uint32_t> SlotWriter::acquire(std::chrono::nanoseconds max_wait) {
-    if (auto s = try_acquire()) {
-        // Not blocked: pins seen while blocked start their lease afresh next time (broken ones
-        // stay ignored while they last).
-        if (!m_pins_seen.empty()) std::erase_if(m_pins_seen, [](const PinSeen& p) { return !p.broken; });
-        return s;
-    }
+    const auto slot = acquire_slot(max_wait);
+    // Not blocked any more: pins seen while blocked start their lease afresh the next time it is
+    // (broken ones stay ignored while they last).
+    if (slot && !m_pins_seen.empty()) std::erase_if(m_pins_seen, [](const PinSeen& p) { return !p.broken; });
+    return slot;
+}
+
+std::optional<std::uint32_t> SlotWriter::acquire_slot(std::chrono::nanoseconds max_wait) {
+    if (auto s = try_acquire()) return s;
     if (reclaim_dead_readers(m_segment) > 0)
         if (auto s = try_acquire()) return s;
     if (break_expired_pins(std::chrono::steady_clock::now()))
@@ -231,6 +241,7 @@ bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid, bool verify) 
         return false;
     }
     for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
+    rec.unpins.fetch_add(1, std::memory_order_seq_cst);
     Doorbell(segment).clear_sleeper(r);
     mark_registered(segment, r, false);
     rec.start_time.store(0, std::memory_order_relaxed);
@@ -388,7 +399,9 @@ bool ReaderRegistration::pin(std::uint32_t slot, std::uint64_t seq) noexcept {
 
 void ReaderRegistration::unpin(std::uint32_t slot) noexcept {
     if (!m_process.is_current()) return;
-    m_segment.reader(m_index).pins()[slot].fetch_sub(1, std::memory_order_seq_cst);
+    ReaderRecord& rec = m_segment.reader(m_index);
+    rec.pins()[slot].fetch_sub(1, std::memory_order_seq_cst);
+    rec.unpins.fetch_add(1, std::memory_order_seq_cst);  // after the count: see SlotWriter::broken
     SegmentHeader& h = m_segment.header();
     if (h.writer_waiting.load(std::memory_order_seq_cst)) {
         h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);

@@ -55,8 +55,9 @@ inline constexpr std::chrono::nanoseconds NO_PIN_LEASE = std::chrono::nanosecond
 /// The pin lease: a pin that has blocked the writer (every candidate slot pinned, each time it
 /// looked) for longer than `pin_lease` is broken — the writer may then overwrite that slot, and
 /// the pinning reader's frame reads as changed (its seq moves). The pin itself stays the
-/// reader's: the writer ignores it while the reader's count on that slot stays as it was, so
-/// the reader's own release (or any new pin) behaves as always.
+/// reader's: the writer ignores it while the reader's count on that slot stays as it was and the
+/// reader released nothing (ReaderRecord::unpins), so the reader's own release (or any new pin)
+/// behaves as always.
 class SlotWriter {
 public:
     /// The segment must be freshly created (every seq 0).
@@ -92,11 +93,13 @@ private:
     // the reader's pid (a registration re-claimed by another reader is another pin).
     struct PinSeen {
         std::uint32_t reader = 0, slot = 0, count = 0;
+        std::uint32_t unpins = 0;  // the registration's releases so far, when seen
         std::uint64_t pid = 0;
         std::chrono::steady_clock::time_point since;
         bool broken = false;
     };
 
+    std::optional<std::uint32_t> acquire_slot(std::chrono::nanoseconds max_wait);
     std::optional<std::uint32_t> try_acquire() noexcept;
     bool pinned(std::uint32_t slot) const noexcept;
     bool broken(std::uint32_t reader, std::uint32_t slot, std::uint32_t count) const noexcept;

@@ -136,17 +136,23 @@ TEST_F(HostileSegment, another_smx_magic_is_reported_as_another_layout) {
 
 TEST_F(HostileSegment, a_wrong_layout_version_is_reported_with_both_versions) {
     tamper_value<std::uint32_t>(name, offsetof(SegmentHeader, layout_version), 7);
-    EXPECT_EQ(attach_error(), expected("has layout version 7, this smx reads 3 (upgrade the older side)"));
+    EXPECT_EQ(attach_error(), expected("has layout version 7, this smx reads " + std::to_string(smx::detail::LAYOUT_VERSION) + " (upgrade the older side)"));
 }
 
 TEST_F(HostileSegment, a_segment_of_the_layout_before_the_doorbell_is_refused_by_version) {
     tamper_value<std::uint32_t>(name, offsetof(SegmentHeader, layout_version), 1);
-    EXPECT_EQ(attach_error(), expected("has layout version 1, this smx reads 3 (upgrade the older side)"));
+    EXPECT_EQ(attach_error(), expected("has layout version 1, this smx reads " + std::to_string(smx::detail::LAYOUT_VERSION) + " (upgrade the older side)"));
 }
 
 TEST_F(HostileSegment, a_segment_of_the_layout_before_the_liveness_locks_is_refused_by_version) {
     tamper_value<std::uint32_t>(name, offsetof(SegmentHeader, layout_version), 2);
-    EXPECT_EQ(attach_error(), expected("has layout version 2, this smx reads 3 (upgrade the older side)"));
+    EXPECT_EQ(attach_error(), expected("has layout version 2, this smx reads " + std::to_string(smx::detail::LAYOUT_VERSION) + " (upgrade the older side)"));
+}
+
+TEST_F(HostileSegment, a_segment_of_the_layout_before_the_release_counts_is_refused_by_version) {
+    tamper_value<std::uint32_t>(name, offsetof(SegmentHeader, layout_version), 3);
+    EXPECT_EQ(attach_error(), expected("has layout version 3, this smx reads " + std::to_string(smx::detail::LAYOUT_VERSION) +
+                                       " (upgrade the older side)"));
 }
 
 TEST_F(HostileSegment, a_missing_ready_word_means_the_segment_was_never_completed) {

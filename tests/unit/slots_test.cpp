@@ -245,6 +245,30 @@ TEST_F(Slots, a_pin_holding_the_writer_up_past_its_lease_is_broken_and_a_fresh_o
     EXPECT_TRUE(writer->acquire(0ns));
 }
 
+// After a break the reader lets the stale pin go and pins the slot's new frame: the count is 1
+// again, as the broken pin's was, but the release in between (ReaderRecord::unpins) tells the
+// writer it is a new pin, held for a lease of its own. So are pins after an acquire that
+// succeeded only by waiting: their age starts again.
+TEST_F(Slots, a_pin_taken_afresh_after_a_break_with_the_same_count_is_respected) {
+    open_segment(2);
+    writer = std::make_unique<SlotWriter>(*owner, 150ms);
+    const std::uint32_t a = publish(1);
+    publish(2);
+    ReaderRegistration reg(*reader_side, topic);
+    ASSERT_TRUE(reg.pin(a, seq(a)));
+    const auto s = writer->acquire(10s);  // broken after the lease
+    ASSERT_TRUE(s);
+    ASSERT_EQ(*s, a);
+    writer->commit(*s, 3, 3);
+    ASSERT_EQ(writer->pins_broken(), 1u);
+    reg.unpin(a);                      // the stale pin goes...
+    ASSERT_TRUE(reg.pin(a, seq(a)));   // ...and frame 3 (slot a) is pinned: count 1 again
+    publish(4);                        // the other slot
+    EXPECT_EQ(writer->acquire(0ns), std::nullopt) << "the fresh pin on frame 3 was taken for the broken one";
+    EXPECT_EQ(writer->pins_broken(), 1u);
+    reg.unpin(a);
+}
+
 TEST_F(Slots, without_a_lease_a_pin_holds_the_writer_up_for_good) {
     open_segment(2);  // SlotWriter's default: no lease
     const std::uint32_t a = publish(1);
