@@ -258,6 +258,7 @@ class SMWriter:
         """Publishes a filled loan; returns its frame number (None if it could not be)."""
         if not isinstance(loan, Loan):
             raise TypeError(f"publish() takes the Loan from this writer's loan(), not {type(loan).__name__}")
+        loan._check_lent()  # an empty loan (every slot was pinned) has nothing to publish
         return self._core.publish(loan._core)
 
     # --- state ------------------------------------------------------------------------------

@@ -20,8 +20,12 @@ SMX_PREBUILT="$build_dir" "$python" -m pip install --quiet --no-build-isolation 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -x "$work/site/bin/smx" ] || fail "pip installed no smx entry point (site/bin/smx)"
 [ -x "$work/site/smx/_bin/smx" ] || fail "the smx tool is not in the package (smx/_bin/smx)"
-ldd "$work/site/smx/_bin/smx" | grep -q "libsmx.so.* => $work/site/smx/_bin/../libsmx" \
-    || fail "the bundled tool does not find the package's libsmx: $(ldd "$work/site/smx/_bin/smx" | grep smx)"
+# Captured first: `ldd | grep -q` under pipefail fails whenever grep's early exit breaks ldd's pipe.
+libs=$(ldd "$work/site/smx/_bin/smx")
+case "$libs" in
+    *"libsmx.so.0 => $work/site/smx/_bin/../libsmx.so.0"*) ;;
+    *) fail "the bundled tool does not find the package's libsmx: $(printf '%s\n' "$libs" | grep smx)" ;;
+esac
 
 version=$(PYTHONPATH="$work/site" "$work/site/bin/smx" --version 2>&1) || fail "smx --version: $version"
 [ "$version" = "$(PYTHONPATH="$work/site" "$python" -c 'import smx; print(smx.__version__)')" ] \

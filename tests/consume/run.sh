@@ -36,6 +36,8 @@ ${CXX:-c++} $extra_flags "$source_dir/main.cpp" -o "$work/consumer_pc" $(pkg-con
 if [ -x "$prefix/bin/smx" ]; then
     "$prefix/bin/smx" --version
     "$prefix/bin/smx" list >/dev/null
-    readelf -d "$prefix/bin/smx" | grep -q 'RUNPATH.*\$ORIGIN' || { echo "FAIL: installed smx has no \$ORIGIN RUNPATH" >&2; exit 1; }
+    # Captured first: `readelf | grep -q` under pipefail fails whenever grep's early exit breaks the pipe.
+    dynamic=$(readelf -d "$prefix/bin/smx")
+    grep -q 'RUNPATH.*\$ORIGIN' <<<"$dynamic" || { echo "FAIL: installed smx has no \$ORIGIN RUNPATH" >&2; exit 1; }
 fi
 echo "PASS: the installed package works through find_package(smx), pkg-config, and the installed smx tool"

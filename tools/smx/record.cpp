@@ -189,6 +189,7 @@ void check_options(const RecordOptions& o) {
     std::set<std::string> seen;
     for (const std::string& t : o.topics)
         if (!seen.insert(t).second) throw CommandError(STATUS_USAGE, "topic '" + t + "' is given twice");
+    check_output_file(o.output);
     struct stat st{};
     if (!o.force && ::stat(o.output.c_str(), &st) == 0)
         throw CommandError(STATUS_USAGE, "'" + o.output + "' exists; choose another file, or add --force to overwrite it");

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,9 +25,18 @@ namespace {
 constexpr std::uint64_t SMALL_CHUNK_BYTES = 64 * 1024;
 constexpr std::uint64_t MAX_FRAMES_PER_CHUNK = 1024;
 
-// The library prints its error stack on stderr by default; smx reports errors itself.
+// The library prints its error stack on stderr by default; smx reports errors itself. The
+// setting is per thread (Debian builds HDF5 thread-safe), so every thread that calls HDF5 sets
+// it: the main thread here, the recording threads through quiet_hdf5_here().
+void quiet_hdf5_here() {
+    thread_local const bool quiet = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        return true;
+    }();
+    (void)quiet;
+}
 const bool QUIET_HDF5 = [] {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    quiet_hdf5_here();
     return true;
 }();
 
@@ -243,6 +253,7 @@ struct AppendTarget {
 };
 
 struct RecordingFile::Topic {
+    std::string name;
     H5Handle group;
     std::vector<AppendTarget> fields;
     AppendTarget frame_numbers, timestamps;
@@ -325,9 +336,15 @@ RecordingFile::RecordingFile(const std::string& path, bool overwrite, int compre
     check(H5Pset_create_intermediate_group(lcpl.get(), 1), "create '" + path + "'");
     for (const TopicSpec& spec : topics) {
         auto t = std::make_unique<Topic>();
+        t->name = spec.writer.topic;
         const std::string group = group_path_of(spec.writer.topic);
-        t->group = H5Handle(H5Gcreate2(root, group.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), close_group,
-                            "create group '" + group + "' for topic '" + spec.writer.topic + "'");
+        // Topic "camera" after "camera/info": its group is already there, made on the way.
+        hid_t id = H5Lexists(root, group.substr(0, group.find('/')).c_str(), H5P_DEFAULT) > 0
+                       ? H5Gopen2(root, group.c_str(), H5P_DEFAULT)
+                       : H5I_INVALID_HID;
+        H5Eclear2(H5E_DEFAULT);
+        if (id < 0) id = H5Gcreate2(root, group.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT);
+        t->group = H5Handle(id, close_group, "create group '" + group + "' for topic '" + spec.writer.topic + "'");
         write_topic_attributes(t->group.get(), spec, compress);
         for (std::size_t i = 0; i < spec.schema.size(); ++i) {
             const Field& f = spec.schema[i];
@@ -354,16 +371,23 @@ RecordingFile::~RecordingFile() {
 
 std::uint64_t RecordingFile::append(std::size_t topic, const std::vector<const void*>& fields,
                                     std::uint64_t frame_number, std::int64_t timestamp_ns) {
+    quiet_hdf5_here();
     Topic& t = *m_topics.at(topic);
     const std::uint64_t index = t.frames;
-    for (std::size_t i = 0; i < t.fields.size(); ++i) append_to(t.fields[i], index, fields.at(i), "a field");
-    // The frame number last: a frame whose number is in the file has all its fields there.
-    append_to(t.timestamps, index, &timestamp_ns, TIMESTAMP_DATASET);
-    append_to(t.frame_numbers, index, &frame_number, FRAME_NUMBER_DATASET);
+    try {
+        for (std::size_t i = 0; i < t.fields.size(); ++i) append_to(t.fields[i], index, fields.at(i), "a field");
+        // The frame number last: a frame whose number is in the file has all its fields there.
+        append_to(t.timestamps, index, &timestamp_ns, TIMESTAMP_DATASET);
+        append_to(t.frame_numbers, index, &frame_number, FRAME_NUMBER_DATASET);
+    } catch (const RecordingError& e) {
+        throw RecordingError("topic '" + t.name + "', frame " + std::to_string(frame_number) + ": " + e.what() +
+                             " (is the disk full?)");
+    }
     return t.frames = index + 1;
 }
 
 void RecordingFile::flush() {
+    quiet_hdf5_here();
     if (m_file.get() >= 0) check(H5Fflush(m_file.get(), H5F_SCOPE_GLOBAL), "flush the recording");
 }
 
@@ -398,19 +422,32 @@ std::vector<hsize_t> dims_of(hid_t dataset) {
     return dims;
 }
 
+// The first `limit` entries (at most) of the 1-D dataset `name` of a topic group: no more are
+// read than the field datasets have frames, whatever length the file claims.
 template <class T>
-std::vector<T> read_column(hid_t group, const char* name, hid_t memtype) {
-    H5Handle ds(H5Dopen2(group, name, H5P_DEFAULT), close_dataset, std::string("open dataset '") + name + "'");
+std::vector<T> read_column(hid_t group, const std::string& where, const char* name, hid_t memtype, hsize_t limit) {
+    const std::string what = "dataset '" + where + "/" + name + "'";
+    H5Handle ds(H5Dopen2(group, name, H5P_DEFAULT), close_dataset, "open " + what);
     const std::vector<hsize_t> dims = dims_of(ds.get());
-    std::vector<T> values(dims[0]);
-    if (!values.empty()) check(H5Dread(ds.get(), memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-                               std::string("read dataset '") + name + "'");
+    if (dims.size() != 1)
+        throw RecordingError(what + " has " + std::to_string(dims.size()) + " dimensions, not 1: not a recording of smx record");
+    const hsize_t count = std::min(dims[0], limit);
+    std::vector<T> values(count);
+    if (count == 0) return values;
+    H5Handle file_space(H5Dget_space(ds.get()), close_space, "select in " + what);
+    const hsize_t start = 0;
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr), "select in " + what);
+    H5Handle memory_space(H5Screate_simple(1, &count, nullptr), close_space, "read " + what);
+    check(H5Dread(ds.get(), memtype, memory_space.get(), file_space.get(), H5P_DEFAULT, values.data()), "read " + what);
     return values;
 }
 
 H5Handle open_file(const std::string& path) {
     struct stat st{};
     if (::stat(path.c_str(), &st) != 0) throw RecordingError("cannot open '" + path + "': " + std::strerror(errno));
+    // A FIFO would block the open for good, a device read forever: recordings are files.
+    if (!S_ISREG(st.st_mode))
+        throw RecordingError("'" + path + "' is not a regular file; smx play reads the files smx record writes");
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         throw RecordingError("'" + path + "' is not an HDF5 file; smx play reads the files smx record writes");
@@ -478,11 +515,12 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
         t.schema = Schema(schema_fields);
         if (hex64(t.schema.hash()) != read_string_attribute(group.get(), "schema_hash"))
             throw RecordingError("topic group '" + g + "' of '" + path + "': its datasets do not match its recorded schema");
-        t.frame_numbers = read_column<std::uint64_t>(group.get(), FRAME_NUMBER_DATASET, H5T_NATIVE_UINT64);
-        t.timestamps_ns = read_column<std::int64_t>(group.get(), TIMESTAMP_DATASET, H5T_NATIVE_INT64);
         // Complete frames: after a killed recording the datasets may differ by the last frames.
+        hsize_t frames = std::numeric_limits<hsize_t>::max();
+        for (const H5Handle& ds : ordered) frames = std::min(frames, dims_of(ds.get())[0]);
+        t.frame_numbers = read_column<std::uint64_t>(group.get(), g, FRAME_NUMBER_DATASET, H5T_NATIVE_UINT64, frames);
+        t.timestamps_ns = read_column<std::int64_t>(group.get(), g, TIMESTAMP_DATASET, H5T_NATIVE_INT64, frames);
         t.frames = std::min<std::uint64_t>(t.frame_numbers.size(), t.timestamps_ns.size());
-        for (const H5Handle& ds : ordered) t.frames = std::min<std::uint64_t>(t.frames, dims_of(ds.get())[0]);
         m_topics.push_back(std::move(t));
         m_datasets.push_back(std::move(ordered));
     }

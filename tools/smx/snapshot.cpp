@@ -10,7 +10,9 @@
 #include <smx/smx.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 namespace smx::cli {
@@ -82,6 +84,7 @@ void check_field(const Field& field, const SnapshotOptions& o, Colormap colormap
 }
 
 int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
+    check_output_file(o.output);
     const int domain = o.domain.resolve(global);
     // Checked by the validators; here they are only converted.
     const Colormap colormap = *parse_colormap(o.colormap);
@@ -129,7 +132,18 @@ int run_snapshot(const GlobalOptions& global, const SnapshotOptions& o) {
 
     Image image = make_image(*field, bytes.data(), colormap, normalises(*field, colormap) ? range : std::nullopt);
     if (o.bgr && bgr_to_rgb(image)) image.description += ", BGR turned RGB";
-    if (o.scale != 1) image = scale_image(image, o.scale);
+    if (o.scale != 1) {
+        // A PNG side is at most 1,000,000 pixels (libpng), and an 8x enlargement of a large field
+        // would take gigabytes: refused before any memory is taken.
+        constexpr double MAX_SIDE_PNG = 1e6, MAX_PIXELS = 2e8;
+        const double w = std::round(image.width * o.scale), h = std::round(image.height * o.scale);
+        if (w > MAX_SIDE_PNG || h > MAX_SIDE_PNG || w * h > MAX_PIXELS)
+            throw CommandError(STATUS_USAGE, "topic '" + o.topic + "', field '" + field->name + "': --scale " +
+                                                 format_number(o.scale) + " would make a " + format_number(w, 12) + "x" +
+                                                 format_number(h, 12) + " picture; snapshot writes at most 200 million "
+                                                 "pixels, 1,000,000 a side: choose a smaller --scale");
+        image = scale_image(image, o.scale);
+    }
 
     std::vector<std::pair<std::string, std::string>> text{
         {"Software", std::string("smx ") + SMX_VERSION_STRING},
@@ -175,7 +189,16 @@ Command add_snapshot_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("--scale", options->scale,
                     "resize by this factor (0.5: half width and height; box filter when shrinking, nearest when "
                     "enlarging)")
-        ->check(CLI::Range(0.01, 8.0))
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                // CLI::Range lets NaN through (every comparison with it is false).
+                char* end = nullptr;
+                const double v = std::strtod(text.c_str(), &end);
+                return end != text.c_str() && *end == '\0' && v >= 0.01 && v <= 8.0
+                           ? std::string()
+                           : "--scale " + text + " is not a number from 0.01 to 8";
+            },
+            "0.01..8", "scale"))
         ->capture_default_str();
     sub->add_flag("--bgr", options->bgr,
                   "the field's 3 or 4 channels are BGR(A), OpenCV's order: swap them to RGB(A) in the PNG");

@@ -44,6 +44,19 @@ void add_timeout_option(CLI::App* sub, double& seconds, const std::string& descr
     sub->add_option("--timeout", seconds, description)->check(seconds_check(86400))->capture_default_str();
 }
 
+void check_output_file(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return;
+    const char* what = S_ISLNK(st.st_mode)    ? "a symbolic link"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                              : "a socket";
+    throw CommandError(STATUS_USAGE, "'" + path + "' exists and is " + what +
+                                         ", not a regular file; give the name of a file to write");
+}
+
 std::string format_number(double v, int precision) {
     if (v == 0) v = 0;  // no "-0"
     char text[48];

@@ -35,6 +35,10 @@ void add_timeout_option(CLI::App* sub, double& seconds, const std::string& descr
 
 /// "2.0 s", "0.5 s", "12 s".
 std::string format_seconds(double seconds);
+/// Throws CommandError(STATUS_USAGE) if `path` exists and is not a regular file (a device, a
+/// FIFO, a symbolic link, a directory): the tools write output files by replacing them, which
+/// must never replace /dev/null or a user's link.
+void check_output_file(const std::string& path);
 /// A duration in the unit that suits it: "850 us", "12.34 ms", "1.500 s".
 std::string format_duration(double seconds);
 /// "2.4 MB" (decimal units), exact for small sizes ("832 B").

@@ -330,6 +330,9 @@ std::pair<int, int> window_size(std::pair<int, int> canvas, double scale, std::p
         if (screen.first > 0 && screen.second > 0)
             scale = std::min({1.0, MAX_SCREEN_SHARE * screen.first / canvas.first, MAX_SCREEN_SHARE * screen.second / canvas.second});
     }
+    // Whatever --scale says, a side stays within what a texture may have (and memory with it).
+    constexpr double MAX_WINDOW_SIDE = 1 << 14;
+    scale = std::min({scale, MAX_WINDOW_SIDE / canvas.first, MAX_WINDOW_SIDE / canvas.second});
     return {std::max(1, static_cast<int>(std::lround(canvas.first * scale))),
             std::max(1, static_cast<int>(std::lround(canvas.second * scale)))};
 }
