@@ -233,7 +233,13 @@ class SMWriter:
         if timestamp is not None:
             if timestamp_ns is not None:
                 raise InvalidArgument(f"write to topic '{self.topic_name}': give timestamp_ns or timestamp, not both")
+            if not -9.2e9 < float(timestamp) < 9.2e9:
+                raise InvalidArgument(f"write to topic '{self.topic_name}': timestamp={timestamp!r} is not seconds since "
+                                      "the epoch (time.time()); nanoseconds (time.time_ns()) go in timestamp_ns=")
             timestamp_ns = int(round(timestamp * 1e9))
+        elif timestamp_ns is not None and not isinstance(timestamp_ns, (int, np.integer)):
+            raise InvalidArgument(f"write to topic '{self.topic_name}': timestamp_ns={timestamp_ns!r} is not an integer "
+                                  "count of nanoseconds (time.time_ns()); seconds (time.time()) go in timestamp=")
         return self._core.write(self._arrays_of(frame), None if timestamp_ns is None else int(timestamp_ns))
 
     __call__ = write

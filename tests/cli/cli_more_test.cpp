@@ -169,6 +169,19 @@ TEST(CliBw, says_no_new_frames_and_writer_gone_like_hz) {
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
 
+// ---- an unknown command -------------------------------------------------------------------
+
+TEST(CliUnknown, a_misspelt_command_is_named_with_the_real_ones) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"hzz", "camera"}, {"--domain", "3", "lst"}}) {
+        const ToolRun r = run_smx(args);
+        EXPECT_EQ(r.status, 2) << describe(r);
+        const std::string word = args[0] == "--domain" ? args[2] : args[0];
+        EXPECT_EQ(r.err.rfind("smx: unknown command '" + word + "' (commands: demo, list, info, echo, hz, bw,", 0), 0u)
+            << r.err;
+        EXPECT_EQ(r.err.find("demo-writer"), std::string::npos) << "hidden roles are not offered: " << r.err;
+    }
+}
+
 // ---- clean -----------------------------------------------------------------------------------
 
 TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones) {

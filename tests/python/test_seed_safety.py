@@ -227,6 +227,10 @@ def test_timestamps_are_nanoseconds_since_the_epoch_in_and_out(topic):
         assert r.next(timeout=5).timestamp_ns == 1_700_000_000_500_000_000
         with pytest.raises(smx.InvalidArgument, match="not both"):
             w.write(frame_arrays(RGBD, 4), timestamp=1.0, timestamp_ns=1)
+        with pytest.raises(smx.InvalidArgument, match=r"go in timestamp_ns="):
+            w.write(frame_arrays(RGBD, 4), timestamp=time.time_ns())  # nanoseconds given as seconds
+        with pytest.raises(smx.InvalidArgument, match=r"go in timestamp="):
+            w.write(frame_arrays(RGBD, 4), timestamp_ns=time.time())  # seconds given as nanoseconds
         with w.loan() as loan:
             for name, array in frame_arrays(RGBD, 4).items():
                 setattr(loan, name, array)

@@ -7,8 +7,10 @@
 #include <smx/participant.hpp>
 #include <smx/version.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <vector>
 
 namespace {
@@ -48,6 +50,21 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     std::fprintf(stderr, "smx: %s\nRun 'smx --help' (or 'smx <command> --help') for usage.\n", e.what());
     return smx::cli::STATUS_USAGE;
+}
+
+// The first argument that is not an option or an option's value (only --domain takes one before
+// the subcommand): the subcommand the user meant, or "" if there is none.
+std::string first_word(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--domain") {
+            ++i;
+            continue;
+        }
+        if (a.rfind("-", 0) == 0) continue;
+        return a;
+    }
+    return "";
 }
 
 int run(const smx::cli::Command& command) {
@@ -110,6 +127,18 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // CLI11 says "A subcommand is required" for a misspelt one: name it and the real ones.
+        const std::string unknown = first_word(argc, argv);
+        const bool known = std::any_of(commands.begin(), commands.end(),
+                                       [&](const Command& c) { return c.app->check_name(unknown); });
+        if (!unknown.empty() && !known) {
+            std::string names;
+            for (const Command& command : commands)
+                if (!command.app->get_group().empty()) names += (names.empty() ? "" : ", ") + command.app->get_name();
+            std::fprintf(stderr, "smx: unknown command '%s' (commands: %s)\nRun 'smx --help' for usage.\n",
+                         unknown.c_str(), names.c_str());
+            return STATUS_USAGE;
+        }
         return usage_error(app, e);
     }
     for (const Command& command : commands)
