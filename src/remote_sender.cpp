@@ -9,8 +9,8 @@
 namespace smx::detail {
 
 RemoteSender::RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding,
-                           int level)
-    : m_segment(segment), m_publisher(std::move(publisher)),
+                           int level, std::uint64_t backlog)
+    : m_backlog(backlog), m_segment(segment), m_publisher(std::move(publisher)),
       m_buffer(static_cast<std::size_t>(segment.schema()->frame_size())), m_encoding(encoding), m_level(level),
       m_wire(encoding == Encoding::raw ? 0 : encode_bound(encoding, m_buffer.size())),
       m_handover(std::make_unique<Handover>()),
@@ -83,7 +83,7 @@ void RemoteSender::send_from_table(bool catch_up) {
         const auto newest = slots.newest();
         if (!newest || newest->frame_number <= m_last_sent) return;
         auto next = slots.oldest_after(m_last_sent);
-        if (m_last_sent >= whole_until && newest->frame_number - m_last_sent > MAX_BACKLOG + 1) next = newest;
+        if (m_last_sent >= whole_until && newest->frame_number - m_last_sent > m_backlog + 1) next = newest;
         if (!next) return;
         if (due && m_last_sent != 0 && next->frame_number > m_last_sent + 1)
             m_skipped.fetch_add(next->frame_number - m_last_sent - 1, std::memory_order_relaxed);

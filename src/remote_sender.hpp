@@ -6,7 +6,8 @@
 // a slow link nor a slow remote reader ever holds a slot or slows the writer and local readers.
 // The sender sends every frame in order while it keeps up; a frame or two published while it is
 // still sending the previous one are sent after it, from the slot table, so jitter loses
-// nothing. Behind by more than MAX_BACKLOG frames (a link slower than the writer), it jumps to
+// nothing. Behind by more than its backlog — the writer's network depth less one, what each side
+// keeps (and what the slot table still holds) — (a link slower than the writer), it jumps to
 // the newest: remote readers of a camera stream want the newest frame, not a growing delay. When
 // a remote reader matches, the frames still in the slot table are sent first, oldest first, as a
 // local reader that attaches finds them there.
@@ -32,7 +33,9 @@ class Segment;
 class RemoteSender {
 public:
     /// Frames go out as `encoding` (codec.hpp; level: zstd's), or raw when that does not shrink them.
-    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding, int level);
+    /// `backlog`: frames the sender may fall behind the newest before it jumps to it.
+    RemoteSender(const Segment& segment, std::unique_ptr<PayloadPublisher> publisher, Encoding encoding, int level,
+                 std::uint64_t backlog);
     /// Stops and joins the thread (in a forked child: leaves it, it is not there).
     ~RemoteSender();
     RemoteSender(const RemoteSender&) = delete;
@@ -55,8 +58,7 @@ public:
     std::uint32_t readers() const noexcept { return static_cast<std::uint32_t>(std::max(0, m_publisher->readers())); }
 
 private:
-    // Frames the sender may fall behind the newest before it jumps to it (see above).
-    static constexpr std::uint64_t MAX_BACKLOG = 2;
+    const std::uint64_t m_backlog;  // frames it may fall behind the newest before it jumps (see above)
 
     struct Offer {
         std::uint32_t slot;

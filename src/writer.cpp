@@ -127,7 +127,7 @@ public:
         info.payload_encoding = static_cast<std::uint32_t>(encoding);
         m_sender.emplace(*m_segment,
                          make_dds_payload_publisher(m_participant, m_topic, PayloadQos{net.reliable, net.depth}),
-                         encoding, net.compression_level);
+                         encoding, net.compression_level, net.depth - 1);
         m_announcer = make_dds_announcer(m_participant, info);  // on failure m_segment unlinks itself
         m_watch = termination::watch(*m_segment);  // last: nothing below can fail
     }

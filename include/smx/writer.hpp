@@ -101,8 +101,8 @@ class Writer;
 struct NetworkStats {
     std::uint32_t remote_readers = 0;  ///< payload readers matched now
     std::uint64_t frames_sent = 0;     ///< frames sent whole over DDS so far
-    /// Frames not sent to them: the sender was more than two frames behind (a link slower than
-    /// the writer) or the frame was rewritten while being copied.
+    /// Frames not sent to them: the sender was more than `network.depth - 1` frames behind (a
+    /// link slower than the writer) or the frame was rewritten while being copied.
     std::uint64_t frames_skipped = 0;
     /// Bytes of frames sent (after compression; DDS's own headers not counted).
     std::uint64_t bytes_sent = 0;

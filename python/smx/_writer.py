@@ -314,7 +314,7 @@ class SMWriter:
     def network_stats(self) -> dict:
         """The network path: ``remote_readers`` (readers on other hosts matched now),
         ``frames_sent`` (frames sent whole over DDS so far) and ``frames_skipped`` (not sent: the
-        sender was more than two frames behind, or the frame was rewritten while copied) and
+        sender was more than network_depth - 1 frames behind, or the frame was rewritten while copied) and
         ``bytes_sent`` (after compression). Nothing is sent while ``remote_readers`` is 0. All 0
         once closed."""
         return dict(self._core.network_stats)

@@ -47,8 +47,10 @@ TEST(Remote, a_reader_on_the_network_path_gets_every_frame_content_exact_while_a
     const smx::Schema rgbd = smx::pattern::rgbd_schema();  // the peer's "rgbd": 848x480
     smx::Reader remote(participant, topic, rgbd, over_the_network());
     smx::Reader local(participant, topic, rgbd);
+    // 8 slots and 8 frames kept for remote readers: the writer's sender and this reader may each
+    // stall for most of a second (sanitizers on a busy machine) and still lose nothing.
     Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "rgbd", "--frames", std::to_string(FRAMES),
-                  "--rate", "10", "--linger"});
+                  "--rate", "10", "--linger", "--slots", "8", "--network-depth", "8"});
     ASSERT_TRUE(writer.wait_for_line("READY", 15s)) << writer.transcript();
     ASSERT_TRUE(remote.wait_for_writer(10s));
     ASSERT_TRUE(local.wait_for_writer(10s));
@@ -140,11 +142,11 @@ TEST(Remote, forged_payload_samples_of_another_participant_are_dropped_and_the_s
     smx::Participant participant;
     const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};  // peer's "small"
     smx::Reader remote(participant, topic, small, over_the_network());
-    // 10 Hz and 8 frames kept: forged samples share the reader's keep-last window with genuine
-    // ones, and a reader slowed down (sanitizers, a busy machine) must still see every genuine
-    // frame for the stream to be checked frame by frame.
+    // 10 Hz, 8 slots and 8 frames kept: forged samples share the reader's keep-last window with
+    // genuine ones, and a reader or a sender slowed down (sanitizers, a busy machine) must still
+    // see every genuine frame for the stream to be checked frame by frame.
     Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--forever", "--rate", "10",
-                  "--network-depth", "8"});
+                  "--network-depth", "8", "--slots", "8"});
     const auto ready = writer.wait_for_line("READY", 15s);
     ASSERT_TRUE(ready) << writer.transcript();
     const std::string session = smx::test::words(*ready).at(3);
