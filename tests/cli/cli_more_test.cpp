@@ -12,9 +12,8 @@
 
 namespace {
 
-// The domain this run's processes use by default, and another one.
-int this_domain() { return smx::default_domain(); }
-int other_domain() { return (smx::default_domain() + 1) % 231; }
+// A domain other than this run's (smx::test::test_domain()).
+int other_domain() { return (smx::test::test_domain() + 1) % 231; }
 
 bool has_list_row(const ToolRun& r, const std::string& topic) {
     for (const auto& line : lines_of(r.out))
@@ -50,7 +49,7 @@ TEST(CliDomain, domain_before_or_after_the_command_selects_the_domain) {
         PeerWriter writer(
             topic, {"--domain", std::to_string(other_domain()), "--frames", "2", "--linger", "--schema", "small"});
         ASSERT_TRUE(writer.wait_published());
-        const std::string d = std::to_string(other_domain()), elsewhere = std::to_string(this_domain());
+        const std::string d = std::to_string(other_domain()), elsewhere = std::to_string(smx::test::test_domain());
         for (const auto& args :
              std::vector<std::vector<std::string>>{{"--domain", d, "list", "--no-dds", "--rate-window", "0"},
                                                    {"list", "--no-dds", "--rate-window", "0", "--domain", d}}) {
@@ -190,7 +189,7 @@ TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones
     const std::string foreign = smx::test::unique_topic("cli_clean_foreign");
     ShmGuard guard_dead(dead), guard_live(live), guard_foreign(foreign);
     // Not an smx segment, at a name like one: never touched.
-    const std::string foreign_name = smx::segment_name_of(this_domain(), foreign);
+    const std::string foreign_name = smx::segment_name_of(smx::test::test_domain(), foreign);
     const int fd = ::shm_open(foreign_name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
     ASSERT_GE(fd, 0) << foreign_name;
     ASSERT_EQ(::write(fd, "not smx, keep me", 16), 16);
@@ -216,7 +215,7 @@ TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones
         ASSERT_EQ(r.status, 0) << describe(r);
         EXPECT_NE(r.out.find("removed " + removed_line), std::string::npos) << r.out;
         EXPECT_TRUE(std::regex_search(r.out, std::regex("removed 1 segment of dead writers in domain " +
-                                                        std::to_string(this_domain()) + " for the topics given, ")))
+                                                        std::to_string(smx::test::test_domain()) + " for the topics given, ")))
             << r.out;
         EXPECT_NE(r.out.find("cannot be read left alone"), std::string::npos) << "the foreign file is counted\n"
                                                                               << r.out;
@@ -225,9 +224,9 @@ TEST(CliClean, removes_a_killed_writers_segment_and_leaves_live_and_foreign_ones
         EXPECT_EQ(smx::test::shm_entries_containing(live).size(), 1u) << "the live writer's segment was removed";
         EXPECT_EQ(smx::test::shm_entries_containing(foreign).size(), 1u) << "a foreign file was removed";
 
-        const ToolRun again = run_smx({"clean", "--domain", std::to_string(this_domain()), dead, live});
+        const ToolRun again = run_smx({"clean", "--domain", std::to_string(smx::test::test_domain()), dead, live});
         ASSERT_EQ(again.status, 0) << describe(again);
-        EXPECT_EQ(again.out.rfind("nothing to clean in domain " + std::to_string(this_domain()) + " for the topics given\n", 0), 0u)
+        EXPECT_EQ(again.out.rfind("nothing to clean in domain " + std::to_string(smx::test::test_domain()) + " for the topics given\n", 0), 0u)
             << again.out;
         // The live writer was not disturbed: it still publishes and closes cleanly.
         const ToolRun echo = run_smx({"echo", live, "--count", "1"});

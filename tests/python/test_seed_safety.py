@@ -36,36 +36,31 @@ def seed_loop(reader: smx.SMReader, seconds: float, work: float):
     return processed, torn, numbers
 
 
-def test_the_seed_loop_with_slow_processing_accepts_no_torn_frame(topics, spawn):
-    # The issue's case: a writer at 200 Hz, 20 ms of processing per frame, 3 slots.
+def seed_loop_against_a_fast_writer(topics, spawn, seconds: float, raw_views: bool):
+    """The issue's case: a C++ writer at 200 Hz with 3 slots in another process, and the seed
+    loop with 20 ms of processing for `seconds`. Returns seed_loop's result and the writer."""
     topic = topics()
     writer = spawn.cpp("writer", "--topic", topic, "--schema", "rgbd", "--frames", "1400", "--rate", "200",
                        "--linger")
     writer.wait_for("READY")
-    reader = smx.SMReader(smx.DomainParticipant(), topic, None, timeout=10)
+    reader = smx.SMReader(smx.DomainParticipant(), topic, None, timeout=10, raw_views=raw_views)
     try:
         while reader.latest() is None:
             reader.next(timeout=5)
-        processed, torn, numbers = seed_loop(reader, 2.0, 0.02)
+        return seed_loop(reader, seconds, 0.02), writer
     finally:
         reader.close()
+
+
+def test_the_seed_loop_with_slow_processing_accepts_no_torn_frame(topics, spawn):
+    (processed, torn, numbers), writer = seed_loop_against_a_fast_writer(topics, spawn, 2.0, raw_views=False)
     assert processed >= 30, processed
     assert torn == 0, f"{torn} of {processed} frames changed while being processed"
     # The writer went on meanwhile (one pin per reader never holds a 3-slot writer up).
     assert numbers == sorted(numbers) and numbers[-1] - numbers[0] >= 150, numbers
 
     # The control: the same loop with the seed's raw views sees torn frames, so the check can fail.
-    topic = topics()
-    writer2 = spawn.cpp("writer", "--topic", topic, "--schema", "rgbd", "--frames", "1400", "--rate", "200",
-                        "--linger")
-    writer2.wait_for("READY")
-    raw = smx.SMReader(smx.DomainParticipant(), topic, None, timeout=10, raw_views=True)
-    try:
-        while raw.latest() is None:
-            raw.next(timeout=5)
-        processed, torn, _ = seed_loop(raw, 1.0, 0.02)
-    finally:
-        raw.close()
+    (processed, torn, _), writer2 = seed_loop_against_a_fast_writer(topics, spawn, 1.0, raw_views=True)
     assert torn > processed // 2, f"raw views: {torn} of {processed} torn; the control should tear"
     writer.quit()
     writer2.quit()

@@ -66,6 +66,16 @@ protected:
         return *s;
     }
 
+    // Two slots, a writer with a pin lease, frames 1 and 2 published: returns frame 1's slot,
+    // the one a pin there keeps the writer from (frame 2's is the newest).
+    std::uint32_t two_slots_with_a_lease(std::chrono::nanoseconds lease) {
+        open_segment(2);
+        writer = std::make_unique<SlotWriter>(*owner, lease);
+        const std::uint32_t first = publish(1);
+        publish(2);
+        return first;
+    }
+
     std::uint64_t seq(std::uint32_t slot) const { return reader_side->slot(slot).seq.load(); }
     std::uint64_t frame_in(std::uint32_t slot) const {
         return reinterpret_cast<const std::uint64_t*>(reader_side->payload(slot))[0];
@@ -207,10 +217,7 @@ TEST_F(Slots, a_waiting_acquire_gives_up_at_its_deadline_when_no_pin_is_released
 // while the writer waits no longer than the lease; the broken pin is then ignored, but a new pin
 // (its count moved) is respected again for a lease of its own.
 TEST_F(Slots, a_pin_holding_the_writer_up_past_its_lease_is_broken_and_a_fresh_one_is_respected) {
-    open_segment(2);
-    writer = std::make_unique<SlotWriter>(*owner, 150ms);
-    const std::uint32_t a = publish(1);
-    publish(2);
+    const std::uint32_t a = two_slots_with_a_lease(150ms);
     ReaderRegistration reg(*reader_side, topic);
     ASSERT_TRUE(reg.pin(a, seq(a)));
     const std::uint64_t pinned_seq = seq(a);
@@ -247,13 +254,9 @@ TEST_F(Slots, a_pin_holding_the_writer_up_past_its_lease_is_broken_and_a_fresh_o
 
 // After a break the reader lets the stale pin go and pins the slot's new frame: the count is 1
 // again, as the broken pin's was, but the release in between (ReaderRecord::unpins) tells the
-// writer it is a new pin, held for a lease of its own. So are pins after an acquire that
-// succeeded only by waiting: their age starts again.
+// writer it is a new pin, held for a lease of its own.
 TEST_F(Slots, a_pin_taken_afresh_after_a_break_with_the_same_count_is_respected) {
-    open_segment(2);
-    writer = std::make_unique<SlotWriter>(*owner, 150ms);
-    const std::uint32_t a = publish(1);
-    publish(2);
+    const std::uint32_t a = two_slots_with_a_lease(150ms);
     ReaderRegistration reg(*reader_side, topic);
     ASSERT_TRUE(reg.pin(a, seq(a)));
     const auto s = writer->acquire(10s);  // broken after the lease
