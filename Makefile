@@ -157,7 +157,8 @@ fuzz-merge: fuzz-build
 #               defers signals to its own safe points, and a peer blocked in read() then never
 #               takes the default action its handler re-raised: they hang under TSan only, and
 #               test process-level behaviour, not threads) and the Python suite (sanitizers.cmake).
-# ASAN_LABELS / TSAN_LABELS choose other suites (a ctest label regex: unit, multiprocess, cli,
+# Both compile one file at a time (SMX_UNITY_BUILD=OFF), so CI also sees that each of the
+# library's files compiles on its own. ASAN_LABELS / TSAN_LABELS choose other suites (a ctest label regex: unit, multiprocess, cli,
 # fuzz, model, chaos,
 # bench, python, package). Warnings are not errors here: instrumented code gives the compiler
 # false positives, and `make test`'s uninstrumented build is the one held to -Werror.
@@ -179,12 +180,12 @@ sanitize-ci:
 	$(MAKE) tsan TSAN_LABELS='unit|multiprocess' SAN_TARGETS='$(SAN_CI_TARGETS)'
 
 asan: deps
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=address,undefined -DSMX_WERROR=OFF
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=address,undefined -DSMX_WERROR=OFF -DSMX_UNITY_BUILD=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS) $(if $(SAN_TARGETS),--target $(SAN_TARGETS))
 	cd $(ASAN_BUILD) && $(TEST_DOMAIN) ctest --output-on-failure --timeout 900 -L '$(ASAN_LABELS)'
 
 tsan: deps
-	cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=thread -DSMX_WERROR=OFF
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DSMX_SANITIZER=thread -DSMX_WERROR=OFF -DSMX_UNITY_BUILD=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) $(if $(SAN_TARGETS),--target $(SAN_TARGETS))
 	cd $(TSAN_BUILD) && $(TEST_DOMAIN) ctest --output-on-failure --timeout 900 -L '$(TSAN_LABELS)' -E '$(TSAN_EXCLUDE)'
 
@@ -199,6 +200,12 @@ LINT_BASE  ?= main
 LINT_PACKAGES := clang-tidy clang-format
 
 .PHONY: lint
-lint: build
+# Its own build directory, one file at a time (SMX_UNITY_BUILD=OFF): clang-tidy needs each
+# file's own entry in the compile database, and that build also shows that every file compiles
+# alone, which the batched build does not.
+LINT_BUILD ?= build-lint
+lint: deps
 	$(call install_missing,$(LINT_PACKAGES))
-	.ci/lint $(BUILD) $(LINT_SCOPE) $(LINT_BASE)
+	cmake -S . -B $(LINT_BUILD) $(CMAKE_FLAGS) -DSMX_UNITY_BUILD=OFF
+	cmake --build $(LINT_BUILD) -j $(JOBS)
+	.ci/lint $(LINT_BUILD) $(LINT_SCOPE) $(LINT_BASE)

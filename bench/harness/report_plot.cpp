@@ -1,7 +1,7 @@
 // The plot of `smx bench --plot`: latency p50 (error bars to p99) vs payload, log-log, one series
 // per delivered path and rate, for the fewest readers; drawn by gnuplot in a child process.
 
-#include "cli.hpp"
+#include "cli_status.hpp"
 #include "format.hpp"
 #include "report.hpp"
 

@@ -1,6 +1,6 @@
 // The text table of `smx bench`.
 
-#include "cli.hpp"
+#include "cli_status.hpp"
 #include "format.hpp"
 #include "report.hpp"
 

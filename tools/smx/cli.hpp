@@ -1,28 +1,16 @@
 #pragma once
-// What every `smx` subcommand shares: the exit statuses, the global options, and how a
-// subcommand plugs into main. Each subcommand lives in its own file and offers one
+// What every `smx` subcommand shares: the exit statuses (cli_status.hpp), the global options,
+// and how a subcommand plugs into main. Each subcommand lives in its own file and offers one
 // `add_*_command` function; main registers them all and runs the one the user chose.
 
-#include <cstdint>
+#include "cli_status.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
-#include <stdexcept>
 #include <string>
 
 namespace smx::cli {
-
-/// Exit statuses of `smx`, listed in `smx --help`.
-/// Seconds from `earlier_ns` to `later_ns`. Timestamps come from shared memory that any process
-/// mapping it may have written: subtracted as doubles, a hostile value cannot overflow.
-inline double seconds_between(std::int64_t later_ns, std::int64_t earlier_ns) noexcept {
-    return (static_cast<double>(later_ns) - static_cast<double>(earlier_ns)) / 1e9;
-}
-
-inline constexpr int STATUS_OK = 0;       ///< the command did what was asked
-inline constexpr int STATUS_FAILED = 1;   ///< it ran, but the outcome is a failure (a torn frame accepted)
-inline constexpr int STATUS_USAGE = 2;    ///< the command line is wrong
-inline constexpr int STATUS_RUNTIME = 3;  ///< the environment stopped it (no writer, DDS or /dev/shm refused)
 
 /// Options given before the subcommand; every subcommand sees them (and may take them after it too:
 /// DomainOption).
@@ -44,16 +32,6 @@ inline CLI::Option* add_domain_option(CLI::App* sub, DomainOption& domain) {
                      "DDS domain id (default: the one given before the command, else SMX_DOMAIN, else 0)")
         ->check(CLI::Range(0, 230));
 }
-
-/// A failure the user can act on: main prints "smx: <message>" and exits with `status()`.
-class CommandError : public std::runtime_error {
-public:
-    CommandError(int status, const std::string& message) : std::runtime_error(message), m_status(status) {}
-    int status() const noexcept { return m_status; }
-
-private:
-    int m_status;
-};
 
 /// A subcommand: its CLI11 node, and what runs when the user chose it (returns the exit status).
 struct Command {

@@ -1,6 +1,6 @@
 #include "demo_common.hpp"
 
-#include "cli.hpp"
+#include "cli_status.hpp"
 
 #include <smx/error.hpp>
 

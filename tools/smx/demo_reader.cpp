@@ -19,7 +19,7 @@ namespace smx::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto REPORT_PERIOD = std::chrono::seconds(1);
+constexpr auto READER_REPORT_PERIOD = std::chrono::seconds(1);
 
 struct ReaderRoleOptions {
     std::string topic;
@@ -94,7 +94,7 @@ void run_checks(Reader& reader, const StopSignal& stop, Hold hold, int report_fd
     // notice latency, so frames older than this are checked but not timed.
     const std::int64_t joined_ns = realtime_ns();
     while (!stop.requested()) {
-        const auto wait = std::max(Clock::duration::zero(), tick_start + REPORT_PERIOD - Clock::now());
+        const auto wait = std::max(Clock::duration::zero(), tick_start + READER_REPORT_PERIOD - Clock::now());
         if (std::optional<Frame> frame = reader.next(wait, hold)) {
             const Verdict v = verify(*frame);
             // Notice-to-consistent-view latency: now we hold a frame checked consistent.
@@ -104,7 +104,7 @@ void run_checks(Reader& reader, const StopSignal& stop, Hold hold, int report_fd
             for (Tally* t : {&tick, &total}) t->count(v, latency_ns);
         }
         const Clock::time_point now = Clock::now();
-        if (now - tick_start >= REPORT_PERIOD) {
+        if (now - tick_start >= READER_REPORT_PERIOD) {
             const std::uint64_t missed = reader.stats().missed;
             write_line(report_fd, tick.line("tick", now - tick_start, missed - missed_before_tick));
             missed_before_tick = missed;

@@ -17,7 +17,7 @@ namespace smx::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto REPORT_PERIOD = std::chrono::seconds(1);
+constexpr auto WRITER_REPORT_PERIOD = std::chrono::seconds(1);
 // How long a loan may wait for a reader to release a pinned slot before the attempt counts as
 // "all slots held"; short enough that a stop request is noticed promptly.
 constexpr auto FULL_WAIT = std::chrono::milliseconds(100);
@@ -86,7 +86,7 @@ void run_camera(Writer& writer, StopSignal& stop, const WriterRoleOptions& o) {
     Clock::time_point tick_start = start;
     while (!stop.requested()) {
         const Clock::time_point now = Clock::now();
-        if (now - tick_start >= REPORT_PERIOD) {
+        if (now - tick_start >= WRITER_REPORT_PERIOD) {
             write_line(o.report_fd, tick.line("tick", now - tick_start));
             tick = {};
             tick_start = now;
@@ -96,7 +96,7 @@ void run_camera(Writer& writer, StopSignal& stop, const WriterRoleOptions& o) {
             for (WriterCounts* c : {&tick, &total}) (published ? c->published : c->held) += 1;
             pacer.advance(now);
         } else {
-            stop.wait_until(std::min(pacer.due(), tick_start + REPORT_PERIOD));
+            stop.wait_until(std::min(pacer.due(), tick_start + WRITER_REPORT_PERIOD));
         }
     }
     const Clock::duration elapsed = Clock::now() - start;  // the rate of writing, not of closing

@@ -53,9 +53,9 @@ struct InfoOptions {
 };
 
 // Closes an inotify descriptor.
-struct Watch {
+struct InfoWatch {
     int fd = -1;
-    ~Watch() {
+    ~InfoWatch() {
         if (fd >= 0) ::close(fd);
     }
 };
@@ -63,7 +63,7 @@ struct Watch {
 // The segment of the topic, waiting up to `timeout_s` for it to be created. Watching the
 // directory before each look means a segment renamed into place in between is not missed.
 std::optional<SegmentInfo> find_segment(int domain, const std::string& topic, double timeout_s) {
-    Watch watch;
+    InfoWatch watch;
     if (timeout_s > 0) {
         watch.fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (watch.fd >= 0 && ::inotify_add_watch(watch.fd, "/dev/shm", IN_CREATE | IN_MOVED_TO) < 0) {

@@ -24,8 +24,8 @@ using namespace std::chrono_literals;
 constexpr std::chrono::nanoseconds STATE_SLICE = 250ms;
 
 // One topic: its reader, its meter, and what its receiving thread reports to the printing loop.
-struct Watch {
-    Watch(const Participant& participant, std::string name, std::unique_ptr<FrameMeter> m)
+struct MeterWatch {
+    MeterWatch(const Participant& participant, std::string name, std::unique_ptr<FrameMeter> m)
         : topic(std::move(name)), reader(participant, topic), meter(std::move(m)) {}
 
     std::string topic;
@@ -41,7 +41,7 @@ struct Watch {
 };
 
 // The receiving thread of one topic: every frame as it arrives, until `done`.
-void receive(Watch& w, const std::atomic<bool>& done) noexcept {
+void receive(MeterWatch& w, const std::atomic<bool>& done) noexcept {
     try {
         ReaderStats stats = w.reader.stats();
         std::uint64_t attachments = stats.attachments;
@@ -82,7 +82,7 @@ const char* state_text(ReaderState state) {
 }
 
 // The line of one topic for the period that just ended (called with its lock held).
-std::string period_line(Watch& w, int domain, const MeterRun& run, MeterClock::time_point start,
+std::string period_line(MeterWatch& w, int domain, const MeterRun& run, MeterClock::time_point start,
                         MeterClock::time_point now) {
     const auto quiet = now - w.last_arrival;
     // Frames stopped: say so, rather than repeat the measurement of frames that no longer come.
@@ -100,9 +100,9 @@ std::string period_line(Watch& w, int domain, const MeterRun& run, MeterClock::t
 struct Receivers {
     std::atomic<bool> done{false};
     std::vector<std::thread> threads;
-    std::vector<std::unique_ptr<Watch>>& watches;
+    std::vector<std::unique_ptr<MeterWatch>>& watches;
 
-    explicit Receivers(std::vector<std::unique_ptr<Watch>>& w) : watches(w) {}
+    explicit Receivers(std::vector<std::unique_ptr<MeterWatch>>& w) : watches(w) {}
     ~Receivers() { stop(); }
     void stop() noexcept {
         done.store(true, std::memory_order_release);
@@ -125,8 +125,8 @@ int run_meters(int domain, const MeterRun& run, const std::function<std::unique_
     block_stop_signals();           // before Cyclone starts its threads: they inherit the mask
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout ends the loop (EPIPE), not the process
     const Participant participant(domain);
-    std::vector<std::unique_ptr<Watch>> watches;
-    for (const std::string& topic : run.topics) watches.push_back(std::make_unique<Watch>(participant, topic, make()));
+    std::vector<std::unique_ptr<MeterWatch>> watches;
+    for (const std::string& topic : run.topics) watches.push_back(std::make_unique<MeterWatch>(participant, topic, make()));
     StopSignal stop([&watches] {
         for (auto& w : watches) w->reader.interrupt();
     });
@@ -142,7 +142,7 @@ int run_meters(int domain, const MeterRun& run, const std::function<std::unique_
 
     Receivers receivers(watches);
     for (auto& w : watches) receivers.threads.emplace_back(receive, std::ref(*w), std::cref(receivers.done));
-    const auto prefix = [&run](const Watch& w) { return run.topics.size() > 1 ? w.topic + ": " : std::string(); };
+    const auto prefix = [&run](const MeterWatch& w) { return run.topics.size() > 1 ? w.topic + ": " : std::string(); };
     const MeterClock::time_point start = MeterClock::now();
     const std::optional<MeterClock::time_point> end =
         run.seconds > 0 ? std::optional(start + std::chrono::duration_cast<MeterClock::duration>(to_ns(run.seconds)))

@@ -1,6 +1,6 @@
 #include "view_window.hpp"
 
-#include "cli.hpp"
+#include "cli_status.hpp"
 
 #include <SDL.h>
 
@@ -11,19 +11,21 @@
 
 namespace smx::cli {
 
+// Outside the anonymous namespace: Window::Impl holds these, and in a unity build (SMX_UNITY_BUILD)
+// GCC warns about a class with members of a type that has internal linkage.
+struct TextureDeleter {
+    void operator()(SDL_Texture* t) const noexcept { SDL_DestroyTexture(t); }
+};
+using Texture = std::unique_ptr<SDL_Texture, TextureDeleter>;
+
 namespace {
 
 // The letterbox around pictures whose aspect differs from the window's.
 constexpr std::uint8_t BACKDROP[3] = {24, 24, 24};
 
-[[noreturn]] void fail(const std::string& what) {
+[[noreturn]] void sdl_fail(const std::string& what) {
     throw CommandError(STATUS_RUNTIME, what + ": " + SDL_GetError());
 }
-
-struct TextureDeleter {
-    void operator()(SDL_Texture* t) const noexcept { SDL_DestroyTexture(t); }
-};
-using Texture = std::unique_ptr<SDL_Texture, TextureDeleter>;
 
 // Gray expanded to RGB: SDL's renderers take no 8-bit gray textures.
 std::vector<std::uint8_t> gray_to_rgb(const Image& img) {
@@ -92,7 +94,7 @@ struct Window::Impl {
         int tw = 0, th = 0;
         if (slot && SDL_QueryTexture(slot.get(), &f, nullptr, &tw, &th) == 0 && f == format && tw == w && th == h) return slot;
         slot.reset(SDL_CreateTexture(renderer, format, SDL_TEXTUREACCESS_STREAMING, w, h));
-        if (!slot) fail("SDL_CreateTexture " + std::to_string(w) + "x" + std::to_string(h));
+        if (!slot) sdl_fail("SDL_CreateTexture " + std::to_string(w) + "x" + std::to_string(h));
         return slot;
     }
 
@@ -102,11 +104,11 @@ struct Window::Impl {
 Window::Window(const Display&, const std::string& title, int width, int height) : m_impl(std::make_unique<Impl>()) {
     m_impl->window = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width, height,
                                       SDL_WINDOW_RESIZABLE);
-    if (!m_impl->window) fail("SDL_CreateWindow " + std::to_string(width) + "x" + std::to_string(height));
+    if (!m_impl->window) sdl_fail("SDL_CreateWindow " + std::to_string(width) + "x" + std::to_string(height));
     m_impl->renderer = SDL_CreateRenderer(m_impl->window, -1, 0);
     // No accelerated renderer (no GL on this display): SDL's own software one draws the same.
     if (!m_impl->renderer) m_impl->renderer = SDL_CreateRenderer(m_impl->window, -1, SDL_RENDERER_SOFTWARE);
-    if (!m_impl->renderer) fail("SDL_CreateRenderer");
+    if (!m_impl->renderer) sdl_fail("SDL_CreateRenderer");
 }
 
 Window::~Window() = default;
@@ -124,7 +126,7 @@ void Window::set_pictures(const std::vector<Image>& pictures) {
         SDL_SetTextureBlendMode(t.get(), SDL_BLENDMODE_NONE);  // RGBA shown as written, alpha ignored
         const std::vector<std::uint8_t> rgb = img.channels == 1 ? gray_to_rgb(img) : std::vector<std::uint8_t>();
         const std::uint8_t* data = img.channels == 1 ? rgb.data() : img.pixels.data();
-        if (SDL_UpdateTexture(t.get(), nullptr, data, w * (rgba ? 4 : 3)) != 0) fail("SDL_UpdateTexture");
+        if (SDL_UpdateTexture(t.get(), nullptr, data, w * (rgba ? 4 : 3)) != 0) sdl_fail("SDL_UpdateTexture");
         m_impl->sizes[i] = SDL_Rect{0, 0, w, h};
     }
 }
@@ -135,7 +137,7 @@ void Window::set_overlay(const Image& overlay) {
     if (overlay.width == 0 || overlay.height == 0) return;
     Texture& t = m_impl->texture(m_impl->overlay, SDL_PIXELFORMAT_RGBA32, m_impl->overlay_w, m_impl->overlay_h);
     SDL_SetTextureBlendMode(t.get(), SDL_BLENDMODE_BLEND);
-    if (SDL_UpdateTexture(t.get(), nullptr, overlay.pixels.data(), m_impl->overlay_w * 4) != 0) fail("SDL_UpdateTexture");
+    if (SDL_UpdateTexture(t.get(), nullptr, overlay.pixels.data(), m_impl->overlay_w * 4) != 0) sdl_fail("SDL_UpdateTexture");
 }
 
 WindowInput Window::wait(std::chrono::milliseconds timeout) {
@@ -154,7 +156,7 @@ WindowInput Window::wait(std::chrono::milliseconds timeout) {
 
 void Window::Impl::draw(Image* capture) {
     int out_w = 0, out_h = 0;
-    if (SDL_GetRendererOutputSize(renderer, &out_w, &out_h) != 0) fail("SDL_GetRendererOutputSize");
+    if (SDL_GetRendererOutputSize(renderer, &out_w, &out_h) != 0) sdl_fail("SDL_GetRendererOutputSize");
     SDL_SetRenderDrawColor(renderer, BACKDROP[0], BACKDROP[1], BACKDROP[2], 255);
     SDL_RenderClear(renderer);
 
@@ -192,7 +194,7 @@ void Window::Impl::draw(Image* capture) {
         capture->bit_depth = 8;
         capture->pixels.resize(static_cast<std::size_t>(out_w) * out_h * 3);
         if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGB24, capture->pixels.data(), out_w * 3) != 0)
-            fail("SDL_RenderReadPixels");
+            sdl_fail("SDL_RenderReadPixels");
         capture->description = std::to_string(out_w) + "x" + std::to_string(out_h) + " RGB 8-bit, the window";
     }
     SDL_RenderPresent(renderer);

@@ -3,7 +3,7 @@
 
 #include "view_window.hpp"
 
-#include "cli.hpp"
+#include "cli_status.hpp"
 
 namespace smx::cli {
 
