@@ -5,6 +5,7 @@
 #include "cli_support.hpp"
 
 #include <fstream>
+#include <future>
 #include <sys/stat.h>
 
 namespace {
@@ -266,4 +267,49 @@ TEST(CliPlay, refuses_files_that_are_not_smx_recordings_with_a_clear_message) {
     const ToolRun missing = run_smx({"play", text.path + ".missing"});
     EXPECT_EQ(missing.status, 2) << describe(missing);
     EXPECT_NE(missing.err.find("No such file or directory"), std::string::npos) << missing.err;
+}
+
+TEST(CliPlay, shortens_pauses_longer_than_max_gap_and_survives_absurd_timestamps) {
+    const std::string topic = smx::test::unique_topic("cli_play_gap");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    constexpr std::uint64_t K = 6;
+    {
+        PeerWriter writer(topic, {"--schema", "rgbd", "--forever", "--rate", "50"});
+        const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--count", std::to_string(K)});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    // As recorded, frame 3 would come 30 days after frame 2, frame 4 before frame 1, and frame 6
+    // at the end of int64 time (a file anyone may have written).
+    Child edit({PYTHON, "-c",
+                "import h5py, sys\n"
+                "g = h5py.File(sys.argv[1], 'r+')[sys.argv[2]]['timestamp_ns']\n"
+                "t = g[:]; t[2:] += 30 * 86400 * 10**9; t[3] = t[0] - 10**9; t[5] = 2**63 - 1; g[:] = t\n",
+                h5.path, topic});
+    ASSERT_EQ(edit.exit_code(60s), 0) << edit.transcript();
+
+    smx::Participant participant;
+    smx::Reader reader(participant, topic);
+    const auto start = std::chrono::steady_clock::now();
+    auto play = std::async(std::launch::async, [&] { return run_smx({"play", h5.path, "--max-gap", "0.5"}); });
+    ASSERT_TRUE(reader.wait_for_writer(30s));
+    std::vector<std::uint64_t> numbers;
+    while (numbers.size() < K) {
+        auto frame = reader.next(10s);
+        if (!frame) break;
+        numbers.push_back(frame->frame_number());
+    }
+    // Every frame, in the file's order (the replay numbers them 1, 2, ...).
+    EXPECT_EQ(numbers, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+    const ToolRun r = play.get();  // run_smx's own timeout bounds it
+    EXPECT_EQ(r.status, 0) << describe(r);
+    EXPECT_NE(r.out.find("topic " + topic + ": " + std::to_string(K) + " frames published, 0 dropped"), std::string::npos)
+        << describe(r);
+    // Pauses of at most 0.5 s and 50 Hz spacing: seconds, not the 30 days or 292 years recorded.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);
+    EXPECT_NE(r.err.find("smx: topic '" + topic + "': a pause of 2.59e+06 s before frame 3 of the recording is played as 0.5 s (--max-gap)"),
+              std::string::npos)
+        << describe(r);
+    reader.close();
 }

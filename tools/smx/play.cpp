@@ -9,6 +9,7 @@
 
 #include <smx/smx.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -21,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 
 // A frame's spacing when a topic has a single frame and no --rate says otherwise.
 constexpr double SINGLE_FRAME_PERIOD_S = 0.1;
+// Longer pauses of the recording are shortened to this (--max-gap).
+constexpr double DEFAULT_MAX_GAP_S = 10;
 
 constexpr const char* PLAY_FOOTER = R"TEXT(
 Publishes every topic of a recording made by `smx record` under its recorded name and schema,
@@ -29,7 +32,9 @@ Frames keep their recorded spacing (the writer's timestamps relative to the firs
 recording), or come at --rate frames per second per topic. The replay is a new writer session:
 frame numbers start at 1 and timestamps are the time of replay (the recorded ones are in the
 file's frame_number and timestamp_ns datasets). At the end, per topic: frames published and
-frames dropped because readers held every slot. Ctrl-C stops. A recording whose recorder was
+frames dropped because readers held every slot. A pause longer than --max-gap seconds (10) between
+two frames of the recording, or a timestamp that goes back, is played as a gap of at most that
+(and said once per topic): a recorder paused overnight does not stall the replay. Ctrl-C stops. A recording whose recorder was
 killed plays up to its last flushed frame.
 
 Examples:
@@ -48,6 +53,7 @@ struct PlayOptions {
     DomainOption domain;
     std::string input;
     double rate = 0;
+    double max_gap = DEFAULT_MAX_GAP_S;
     bool loop = false;
     std::vector<std::string> renames;
 };
@@ -56,6 +62,7 @@ struct Playing {
     std::size_t recorded;  // index in RecordingReader::topics()
     std::string topic;     // published as
     std::optional<Writer> writer;
+    std::vector<double> due_s;   // recorded spacing: seconds from the start at which each frame is due
     std::uint64_t next = 0;      // index of the next frame in the file
     std::uint64_t cycle = 0;     // loops done
     double period_s = 0;         // spacing after the last frame before looping
@@ -84,10 +91,48 @@ std::map<std::string, std::string> parse_renames(const std::vector<std::string>&
 }
 
 // Seconds from the start of the replay at which frame `p.next` of its cycle is due.
-double due_s(const Playing& p, const RecordingReader::Topic& t, std::int64_t t0_ns, double rate, double cycle_s) {
-    const double within = rate > 0 ? static_cast<double>(p.next) / rate
-                                   : std::max(0.0, seconds_between(t.timestamps_ns[p.next], t0_ns));
+double due_s(const Playing& p, double rate, double cycle_s) {
+    const double within = rate > 0 ? static_cast<double>(p.next) / rate : p.due_s[p.next];
     return within + static_cast<double>(p.cycle) * cycle_s;
+}
+
+// The recorded schedule of every topic (Playing::due_s): frames play in the file's order, each
+// topic's timestamps made monotonic (one that goes back plays with its predecessor), the topics
+// merged by timestamp, each frame due the time since the previous one later, except that a pause
+// longer than `max_gap_s` plays as `max_gap_s`. The timestamps are the writer's and the file
+// anyone's: the schedule stays finite and monotonic whatever they say.
+void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::Topic>& topics, double max_gap_s) {
+    struct Stamp {
+        std::int64_t ns;
+        std::size_t playing;
+        std::uint64_t frame;
+    };
+    std::vector<Stamp> stamps;
+    for (std::size_t k = 0; k < playing.size(); ++k) {
+        const auto& t = topics[playing[k].recorded];
+        playing[k].due_s.assign(t.frames, 0.0);
+        std::int64_t ns = INT64_MIN;
+        for (std::uint64_t i = 0; i < t.frames; ++i) {
+            ns = std::max(ns, t.timestamps_ns[i]);
+            stamps.push_back({ns, k, i});
+        }
+    }
+    std::stable_sort(stamps.begin(), stamps.end(), [](const Stamp& a, const Stamp& b) { return a.ns < b.ns; });
+    std::vector<bool> said(playing.size(), false);
+    double at = 0;
+    for (std::size_t j = 0; j < stamps.size(); ++j) {
+        if (j > 0) {
+            const double gap = seconds_between(stamps[j].ns, stamps[j - 1].ns);
+            if (gap > max_gap_s && !said[stamps[j].playing]) {
+                said[stamps[j].playing] = true;
+                std::fprintf(stderr, "smx: topic '%s': a pause of %.3g s before frame %llu of the recording is played as %g s (--max-gap)\n",
+                             topics[playing[stamps[j].playing].recorded].writer.topic.c_str(), gap,
+                             static_cast<unsigned long long>(stamps[j].frame + 1), max_gap_s);
+            }
+            at += std::clamp(gap, 0.0, max_gap_s);
+        }
+        playing[stamps[j].playing].due_s[stamps[j].frame] = at;
+    }
 }
 
 // Publishes frame `p.next` of topic `t`: the fields are read from the file into a loaned slot.
@@ -119,7 +164,6 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
     Participant participant(domain);
     StopSignal stop;
     std::vector<Playing> playing;
-    std::int64_t t0_ns = INT64_MAX;
     double cycle_s = 0;
     for (std::size_t k = 0; k < topics.size(); ++k) {
         const auto& t = topics[k];
@@ -128,25 +172,25 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
             continue;
         }
         const auto renamed = renames.find(t.writer.topic);
-        Playing p{k, renamed == renames.end() ? t.writer.topic : renamed->second, std::nullopt};
+        Playing p{k, renamed == renames.end() ? t.writer.topic : renamed->second, std::nullopt, {}};
         WriterOptions wo;
         wo.slots = t.writer.slots >= 2 && t.writer.slots <= 1024 ? t.writer.slots : 3;
         wo.when_full = WhenFull::wait;
         wo.full_wait = std::chrono::seconds(1);
         p.writer.emplace(participant, p.topic, t.schema, wo);
-        const double span_s = seconds_between(t.timestamps_ns[t.frames - 1], t.timestamps_ns[0]);
-        p.period_s = o.rate > 0 ? 1 / o.rate
-                     : t.frames > 1 ? std::max(0.0, span_s) / static_cast<double>(t.frames - 1)
-                                    : SINGLE_FRAME_PERIOD_S;
-        t0_ns = std::min(t0_ns, t.timestamps_ns[0]);
         playing.push_back(std::move(p));
     }
     if (playing.empty()) throw CommandError(STATUS_USAGE, "'" + o.input + "' holds no frames to play");
-    // One cycle of --loop: the whole recording plus one period of its longest-lasting topic.
+    schedule(playing, topics, o.max_gap);
+    // Each topic's spacing after its last frame; one cycle of --loop is the whole recording plus
+    // that spacing of its longest-lasting topic.
     for (Playing& p : playing) {
         const auto& t = topics[p.recorded];
-        const double last_s = o.rate > 0 ? static_cast<double>(t.frames - 1) / o.rate
-                                         : std::max(0.0, seconds_between(t.timestamps_ns[t.frames - 1], t0_ns));
+        const double span_s = p.due_s.back() - p.due_s.front();
+        p.period_s = o.rate > 0 ? 1 / o.rate
+                     : t.frames > 1 ? span_s / static_cast<double>(t.frames - 1)
+                                    : SINGLE_FRAME_PERIOD_S;
+        const double last_s = o.rate > 0 ? static_cast<double>(t.frames - 1) / o.rate : p.due_s.back();
         cycle_s = std::max(cycle_s, last_s + p.period_s);
     }
 
@@ -157,7 +201,7 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
         double next_due = 0;
         for (Playing& p : playing) {
             if (p.next >= topics[p.recorded].frames) continue;  // finished (no --loop)
-            const double due = due_s(p, topics[p.recorded], t0_ns, o.rate, cycle_s);
+            const double due = due_s(p, o.rate, cycle_s);
             if (!next || due < next_due) {
                 next = &p;
                 next_due = due;
@@ -192,6 +236,9 @@ Command add_play_command(CLI::App& app, const GlobalOptions& global) {
     sub->add_option("file", options->input, "the HDF5 file smx record wrote")->required();
     sub->add_option("--rate", options->rate, "frames per second per topic instead of the recorded spacing")
         ->check(CLI::Range(1e-6, 1e6));
+    sub->add_option("--max-gap", options->max_gap, "play pauses of the recording longer than this many seconds as this long")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0));
     sub->add_flag("--loop", options->loop, "start again after the last frame, until Ctrl-C");
     sub->add_option("--topic", options->renames, "OLD=NEW: publish recorded topic OLD as NEW (repeat for more)");
     add_domain_option(sub, options->domain);

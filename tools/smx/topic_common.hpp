@@ -9,7 +9,9 @@
 #include <smx/inspect.hpp>
 #include <smx/smx.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -88,8 +90,11 @@ std::string segment_json(const SegmentInfo& segment, std::optional<double> rate_
 std::string json_string(std::string_view s);
 std::string json_number(double v);
 
-/// A nanosecond count of a duration given in (fractional) seconds; 0 stays 0.
+/// A nanosecond count of a duration given in (fractional) seconds; 0 stays 0. Durations past
+/// about a century (and NaN) saturate, so a time computed from hostile input cannot overflow.
 inline std::chrono::nanoseconds to_ns(double seconds) {
+    constexpr double LIMIT_S = 3e9;  // ~95 years, well inside int64 nanoseconds (~292 years)
+    seconds = std::isnan(seconds) ? 0 : std::clamp(seconds, -LIMIT_S, LIMIT_S);
     return std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
 }
 
