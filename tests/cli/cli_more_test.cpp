@@ -89,6 +89,12 @@ TEST(CliDomain, every_command_takes_domain_after_it) {
     const ToolRun bad = run_smx({"demo", "--domain", "231"});
     EXPECT_EQ(bad.status, 2) << describe(bad);
     EXPECT_EQ(bad.err.rfind("smx: --domain: Value 231 not in range", 0), 0u) << bad.err;
+    // Before and after with different values is refused; the same value twice is harmless.
+    const ToolRun twice = run_smx({"--domain", "3", "list", "--no-dds", "--rate-window", "0", "--domain", "5"});
+    EXPECT_EQ(twice.status, 2) << describe(twice);
+    EXPECT_EQ(twice.err, "smx: --domain given twice, 3 before 'list' and 5 after it: give it once\n") << twice.err;
+    const ToolRun same = run_smx({"--domain", "3", "list", "--no-dds", "--rate-window", "0", "--domain", "3"});
+    EXPECT_EQ(same.status, 0) << describe(same);
 }
 
 // ---- bw --------------------------------------------------------------------------------------

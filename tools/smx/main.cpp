@@ -141,7 +141,17 @@ int main(int argc, char** argv) {
         }
         return usage_error(app, e);
     }
-    for (const Command& command : commands)
-        if (command.app->parsed()) return run(command);
+    for (const Command& command : commands) {
+        if (!command.app->parsed()) continue;
+        // "--domain 3 hz cam --domain 5": which one the user meant is anyone's guess.
+        const CLI::Option* after = command.app->get_option_no_throw("--domain");
+        if (after && after->count() > 0 && app.get_option("--domain")->count() > 0 &&
+            after->as<int>() != global.domain) {
+            std::fprintf(stderr, "smx: --domain given twice, %d before '%s' and %d after it: give it once\n",
+                         global.domain, command.app->get_name().c_str(), after->as<int>());
+            return STATUS_USAGE;
+        }
+        return run(command);
+    }
     return STATUS_USAGE;  // unreachable: require_subcommand(1)
 }
