@@ -321,4 +321,18 @@ TEST_F(CliView, a_field_that_is_not_an_image_exits_2_before_a_window_opens) {
     EXPECT_NE(missing.err.find("has no field 'colour'"), std::string::npos) << missing.err;
 }
 
+TEST_F(CliView, a_picture_wider_than_a_texture_exits_2_and_suggests_a_scaled_snapshot) {
+    Xvfb x;
+    ScopedEnv display("DISPLAY", x.display()), wayland("WAYLAND_DISPLAY", std::nullopt);
+    writer = std::make_unique<PeerWriter>(
+        topic, std::vector<std::string>{"--schema", "spec:strip:|u1:16x20000", "--frames", "1", "--linger"});
+    ASSERT_TRUE(writer->wait_published());
+    const ToolRun r = run_smx({"view", topic});
+    EXPECT_EQ(r.status, 2) << describe(r);
+    EXPECT_NE(r.err.find("field 'strip' is (16, 20000), more than 16384 pixels a side for a window; use `smx snapshot " +
+                         topic + " strip --scale 0.25 -o out.png`"),
+              std::string::npos)
+        << r.err;
+}
+
 }  // namespace

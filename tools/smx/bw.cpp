@@ -77,7 +77,12 @@ public:
     void add(const Frame& frame, MeterClock::time_point at) override {
         m_frame_bytes = data_bytes(frame.schema());
         const Point p{frame.frame_number(), at};
-        if (!m_anchor) {
+        // A frame number that does not grow is a new writer session the reader took without a
+        // restart() (frame numbers start again at 1): a window never spans two sessions, or its
+        // frames written would be the difference of unrelated numbers.
+        const Point* last = m_newest ? &*m_newest : m_anchor ? &*m_anchor : nullptr;
+        if (!last || p.frame <= last->frame) {
+            restart();
             m_anchor = p;
             return;
         }

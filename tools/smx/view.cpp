@@ -101,8 +101,8 @@ Colormap colormap_for(const Field& field, Colormap chosen) {
 }
 
 // The fields to show: `names`, or every image field of at least MIN_PICTURE_SIDE. Throws CommandError(STATUS_USAGE).
-std::vector<Tile> tiles_of(const Schema& schema, const std::string& topic, const std::vector<std::string>& names,
-                           Colormap chosen) {
+std::vector<Tile> choose_tiles(const Schema& schema, const std::string& topic, const std::vector<std::string>& names,
+                               Colormap chosen) {
     std::vector<Tile> tiles;
     for (const std::string& name : names) {
         const std::size_t i = field_index_or_fail(schema, topic, name);
@@ -125,6 +125,21 @@ std::vector<Tile> tiles_of(const Schema& schema, const std::string& topic, const
     if (tiles.empty())
         throw CommandError(STATUS_USAGE, "topic '" + topic + "' has no image field (images are (H, W) or (H, W, 1) "
                                          "of a real dtype, or (H, W, 3) or (H, W, 4) of |u1); its fields are: " + all);
+    return tiles;
+}
+
+// choose_tiles, and each picture within what a texture may hold (a restarted writer's as well).
+std::vector<Tile> tiles_of(const Schema& schema, const std::string& topic, const std::vector<std::string>& names,
+                           Colormap chosen) {
+    std::vector<Tile> tiles = choose_tiles(schema, topic, names, chosen);
+    constexpr std::uint64_t MAX_PICTURE_SIDE = 1 << 14;  // SDL renderers' common texture limit
+    for (const Tile& t : tiles) {
+        const Field& f = schema[t.index];
+        if (f.shape[0] > MAX_PICTURE_SIDE || f.shape[1] > MAX_PICTURE_SIDE)
+            throw CommandError(STATUS_USAGE, "topic '" + topic + "': field '" + f.name + "' is " + f.shape.to_string() +
+                                                 ", more than 16384 pixels a side for a window; use `smx snapshot " +
+                                                 topic + " " + f.name + " --scale 0.25 -o out.png`");
+    }
     return tiles;
 }
 
