@@ -153,7 +153,8 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
     try {
         file.emplace(o.input);
     } catch (const RecordingError& e) {
-        throw CommandError(STATUS_USAGE, e.what());
+        const std::string what = e.what();
+        throw CommandError(STATUS_USAGE, what.find("'" + o.input + "'") == std::string::npos ? "'" + o.input + "': " + what : what);
     } catch (const smx::Error& e) {
         throw CommandError(STATUS_USAGE, "'" + o.input + "' is not a recording smx can play: " + e.what());
     }
@@ -209,7 +210,12 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
         }
         if (!next) break;
         if (stop.wait_until(start + std::chrono::duration_cast<Clock::duration>(to_ns(next_due)))) break;
-        publish_frame(*file, topics[next->recorded], *next);
+        try {
+            publish_frame(*file, topics[next->recorded], *next);
+        } catch (const RecordingError& e) {  // a file changed or damaged since it was opened
+            throw CommandError(STATUS_RUNTIME, "'" + o.input + "', topic '" + topics[next->recorded].writer.topic +
+                                                   "', frame " + std::to_string(next->next + 1) + ": " + e.what());
+        }
         if (++next->next == topics[next->recorded].frames && o.loop) {
             next->next = 0;
             ++next->cycle;
