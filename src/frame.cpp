@@ -63,10 +63,6 @@ const void* Frame::data(std::size_t index) const {
     return m_store->data(m_info.slot) + s.offset(index);
 }
 
-std::span<const std::byte> Frame::bytes(std::size_t index) const {
-    return {static_cast<const std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
-}
-
 std::size_t Frame::checked_index(std::string_view name, DType dtype) const {
     const Schema& s = schema();
     const Field& f = s.field(name);
@@ -75,21 +71,21 @@ std::size_t Frame::checked_index(std::string_view name, DType dtype) const {
     return static_cast<std::size_t>(s.index_of(name));
 }
 
-bool Frame::copy_into(std::span<std::byte> dst) const {
+bool Frame::copy_into(std::byte* dst, std::size_t dst_size) const {
     const std::uint64_t size = schema().frame_size();
-    if (dst.size() < size)
-        throw InvalidArgument("copy_into: buffer of " + std::to_string(dst.size()) + " bytes is smaller than a frame (" +
+    if (dst_size < size)
+        throw InvalidArgument("copy_into: buffer of " + std::to_string(dst_size) + " bytes is smaller than a frame (" +
                               std::to_string(size) + " bytes)");
-    detail::seqlock_copy(dst.data(), store().data(m_info.slot), size);
+    detail::seqlock_copy(dst, store().data(m_info.slot), size);
     return m_store->unchanged(m_info.slot, m_info.seq);
 }
 
-bool Frame::copy_field_into(std::size_t index, std::span<std::byte> dst) const {
+bool Frame::copy_field_into(std::size_t index, std::byte* dst, std::size_t dst_size) const {
     const auto src = bytes(index);
-    if (dst.size() != src.size())
+    if (dst_size != src.size())
         throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
-                              " bytes, the buffer " + std::to_string(dst.size()));
-    detail::seqlock_copy(dst.data(), src.data(), src.size());
+                              " bytes, the buffer " + std::to_string(dst_size));
+    detail::seqlock_copy(dst, src.data(), src.size());
     return m_store->unchanged(m_info.slot, m_info.seq);
 }
 

@@ -99,15 +99,26 @@ detail::ReaderCore& Reader::core() const {
 bool Reader::wait_for_writer(std::chrono::nanoseconds timeout) { return core().wait_for_writer(timeout); }
 std::optional<Frame> Reader::latest(Hold hold) { return core().latest(hold); }
 std::optional<Frame> Reader::next(std::chrono::nanoseconds timeout, Hold hold) { return core().next(timeout, hold); }
-CopyResult Reader::copy_latest(std::span<std::byte> dst) {
-    return core().copy_latest([dst](const std::shared_ptr<const Schema>&) { return dst; });
+CopyResult Reader::copy_latest(std::byte* dst, std::size_t size) {
+    return core().copy_latest([dst, size](const std::shared_ptr<const Schema>&) { return std::span<std::byte>(dst, size); });
 }
-CopyResult Reader::copy_next(std::span<std::byte> dst, std::chrono::nanoseconds timeout) {
-    return core().copy_next([dst](const std::shared_ptr<const Schema>&) { return dst; }, timeout);
+CopyResult Reader::copy_next(std::byte* dst, std::size_t size, std::chrono::nanoseconds timeout) {
+    return core().copy_next([dst, size](const std::shared_ptr<const Schema>&) { return std::span<std::byte>(dst, size); },
+                            timeout);
 }
-CopyResult Reader::copy_latest(const CopyBuffer& buffer) { return core().copy_latest(buffer); }
-CopyResult Reader::copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout) {
-    return core().copy_next(buffer, timeout);
+namespace {
+// The core's buffer callback over the header's pointer-and-size one.
+CopyBuffer core_buffer(const detail::BufferSource& source) {
+    return [&source](const std::shared_ptr<const Schema>& schema) {
+        const auto [data, size] = source(schema);
+        return std::span<std::byte>(data, size);
+    };
+}
+}  // namespace
+
+CopyResult Reader::copy_latest_to(const detail::BufferSource& source) { return core().copy_latest(core_buffer(source)); }
+CopyResult Reader::copy_next_to(const detail::BufferSource& source, std::chrono::nanoseconds timeout) {
+    return core().copy_next(core_buffer(source), timeout);
 }
 ReaderState Reader::state() const noexcept { return m_impl ? m_impl->m_core->state() : ReaderState::closed; }
 

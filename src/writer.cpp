@@ -376,11 +376,6 @@ void* Loan::data(std::size_t index) {
     return w.slot_data(m_slot) + w.m_schema.offset(index);
 }
 
-std::span<std::byte> Loan::bytes(std::size_t index) {
-    std::byte* p = static_cast<std::byte*>(data(index));
-    return {p, static_cast<std::size_t>(schema()[index].nbytes())};
-}
-
 std::shared_ptr<const void> Loan::memory_owner() const {
     detail::WriterImpl& w = writer();
     w.check_open();
@@ -414,9 +409,9 @@ const detail::WriterImpl& Writer::impl() const {
     return *m_impl;
 }
 
-PublishResult Writer::write(std::span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns) {
+PublishResult Writer::write(const ArrayRef* fields, std::size_t count, std::optional<std::int64_t> timestamp_ns) {
     if (!m_impl) throw Closed("writer was moved from");
-    return m_impl->write(fields, timestamp_ns);
+    return m_impl->write(std::span<const ArrayRef>(fields, count), timestamp_ns);
 }
 
 std::optional<Loan> Writer::loan() {

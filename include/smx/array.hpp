@@ -6,13 +6,13 @@
 #include <smx/dtype.hpp>
 #include <smx/error.hpp>
 #include <smx/schema.hpp>
+#include <smx/span.hpp>
 
 #include <array>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
-#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -75,8 +75,8 @@ public:
         }
         return m_data[flat];
     }
-    std::span<T> flat() const noexcept { return {m_data, size()}; }
-    std::span<const std::byte> bytes() const noexcept {
+    span<T> flat() const noexcept { return {m_data, size()}; }
+    span<const std::byte> bytes() const noexcept {
         return {reinterpret_cast<const std::byte*>(m_data), size_bytes()};
     }
 
@@ -111,7 +111,7 @@ ArrayRef array_ref(const T* data, Shape shape, std::string_view name = {}) {
 /// Describes `elements` with the given shape; throws InvalidArgument unless the span holds
 /// exactly shape.element_count() elements (too few would be read past their end).
 template <class T>
-ArrayRef array_ref(std::span<const T> elements, Shape shape, std::string_view name = {}) {
+ArrayRef array_ref(span<const T> elements, Shape shape, std::string_view name = {}) {
     if (elements.size() != shape.element_count())
         throw InvalidArgument("array_ref" + (name.empty() ? std::string() : " '" + std::string(name) + "'") + ": " +
                               std::to_string(elements.size()) + " elements given, shape " + shape.to_string() +
@@ -125,7 +125,7 @@ template <class Container>
 auto array_ref(const Container& c, Shape shape, std::string_view name = {})
     -> decltype(array_ref(std::data(c), shape, name)) {
     using T = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(c))>>;
-    return array_ref(std::span<const T>(std::data(c), std::size(c)), shape, name);
+    return array_ref(span<const T>(std::data(c), std::size(c)), shape, name);
 }
 
 }  // namespace smx

@@ -8,10 +8,10 @@
 #include <smx/error.hpp>
 #include <smx/export.hpp>
 #include <smx/schema.hpp>
+#include <smx/span.hpp>
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string_view>
 
 namespace smx {
@@ -81,13 +81,21 @@ public:
     /// Address of field `index` in the slot.
     const void* data(std::size_t index) const;
     /// Bytes of field `index` in the slot.
-    std::span<const std::byte> bytes(std::size_t index) const;
+    span<const std::byte> bytes(std::size_t index) const {
+        return {static_cast<const std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+    }
 
     /// Copies the whole frame (schema().frame_size() bytes, the slot layout) into `dst` and
     /// returns true if the copy is consistent. Throws InvalidArgument if `dst` is too small.
-    [[nodiscard]] bool copy_into(std::span<std::byte> dst) const;
+    [[nodiscard]] bool copy_into(span<std::byte> dst) const { return copy_into(dst.data(), dst.size()); }
+    /// The same into `size` bytes at `dst`.
+    [[nodiscard]] bool copy_into(std::byte* dst, std::size_t size) const;
     /// Copies one field into `dst` (exactly its nbytes) and returns true if consistent.
-    [[nodiscard]] bool copy_field_into(std::size_t index, std::span<std::byte> dst) const;
+    [[nodiscard]] bool copy_field_into(std::size_t index, span<std::byte> dst) const {
+        return copy_field_into(index, dst.data(), dst.size());
+    }
+    /// The same into `size` bytes at `dst`.
+    [[nodiscard]] bool copy_field_into(std::size_t index, std::byte* dst, std::size_t size) const;
 
     /// Internal: built by Reader. `holds`: the frame keeps its slot (a pin, or a remote view).
     Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned, bool holds) noexcept;

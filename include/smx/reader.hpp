@@ -8,22 +8,25 @@
 #include <smx/frame.hpp>
 #include <smx/participant.hpp>
 #include <smx/schema.hpp>
+#include <smx/span.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
-#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace smx {
 
 namespace detail {
 class ReaderCore;
 class ReaderImpl;
-}
+/// What the library calls for a copy's destination (pointer and size: the same in C++17 and C++20).
+using BufferSource = std::function<std::pair<std::byte*, std::size_t>(const std::shared_ptr<const Schema>&)>;
+}  // namespace detail
 
 /// How a returned frame is held.
 enum class Hold {
@@ -54,7 +57,7 @@ struct CopyResult {
 
 /// Where a copy goes: called with the schema of the frame about to be copied (it may change
 /// when the writer restarts), returns at least `schema->frame_size()` bytes.
-using CopyBuffer = std::function<std::span<std::byte>(const std::shared_ptr<const Schema>& schema)>;
+using CopyBuffer = std::function<span<std::byte>(const std::shared_ptr<const Schema>& schema)>;
 
 /// Counters of one reader, cumulative over sessions.
 struct ReaderStats {
@@ -123,13 +126,19 @@ public:
 
     /// Consistent copy of the newest frame into `dst` (schema().frame_size() bytes, slot
     /// layout; see Schema::offset). Retries with newer frames on a tear.
-    CopyResult copy_latest(std::span<std::byte> dst);
+    CopyResult copy_latest(span<std::byte> dst) { return copy_latest(dst.data(), dst.size()); }
+    CopyResult copy_latest(std::byte* dst, std::size_t size);
     /// Consistent copy of the next unseen frame, waiting up to `timeout`.
-    CopyResult copy_next(std::span<std::byte> dst, std::chrono::nanoseconds timeout);
+    CopyResult copy_next(span<std::byte> dst, std::chrono::nanoseconds timeout) {
+        return copy_next(dst.data(), dst.size(), timeout);
+    }
+    CopyResult copy_next(std::byte* dst, std::size_t size, std::chrono::nanoseconds timeout);
     /// As above, into a buffer chosen once the frame's schema is known (for callers that do
     /// not know the writer's frame size in advance). Throws InvalidArgument if it is too small.
-    CopyResult copy_latest(const CopyBuffer& buffer);
-    CopyResult copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout);
+    CopyResult copy_latest(const CopyBuffer& buffer) { return copy_latest_to(source(buffer)); }
+    CopyResult copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout) {
+        return copy_next_to(source(buffer), timeout);
+    }
 
     /// Every call but state(), schema_if_known(), stats(), interrupt() and close() throws
     /// Closed once the reader is closed or moved from, or in a child made by fork() (a reader
@@ -159,6 +168,14 @@ public:
     void close() noexcept;
 
 private:
+    static detail::BufferSource source(const CopyBuffer& buffer) {
+        return [&buffer](const std::shared_ptr<const Schema>& schema) {
+            const span<std::byte> dst = buffer(schema);
+            return std::pair<std::byte*, std::size_t>(dst.data(), dst.size());
+        };
+    }
+    CopyResult copy_latest_to(const detail::BufferSource& source);
+    CopyResult copy_next_to(const detail::BufferSource& source, std::chrono::nanoseconds timeout);
     detail::ReaderCore& core() const;
     std::unique_ptr<detail::ReaderImpl> m_impl;
 };

@@ -7,13 +7,13 @@
 #include <smx/export.hpp>
 #include <smx/participant.hpp>
 #include <smx/schema.hpp>
+#include <smx/span.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -130,7 +130,9 @@ public:
     /// Writable address of field `index`. Throws Closed once the loan was published or moved
     /// from, or its writer closed.
     void* data(std::size_t index);
-    std::span<std::byte> bytes(std::size_t index);
+    span<std::byte> bytes(std::size_t index) {
+        return {static_cast<std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+    }
     /// The writer's schema (also after the writer closed). Throws Closed once the loan was
     /// published or moved from.
     const Schema& schema() const;
@@ -183,12 +185,16 @@ public:
     /// announces it. Shapes and dtypes are checked first: on a mismatch InvalidArgument names
     /// the field, the expected and the given, and nothing is written.
     /// `timestamp_ns` defaults to CLOCK_REALTIME at the start of the call.
-    PublishResult write(std::span<const ArrayRef> fields,
-                        std::optional<std::int64_t> timestamp_ns = std::nullopt);
+    PublishResult write(span<const ArrayRef> fields, std::optional<std::int64_t> timestamp_ns = std::nullopt) {
+        return write(fields.data(), fields.size(), timestamp_ns);
+    }
     PublishResult write(std::initializer_list<ArrayRef> fields,
                         std::optional<std::int64_t> timestamp_ns = std::nullopt) {
-        return write(std::span<const ArrayRef>(fields.begin(), fields.size()), timestamp_ns);
+        return write(fields.begin(), fields.size(), timestamp_ns);
     }
+    /// The same for `count` ArrayRefs at `fields`.
+    PublishResult write(const ArrayRef* fields, std::size_t count,
+                        std::optional<std::int64_t> timestamp_ns = std::nullopt);
 
     /// Reserves a slot for in-place filling, or nullopt if every slot is held (after the
     /// WhenFull policy). Only one loan may be outstanding at a time (InvalidArgument otherwise).
