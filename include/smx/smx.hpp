@@ -12,5 +12,7 @@
 #include <smx/participant.hpp>
 #include <smx/reader.hpp>
 #include <smx/schema.hpp>
+#include <smx/span.hpp>
+#include <smx/typed.hpp>
 #include <smx/version.hpp>
 #include <smx/writer.hpp>

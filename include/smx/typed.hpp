@@ -1,0 +1,467 @@
+#pragma once
+/// @file typed.hpp
+/// Typed frames: describe a frame once as a C++ struct of `smx::Tensor` fields, and let the
+/// compiler check every field name and element type — the C++ counterpart of a Python `BaseIdl`
+/// dataclass, and the same schema:
+///
+///     struct Camera {
+///         smx::Tensor<std::uint8_t, 480, 848, 3> color;
+///         smx::Tensor<std::uint16_t, 480, 848> depth;
+///         smx::Tensor<double, 4, 4> extrinsics;
+///     };
+///     SMX_FRAME(Camera, color, depth, extrinsics);
+///
+///     smx::TypedWriter<Camera> writer(participant, "camera");
+///     if (auto loan = writer.loan()) {          // members are views into the slot
+///         loan->depth(240, 424) = 1234;
+///         writer.publish(std::move(loan));
+///     }
+///     smx::TypedReader<Camera> reader(participant, "camera");
+///     if (auto frame = reader.next(1s, smx::Hold::pin)) use(frame->depth(240, 424));
+///
+/// The schema (`smx::schema_of<Camera>()`) lists the fields in declaration order with the
+/// element types' dtypes and the Tensor's dimensions; a Python dataclass whose fields are numpy
+/// arrays of those names, dtypes and shapes in that order has the same schema.
+
+#include <smx/array.hpp>
+#include <smx/detail/for_each.hpp>
+#include <smx/dtype.hpp>
+#include <smx/error.hpp>
+#include <smx/frame.hpp>
+#include <smx/reader.hpp>
+#include <smx/schema.hpp>
+#include <smx/span.hpp>
+#include <smx/writer.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace smx {
+
+namespace detail {
+template <class T, class = void>
+struct has_dtype : std::false_type {};
+template <class T>
+struct has_dtype<T, std::void_t<decltype(detail::dtype_of<std::remove_cv_t<T>>::value)>> : std::true_type {};
+struct TypedAccess;
+}  // namespace detail
+
+/// A field of a typed frame: a C-contiguous array of `T` with the dimensions `Dims...` (none: one
+/// element, numpy's shape `()`), fixed at compile time.
+///
+/// Made by the user (`Camera camera;`), a Tensor owns zeroed storage of its own, as a
+/// `std::array` would but on the heap (frames are large). The Tensors of a loan or a frame
+/// instead point into the shared slot (no allocation, no copy). Assigning a Tensor copies its
+/// elements into the storage of the one assigned to — into the slot for a loan's:
+/// `loan->depth = my_depth;`. Const Tensors give only const elements.
+template <class T, std::size_t... Dims>
+class Tensor {
+    static_assert(detail::has_dtype<T>::value,
+                  "smx::Tensor<T, ...>: T has no smx dtype (use bool, std::int8_t ... std::uint64_t, smx::float16, "
+                  "float, double, std::complex<float> or std::complex<double>)");
+    static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>, "smx::Tensor<T, ...>: T must not be const or volatile");
+    static_assert(((Dims > 0) && ...), "smx::Tensor<T, Dims...>: every dimension must be at least 1");
+
+public:
+    using element_type = T;
+    /// Number of dimensions.
+    static constexpr std::size_t rank = sizeof...(Dims);
+    /// Number of elements.
+    static constexpr std::size_t count = (std::size_t{1} * ... * Dims);
+    /// The dimensions.
+    static constexpr std::array<std::size_t, rank> extents{Dims...};
+
+    /// Owns `count` zeroed elements.
+    Tensor() : m_owned(new T[count]()), m_data(m_owned) {}
+    /// Owns a copy of `other`'s elements.
+    Tensor(const Tensor& other) : Tensor() { std::copy(other.begin(), other.end(), m_data); }
+    /// Takes over `other`'s storage (or points where it pointed, for a view).
+    Tensor(Tensor&& other) noexcept : m_owned(std::exchange(other.m_owned, nullptr)), m_data(other.m_data) {}
+    /// Copies the elements into this Tensor's storage (a loan's slot, or its own).
+    Tensor& operator=(const Tensor& other) {
+        if (this != &other) std::copy(other.begin(), other.end(), m_data);
+        return *this;
+    }
+    Tensor& operator=(Tensor&& other) { return *this = static_cast<const Tensor&>(other); }
+    ~Tensor() { delete[] m_owned; }
+
+    T* data() noexcept { return m_data; }
+    const T* data() const noexcept { return m_data; }
+    static constexpr std::size_t size() noexcept { return count; }
+    static constexpr std::size_t size_bytes() noexcept { return count * sizeof(T); }
+    /// The dimensions as an smx::Shape (what the schema holds).
+    static Shape shape() { return Shape{static_cast<std::uint64_t>(Dims)...}; }
+    T* begin() noexcept { return m_data; }
+    T* end() noexcept { return m_data + count; }
+    const T* begin() const noexcept { return m_data; }
+    const T* end() const noexcept { return m_data + count; }
+
+    /// Element at a multi-index (exactly `rank` indices, checked by the compiler), row-major;
+    /// each index is checked by assert only (debug builds). Compiles to one multiply-add per
+    /// dimension with constant extents.
+    template <class... I>
+    T& operator()(I... idx) noexcept {
+        return m_data[flat_index(idx...)];
+    }
+    template <class... I>
+    const T& operator()(I... idx) const noexcept {
+        return m_data[flat_index(idx...)];
+    }
+    /// The same with every index checked: throws InvalidArgument naming the index and dimension.
+    template <class... I>
+    T& at(I... idx) {
+        return m_data[checked_index(idx...)];
+    }
+    template <class... I>
+    const T& at(I... idx) const {
+        return m_data[checked_index(idx...)];
+    }
+    /// Element `i` in flat (row-major) order; checked by assert only (debug builds).
+    T& operator[](std::size_t i) noexcept {
+        assert(i < count && "smx::Tensor: flat index out of range");
+        return m_data[i];
+    }
+    const T& operator[](std::size_t i) const noexcept {
+        assert(i < count && "smx::Tensor: flat index out of range");
+        return m_data[i];
+    }
+    span<T> flat() noexcept { return {m_data, count}; }
+    span<const T> flat() const noexcept { return {m_data, count}; }
+    /// The untyped API's view of the same elements.
+    ArrayView<T> view() noexcept { return ArrayView<T>(m_data, shape()); }
+    ArrayView<const T> view() const noexcept { return ArrayView<const T>(m_data, shape()); }
+    /// Sets every element to `value`.
+    void fill(const T& value) noexcept { std::fill(begin(), end(), value); }
+
+private:
+    friend struct detail::TypedAccess;
+    struct ViewOf {};
+    Tensor(ViewOf, T* data) noexcept : m_data(data) {}  // a view into a slot: owns nothing
+
+    template <class... I>
+    static std::size_t flat_index(I... idx) noexcept {
+        static_assert(sizeof...(I) == rank, "smx::Tensor: give as many indices as the Tensor has dimensions");
+        static_assert((std::is_integral_v<I> && ...), "smx::Tensor: indices are integers");
+        const std::size_t index[rank + 1] = {static_cast<std::size_t>(idx)...};
+        std::size_t flat = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+            assert(index[d] < extents[d] && "smx::Tensor: index out of range");
+            flat = flat * extents[d] + index[d];
+        }
+        return flat;
+    }
+    template <class... I>
+    static std::size_t checked_index(I... idx) {
+        static_assert(sizeof...(I) == rank, "smx::Tensor: give as many indices as the Tensor has dimensions");
+        static_assert((std::is_integral_v<I> && ...), "smx::Tensor: indices are integers");
+        const long long index[rank + 1] = {static_cast<long long>(idx)...};
+        std::size_t flat = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+            if (index[d] < 0 || static_cast<unsigned long long>(index[d]) >= extents[d])
+                throw InvalidArgument("Tensor::at: index " + std::to_string(index[d]) + " of dimension " +
+                                      std::to_string(d) + " is out of range for shape " + shape().to_string());
+            flat = flat * extents[d] + static_cast<std::size_t>(index[d]);
+        }
+        return flat;
+    }
+
+    T* m_owned = nullptr;  // set when the Tensor owns its storage
+    T* m_data = nullptr;
+};
+
+namespace detail {
+
+template <class M>
+struct is_tensor : std::false_type {};
+template <class T, std::size_t... Dims>
+struct is_tensor<Tensor<T, Dims...>> : std::true_type {};
+
+/// What SMX_FRAME records about a frame type: its fields' names and member pointers.
+template <class F, class... M>
+struct FrameFields {
+    std::array<const char*, sizeof...(M)> names;
+    std::tuple<M F::*...> members;
+};
+
+template <class F, class... M>
+constexpr FrameFields<F, M...> frame_fields(std::array<const char*, sizeof...(M)> names, M F::*... members) {
+    static_assert((is_tensor<M>::value && ...),
+                  "SMX_FRAME: every field listed must be an smx::Tensor<T, Dims...> member of the frame type");
+    return {names, std::tuple<M F::*...>(members...)};
+}
+
+constexpr bool increasing(std::initializer_list<std::size_t> offsets) {
+    std::size_t previous = 0;
+    bool first = true;
+    for (std::size_t o : offsets) {
+        if (!first && o <= previous) return false;
+        previous = o;
+        first = false;
+    }
+    return true;
+}
+
+template <class F, class... M>
+constexpr std::size_t fields_size(M F::*...) {
+    return (std::size_t{0} + ... + sizeof(M));
+}
+
+/// Builds views and copies of frame types (a friend of Tensor).
+struct TypedAccess {
+    template <class M>
+    static M view(std::byte* data) noexcept {
+        return M(typename M::ViewOf{}, reinterpret_cast<typename M::element_type*>(data));
+    }
+    /// A frame of views: member i points at `data + schema.offset(i)`. Aggregate initialisation in
+    /// declaration order, each Tensor made in place (no copy, no allocation).
+    template <class F, class Fields, std::size_t... I>
+    static F make(const Fields& fields, std::byte* data, const Schema& schema, std::index_sequence<I...>) {
+        return F{view<std::remove_reference_t<decltype(std::declval<F&>().*std::get<I>(fields.members))>>(
+            data + schema.offset(I))...};
+    }
+};
+
+}  // namespace detail
+
+/// True for a type described with SMX_FRAME.
+template <class F, class = void>
+struct is_frame_type : std::false_type {};
+template <class F>
+struct is_frame_type<F, std::void_t<decltype(smx_frame_fields(static_cast<const F*>(nullptr)))>> : std::true_type {};
+template <class F>
+inline constexpr bool is_frame_type_v = is_frame_type<F>::value;
+
+/// The schema of a frame type: its SMX_FRAME fields in declaration order, each with its element
+/// type's dtype and its Tensor's dimensions.
+template <class F>
+Schema schema_of() {
+    static_assert(is_frame_type_v<F>, "smx::schema_of<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+    constexpr auto fields = smx_frame_fields(static_cast<const F*>(nullptr));
+    std::vector<Field> out;
+    std::size_t i = 0;
+    std::apply(
+        [&](auto... member) {
+            ((out.push_back(Field{fields.names[i],
+                                  dtype_of<typename std::remove_reference_t<decltype(std::declval<F&>().*member)>::element_type>(),
+                                  std::remove_reference_t<decltype(std::declval<F&>().*member)>::shape()}),
+              ++i),
+             ...);
+        },
+        fields.members);
+    return Schema(std::move(out));
+}
+
+namespace detail {
+template <class F>
+const Schema& cached_schema() {
+    static const Schema schema = schema_of<F>();
+    return schema;
+}
+template <class F>
+F frame_view(std::byte* data, const Schema& schema) {
+    constexpr auto fields = smx_frame_fields(static_cast<const F*>(nullptr));
+    return TypedAccess::make<F>(fields, data, schema, std::make_index_sequence<std::tuple_size_v<decltype(fields.members)>>{});
+}
+}  // namespace detail
+
+/// A loaned slot seen as an `F` whose Tensors are writable views into the slot. Fill them, then
+/// `TypedWriter::publish(std::move(loan))`. Dropped unpublished, the slot is abandoned (as Loan).
+/// Empty (false) when the writer found every slot held; its `->` and `*` then throw Closed.
+template <class F>
+class TypedLoan {
+public:
+    /// True if a slot was loaned (and not yet published).
+    explicit operator bool() const noexcept { return m_view.has_value(); }
+    F& operator*() { return view(); }
+    F* operator->() { return &view(); }
+    /// The frame number this loan will be published as.
+    std::uint64_t frame_number() const { return untyped().frame_number(); }
+    /// Overrides the timestamp (default: CLOCK_REALTIME when the loan was taken).
+    void set_timestamp_ns(std::int64_t t) { untyped().set_timestamp_ns(t); }
+    /// The untyped loan. Throws Closed if empty.
+    Loan& untyped() {
+        if (!m_loan) throw Closed("empty TypedLoan: the writer found every slot held (see Writer::stats)");
+        return *m_loan;
+    }
+    const Loan& untyped() const { return const_cast<TypedLoan*>(this)->untyped(); }
+
+private:
+    template <class>
+    friend class TypedWriter;
+    TypedLoan() = default;
+    explicit TypedLoan(Loan&& loan) : m_loan(std::move(loan)) {
+        m_view.emplace(detail::frame_view<F>(static_cast<std::byte*>(m_loan->data(0)) - m_loan->schema().offset(0),
+                                             m_loan->schema()));
+    }
+    F& view() {
+        if (!m_view) throw Closed("empty TypedLoan: the writer found every slot held (see Writer::stats)");
+        return *m_view;
+    }
+    std::optional<Loan> m_loan;
+    std::optional<F> m_view;
+};
+
+/// The writer of a topic whose frames are `F` (SMX_FRAME). Its schema is schema_of<F>().
+template <class F>
+class TypedWriter {
+    static_assert(is_frame_type_v<F>, "smx::TypedWriter<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+
+public:
+    /// As Writer's constructor, with the schema of F.
+    TypedWriter(const Participant& participant, std::string topic, WriterOptions options = {})
+        : m_writer(participant, std::move(topic), detail::cached_schema<F>(), std::move(options)) {}
+
+    /// A slot to fill in place; an empty (false) loan if every slot is held (after the WhenFull
+    /// policy).
+    TypedLoan<F> loan() {
+        std::optional<Loan> loan = m_writer.loan();
+        if (!loan) return TypedLoan<F>();
+        return TypedLoan<F>(std::move(*loan));
+    }
+    /// Publishes a filled loan (the loan is empty afterwards). Throws Closed for an empty one.
+    PublishResult publish(TypedLoan<F>&& loan) {
+        Loan& untyped = loan.untyped();
+        loan.m_view.reset();
+        PublishResult result = m_writer.publish(std::move(untyped));
+        loan.m_loan.reset();
+        return result;
+    }
+    /// Copies `frame` (every field) into a slot and publishes it.
+    PublishResult write(const F& frame, std::optional<std::int64_t> timestamp_ns = std::nullopt) {
+        constexpr auto fields = smx_frame_fields(static_cast<const F*>(nullptr));
+        constexpr std::size_t n = std::tuple_size_v<decltype(fields.members)>;
+        std::array<ArrayRef, n> refs;
+        std::size_t i = 0;
+        std::apply(
+            [&](auto... member) {
+                ((refs[i] = array_ref((frame.*member).data(), (frame.*member).shape(), fields.names[i]), ++i), ...);
+            },
+            fields.members);
+        return m_writer.write(refs.data(), refs.size(), timestamp_ns);
+    }
+    /// The untyped writer (topic(), stats(), close(), ...).
+    Writer& untyped() noexcept { return m_writer; }
+    const Writer& untyped() const noexcept { return m_writer; }
+
+private:
+    Writer m_writer;
+};
+
+/// A frame of a TypedReader: a read-only `F` whose Tensors are views into the writer's slot, and
+/// the untyped Frame's guarantees (check `valid()` after use unless pinned). Empty (false) when
+/// no frame came; its `->` and `*` then throw Closed.
+template <class F>
+class TypedFrame {
+public:
+    explicit operator bool() const noexcept { return m_view.has_value(); }
+    const F& operator*() const { return view(); }
+    const F* operator->() const { return &view(); }
+    const FrameInfo& info() const { return untyped().info(); }
+    std::uint64_t frame_number() const { return untyped().frame_number(); }
+    std::int64_t timestamp_ns() const { return untyped().timestamp_ns(); }
+    /// See Frame::valid() (false for an empty frame).
+    bool valid() const noexcept { return m_frame && m_frame->valid(); }
+    bool pinned() const noexcept { return m_frame && m_frame->pinned(); }
+    /// Gives the pin back early (see Frame::release).
+    void release() noexcept {
+        if (m_frame) m_frame->release();
+    }
+    /// Copies every field into `dst` (an F of its own); true if the copy is consistent.
+    [[nodiscard]] bool copy_to(F& dst) const {
+        constexpr auto fields = smx_frame_fields(static_cast<const F*>(nullptr));
+        const F& src = view();
+        std::apply([&](auto... member) { ((dst.*member = src.*member), ...); }, fields.members);
+        return valid();
+    }
+    /// The untyped frame. Throws Closed if empty.
+    const Frame& untyped() const {
+        if (!m_frame) throw Closed("empty TypedFrame: no frame came before the timeout");
+        return *m_frame;
+    }
+
+private:
+    template <class>
+    friend class TypedReader;
+    TypedFrame() = default;
+    explicit TypedFrame(Frame&& frame) : m_frame(std::move(frame)) {
+        m_view.emplace(detail::frame_view<F>(
+            const_cast<std::byte*>(static_cast<const std::byte*>(m_frame->data(0))) - m_frame->schema().offset(0),
+            m_frame->schema()));
+    }
+    const F& view() const {
+        if (!m_view) throw Closed("empty TypedFrame: no frame came before the timeout");
+        return *m_view;
+    }
+    std::optional<Frame> m_frame;
+    std::optional<F> m_view;  // const access only: the slot's pages are read-only
+};
+
+/// The reader of a topic whose frames are `F`: attaching to a writer of another schema throws
+/// SchemaMismatch naming every difference.
+template <class F>
+class TypedReader {
+    static_assert(is_frame_type_v<F>, "smx::TypedReader<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+
+public:
+    TypedReader(const Participant& participant, std::string topic, ReaderOptions options = {})
+        : m_reader(participant, std::move(topic), detail::cached_schema<F>(), std::move(options)) {}
+
+    /// See Reader::wait_for_writer.
+    bool wait_for_writer(std::chrono::nanoseconds timeout) { return m_reader.wait_for_writer(timeout); }
+    /// See Reader::latest; an empty (false) frame if none was published yet.
+    TypedFrame<F> latest(Hold hold = Hold::view) { return typed(m_reader.latest(hold)); }
+    /// See Reader::next; an empty (false) frame if none came before the timeout.
+    TypedFrame<F> next(std::chrono::nanoseconds timeout, Hold hold = Hold::view) {
+        return typed(m_reader.next(timeout, hold));
+    }
+    ReaderState state() const noexcept { return m_reader.state(); }
+    ReaderStats stats() const noexcept { return m_reader.stats(); }
+    /// See Reader::interrupt (the one call safe from another thread).
+    void interrupt() noexcept { m_reader.interrupt(); }
+    void close() noexcept { m_reader.close(); }
+    /// The untyped reader.
+    Reader& untyped() noexcept { return m_reader; }
+
+private:
+    static TypedFrame<F> typed(std::optional<Frame>&& frame) {
+        if (!frame) return TypedFrame<F>();
+        return TypedFrame<F>(std::move(*frame));
+    }
+    Reader m_reader;
+};
+
+}  // namespace smx
+
+#define SMX_DETAIL_FIELD_NAME(T, m) #m
+#define SMX_DETAIL_FIELD_MEMBER(T, m) &T::m
+#define SMX_DETAIL_FIELD_OFFSET(T, m) offsetof(T, m)
+
+/// Describes `Type`, a struct of smx::Tensor members, as a frame type: lists its fields in
+/// declaration order (every member, each once). Put it after the struct, in the struct's
+/// namespace. The compiler refuses a listed member that is not a Tensor, a member left out, and
+/// an order other than the declaration's.
+#define SMX_FRAME(Type, ...)                                                                                     \
+    [[maybe_unused]] constexpr auto smx_frame_fields(const Type*) {                                              \
+        return ::smx::detail::frame_fields<Type>(                                                                \
+            std::array<const char*, SMX_DETAIL_COUNT(__VA_ARGS__)>{                                              \
+                SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_NAME, Type, __VA_ARGS__)},                                  \
+            SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_MEMBER, Type, __VA_ARGS__));                                    \
+    }                                                                                                            \
+    static_assert(std::is_aggregate_v<Type> && std::is_standard_layout_v<Type>,                                  \
+                  "SMX_FRAME(" #Type ", ...): " #Type " must be a plain struct of smx::Tensor members "          \
+                  "(no constructors, base classes or private members)");                                         \
+    static_assert(sizeof(Type) == ::smx::detail::fields_size(SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_MEMBER, Type,   \
+                                                                                  __VA_ARGS__)),                 \
+                  "SMX_FRAME(" #Type ", ...): " #Type " has members the macro does not list: list every field");  \
+    static_assert(::smx::detail::increasing({SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_OFFSET, Type, __VA_ARGS__)}),  \
+                  "SMX_FRAME(" #Type ", ...): list the fields in the order " #Type " declares them")

@@ -1,0 +1,20 @@
+// expect: compiles
+// The control: a correct typed frame, writer and reader compile as C++17 and C++20.
+#include <smx/typed.hpp>
+
+struct Camera {
+    smx::Tensor<std::uint8_t, 480, 848, 3> color;
+    smx::Tensor<std::uint16_t, 480, 848> depth;
+};
+SMX_FRAME(Camera, color, depth);
+
+void use(smx::TypedWriter<Camera>& writer, smx::TypedReader<Camera>& reader) {
+    if (auto loan = writer.loan()) {
+        loan->depth(1, 2) = 3;
+        writer.publish(std::move(loan));
+    }
+    if (auto frame = reader.next(std::chrono::seconds(1))) {
+        const std::uint16_t d = frame->depth(1, 2);
+        (void)d;
+    }
+}

@@ -1,0 +1,156 @@
+// Typed frames (smx/typed.hpp): the schema a struct of Tensors gives, Tensor's value semantics
+// and index checks, and a typed writer and reader in one process (the cross-process and
+// cross-language checks are in tests/python/test_interop.py with the test peer's typed roles).
+
+#include "unit_support.hpp"
+
+#include <smx/smx.hpp>
+#include <smx/typed.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <numeric>
+
+namespace app {
+struct Camera {
+    smx::Tensor<std::uint8_t, 48, 64, 3> color;
+    smx::Tensor<std::uint16_t, 48, 64> depth;
+    smx::Tensor<double, 4, 4> extrinsics;
+    smx::Tensor<double> exposure;  // no dimensions: numpy's shape ()
+};
+SMX_FRAME(Camera, color, depth, extrinsics, exposure);
+
+struct NarrowDepth {
+    smx::Tensor<std::uint16_t, 48, 60> depth;
+};
+SMX_FRAME(NarrowDepth, depth);
+}  // namespace app
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Typed, the_schema_lists_the_fields_in_declaration_order_with_their_dtypes_and_shapes) {
+    const smx::Schema expected{
+        {"color", smx::DType::Kind::u1, {48, 64, 3}},
+        {"depth", smx::DType::Kind::u2, {48, 64}},
+        {"extrinsics", smx::DType::Kind::f8, {4, 4}},
+        {"exposure", smx::DType::Kind::f8, {}},
+    };
+    EXPECT_EQ(smx::schema_of<app::Camera>(), expected) << smx::schema_of<app::Camera>().to_string();
+    static_assert(smx::is_frame_type_v<app::Camera>);
+    static_assert(!smx::is_frame_type_v<int>);
+    static_assert(smx::Tensor<std::uint16_t, 48, 64>::count == 48 * 64);
+    static_assert(smx::Tensor<double>::rank == 0 && smx::Tensor<double>::count == 1);
+}
+
+TEST(Typed, a_tensor_of_its_own_is_zeroed_copies_deeply_and_assignment_copies_elements) {
+    app::Camera a;
+    EXPECT_TRUE(std::all_of(a.depth.begin(), a.depth.end(), [](std::uint16_t v) { return v == 0; }));
+    a.depth(47, 63) = 7;
+    app::Camera b = a;  // its own storage
+    EXPECT_NE(b.depth.data(), a.depth.data());
+    EXPECT_EQ(b.depth(47, 63), 7);
+    b.depth(47, 63) = 9;
+    EXPECT_EQ(a.depth(47, 63), 7);
+    const std::uint16_t* before = a.depth.data();
+    a.depth = b.depth;  // into a's storage, which stays where it was
+    EXPECT_EQ(a.depth.data(), before);
+    EXPECT_EQ(a.depth(47, 63), 9);
+    EXPECT_EQ(a.depth.flat().size(), 48u * 64u);
+    EXPECT_EQ(a.depth.view().shape(), (smx::Shape{48, 64}));
+    a.exposure() = 0.5;
+    EXPECT_EQ(a.exposure[0], 0.5);
+}
+
+TEST(Typed, at_checks_every_index_and_names_it) {
+    app::Camera c;
+    EXPECT_NO_THROW(c.color.at(47, 63, 2));
+    try {
+        (void)c.color.at(47, 64, 0);
+        FAIL() << "at() accepted an index out of range";
+    } catch (const smx::InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("index 64 of dimension 1 is out of range for shape (48, 64, 3)"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW((void)c.depth.at(-1, 0), smx::InvalidArgument);
+}
+
+#ifndef NDEBUG
+TEST(TypedDeathTest, operator_call_asserts_on_an_index_out_of_range_in_debug_builds) {
+    app::Camera c;
+    EXPECT_DEATH((void)c.depth(48, 0), "index out of range");
+}
+#endif
+
+// One typed writer and reader in this process: a loan's members are views into the slot, the
+// reader's are read-only views of the same bytes, and write(const Camera&) copies.
+TEST(Typed, a_typed_writer_and_reader_move_frames_through_loans_and_copies) {
+    const std::string topic = smx::test::unique_topic("typed_rw");
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);
+    smx::Participant participant;
+    smx::TypedWriter<app::Camera> writer(participant, topic);
+    smx::TypedReader<app::Camera> reader(participant, topic);
+    ASSERT_TRUE(reader.wait_for_writer(10s));
+    EXPECT_EQ(reader.untyped().schema(), smx::schema_of<app::Camera>());
+
+    auto loan = writer.loan();
+    ASSERT_TRUE(loan);
+    EXPECT_EQ(static_cast<void*>(loan->depth.data()),
+              static_cast<void*>(loan.untyped().field<std::uint16_t>("depth").data()))
+        << "a loan's member is a view into its slot";
+    std::iota(loan->depth.begin(), loan->depth.end(), std::uint16_t{1});
+    loan->extrinsics(3, 3) = 1.0;
+    loan->exposure() = 0.25;
+    ASSERT_TRUE(writer.publish(std::move(loan)));
+    EXPECT_FALSE(loan) << "published: the loan is empty";
+    EXPECT_THROW((void)loan->depth, smx::Closed);
+
+    auto frame = reader.next(10s, smx::Hold::pin);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->depth(0, 0), 1);
+    EXPECT_EQ(frame->depth(47, 63), 48 * 64);
+    EXPECT_EQ(frame->extrinsics(3, 3), 1.0);
+    EXPECT_EQ(frame->exposure(), 0.25);
+    EXPECT_EQ(static_cast<const void*>(frame->depth.data()),
+              static_cast<const void*>(frame.untyped().field<std::uint16_t>("depth").data()))
+        << "a frame's member is a view into the slot (zero copy)";
+    app::Camera copy;
+    ASSERT_TRUE(frame.copy_to(copy));
+    EXPECT_EQ(copy.depth(47, 63), 48 * 64);
+    EXPECT_TRUE(frame.valid());
+    frame.release();
+
+    copy.depth(1, 1) = 4242;
+    copy.color(2, 3, 1) = 200;
+    ASSERT_TRUE(writer.write(copy));
+    auto second = reader.next(10s, smx::Hold::pin);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second.frame_number(), 2u);
+    EXPECT_EQ(second->depth(1, 1), 4242);
+    EXPECT_EQ(second->color(2, 3, 1), 200);
+    EXPECT_TRUE(std::equal(copy.depth.begin(), copy.depth.end(), second->depth.begin()));
+    const auto none = reader.next(10ms);
+    EXPECT_FALSE(none) << "no third frame";
+    EXPECT_THROW((void)none->depth, smx::Closed);
+}
+
+// A typed reader of another layout is refused as an untyped one with a template is.
+TEST(Typed, a_typed_reader_of_another_schema_is_refused_naming_the_difference) {
+    const std::string topic = smx::test::unique_topic("typed_mismatch");
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);
+    smx::Participant participant;
+    smx::Writer writer(participant, topic, smx::Schema{{"depth", smx::DType::Kind::u2, {48, 64}}});
+    smx::TypedReader<app::NarrowDepth> reader(participant, topic);
+    try {
+        (void)reader.wait_for_writer(10s);
+        FAIL() << "a reader of another shape attached";
+    } catch (const smx::SchemaMismatch& e) {
+        EXPECT_NE(std::string(e.what()).find("depth: shape (48, 60) vs (48, 64)"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
