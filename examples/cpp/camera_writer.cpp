@@ -49,8 +49,17 @@ int main(int argc, char** argv) {
             if (auto loan = writer.loan()) {
                 const auto now = std::chrono::system_clock::now().time_since_epoch();
                 loan->field<double>("timestamp")[0] = std::chrono::duration<double>(now).count();
-                for (auto& c : loan->field<std::uint8_t>("color")) c = static_cast<std::uint8_t>(i);
-                for (auto& d : loan->field<std::uint16_t>("depth")) d = static_cast<std::uint16_t>(i);
+                // Something to look at (smx view, smx snapshot): a colour gradient drifting right,
+                // and a depth ramp from 0.5 m to 3.5 m whose far end moves with the frames.
+                auto color = loan->field<std::uint8_t>("color");
+                auto depth = loan->field<std::uint16_t>("depth");
+                for (int y = 0; y < 480; ++y)
+                    for (int x = 0; x < 848; ++x) {
+                        color(y, x, 0) = static_cast<std::uint8_t>(x + 4 * i);
+                        color(y, x, 1) = static_cast<std::uint8_t>(y);
+                        color(y, x, 2) = static_cast<std::uint8_t>(255 - x / 4);
+                        depth(y, x) = static_cast<std::uint16_t>(500 + (x * 3000 / 848 + 20 * i) % 3000);
+                    }
                 auto extrinsics = loan->field<double>("extrinsics");
                 for (int r = 0; r < 4; ++r)
                     for (int c = 0; c < 4; ++c) extrinsics(r, c) = r == c ? 1.0 : 0.0;

@@ -95,6 +95,7 @@ public:
         if (seconds <= 0) return std::nullopt;
         const std::uint64_t written = m_newest->frame - m_anchor->frame;
         m_total_frames += written;
+        m_total_received += m_received;
         m_total_seconds += seconds;
         m_total_bytes += static_cast<double>(written) * static_cast<double>(m_frame_bytes);
         std::string text = bandwidth_text(written, static_cast<double>(written) * static_cast<double>(m_frame_bytes),
@@ -111,7 +112,7 @@ public:
         if (m_total_seconds <= 0) return "final: fewer than two frames received (" + std::to_string(received) + ")";
         return "final " + bandwidth_text(m_total_frames, m_total_bytes, m_total_seconds, m_frame_bytes) + "  (" +
                std::to_string(m_total_frames) + " written in " + format_duration(m_total_seconds) + "; received " +
-               std::to_string(received) + ", skipped " + std::to_string(skipped) + ")";
+               std::to_string(m_total_received) + ", skipped " + std::to_string(skipped) + ")";
     }
 
 private:
@@ -123,6 +124,7 @@ private:
     std::uint64_t m_received = 0;      // frames taken since the anchor
     std::uint64_t m_frame_bytes = 0;   // of the session measured now
     std::uint64_t m_total_frames = 0;  // over the run, every session
+    std::uint64_t m_total_received = 0;  // of them, taken by this reader (a window's anchor starts it, not counted)
     double m_total_bytes = 0, m_total_seconds = 0;
 };
 

@@ -244,7 +244,7 @@ Command add_play_command(CLI::App& app, const GlobalOptions& global) {
         ->check(CLI::Range(1e-6, 1e6));
     sub->add_option("--max-gap", options->max_gap, "play pauses of the recording longer than this many seconds as this long")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 86400.0));
+        ->check(CLI::Range(0.001, 86400.0));
     sub->add_flag("--loop", options->loop, "start again after the last frame, until Ctrl-C");
     sub->add_option("--topic", options->renames, "OLD=NEW: publish recorded topic OLD as NEW (repeat for more)");
     add_domain_option(sub, options->domain);
