@@ -34,7 +34,7 @@ double max_spin_us() { return std::chrono::duration<double, std::micro>(ReaderOp
 namespace {
 
 CLI::Option* add_seconds(CLI::App& app, const char* name, double& value, const char* what) {
-    return app.add_option(name, value, what)->check(CLI::Range(0.1, 600.0))->capture_default_str();
+    return app.add_option(name, value, what)->check(finite_range(0.1, 600.0))->capture_default_str();
 }
 
 }  // namespace
@@ -62,7 +62,7 @@ BenchCommandLine::BenchCommandLine(CLI::App& app, BenchOptions& o) : m_o(o) {
                   ->delimiter(',')
                   ->check(CLI::Validator(check_size, "SIZE|rgbd", "payload"));
     m_readers = app.add_option("--readers", o.readers, "reader process counts")->delimiter(',')->check(CLI::Range(1u, MAX_READERS));
-    m_rates = app.add_option("--rates", o.rates, "writer rates in Hz for latency")->delimiter(',')->check(CLI::Range(0.1, 100000.0));
+    m_rates = app.add_option("--rates", o.rates, "writer rates in Hz for latency")->delimiter(',')->check(finite_range(0.1, 100000.0));
     app.add_option("--only", o.only, "what to measure: latency, throughput, cost, idle, network, compression")
         ->delimiter(',')
         ->check(CLI::IsMember({"latency", "throughput", "cost", "idle", "network", "compression"}));
@@ -77,7 +77,7 @@ BenchCommandLine::BenchCommandLine(CLI::App& app, BenchOptions& o) : m_o(o) {
     app.add_option("--spin", o.spin_us,
                    "µs the readers of the smx-zero-copy-spin lane (500 Hz, 1 reader) busy-poll before they block; "
                    "the default spans the 2 ms period, so frames arrive while they spin; 0 leaves the lane out")
-        ->check(CLI::Range(0.0, max_spin_us()))
+        ->check(finite_range(0.0, max_spin_us()))
         ->capture_default_str();
 }
 

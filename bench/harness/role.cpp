@@ -40,11 +40,11 @@ void add_role_options(CLI::App* sub, RoleOptions& o) {
             "PATH:PAYLOAD", "lane"));
     sub->add_option("--readers", o.readers, "reader processes (0: a writer-cost run with none)")
         ->check(CLI::Range(0u, MAX_READERS));
-    sub->add_option("--rate", o.rate, "writer pace in Hz over all lanes (latency)")->check(CLI::Range(0.0, 100000.0));
+    sub->add_option("--rate", o.rate, "writer pace in Hz over all lanes (latency)")->check(finite_range(0.0, 100000.0));
     sub->add_option("--frames", o.frames, "frames to measure per lane (latency)");
-    sub->add_option("--seconds", o.seconds, "duration (throughput, idle) or bound (latency)")->check(CLI::Range(0.0, 3600.0));
+    sub->add_option("--seconds", o.seconds, "duration (throughput, idle) or bound (latency)")->check(finite_range(0.0, 3600.0));
     sub->add_option("--spin-us", o.spin_us, "readers of the spinning lane: spin this long before blocking")
-        ->check(CLI::Range(0.0, max_spin_us()));
+        ->check(finite_range(0.0, max_spin_us()));
     sub->add_option_function<std::string>(
            "--dds-settings", [&o](const std::string& text) { o.dds = *parse_dds_settings(text); },
            "smx or cyclone-defaults")

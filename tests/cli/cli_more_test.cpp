@@ -95,6 +95,12 @@ TEST(CliDomain, every_command_takes_domain_after_it) {
     EXPECT_EQ(twice.err, "smx: --domain given twice, 3 before 'list' and 5 after it: give it once\n") << twice.err;
     const ToolRun same = run_smx({"--domain", "3", "list", "--no-dds", "--rate-window", "0", "--domain", "3"});
     EXPECT_EQ(same.status, 0) << describe(same);
+    // Decimal wherever it is given, as SMX_DOMAIN is read: "010" is 10, not octal 8.
+    const ToolRun zero = run_smx({"--domain", "010", "list", "--no-dds", "--rate-window", "0", "--domain", "10"});
+    EXPECT_EQ(zero.status, 0) << describe(zero);
+    const ToolRun hex = run_smx({"list", "--domain", "0x10"});
+    EXPECT_EQ(hex.status, 2) << describe(hex);
+    EXPECT_NE(hex.err.find("not a decimal number"), std::string::npos) << hex.err;
 }
 
 // ---- bw --------------------------------------------------------------------------------------

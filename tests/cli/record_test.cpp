@@ -332,4 +332,10 @@ TEST(CliPlay, shortens_pauses_longer_than_max_gap_and_survives_absurd_timestamps
     EXPECT_EQ(bad.status, 2) << describe(bad);
     EXPECT_EQ(bad.err.rfind("smx: '" + h5.path + "': ", 0), 0u) << bad.err;
     EXPECT_NE(bad.err.find("dimensions, not 1"), std::string::npos) << bad.err;
+    // Limits that are no numbers are refused, not taken as "no limit".
+    for (const char* nan : {"nan", "inf"}) {
+        const ToolRun r2 = run_smx({"play", h5.path, "--max-gap", nan});
+        EXPECT_EQ(r2.status, 2) << describe(r2);
+        EXPECT_NE(r2.err.find("--max-gap: Value " + std::string(nan) + " not in range"), std::string::npos) << r2.err;
+    }
 }

@@ -145,7 +145,7 @@ Command add_bw_command(CLI::App& app, const GlobalOptions& global) {
     CLI::App* sub = app.add_subcommand("bw", "the bandwidth of topics: bytes and frames per second, frame size");
     sub->add_option("topic", options->topics, "the topics (one or more)")->required();
     sub->add_option("--window", options->window, "seconds per line: the bandwidth over each window of this length")
-        ->check(CLI::Range(0.01, 3600.0))
+        ->check(finite_range(0.01, 3600.0))
         ->capture_default_str();
     sub->add_option("--count", options->count, "exit after this many windows (0: until Ctrl-C)")
         ->check(count_check())

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -25,11 +26,40 @@ struct DomainOption {
     int resolve(const GlobalOptions& global) const noexcept { return value >= 0 ? value : global.domain; }
 };
 
+/// CLI11 check of a real number within [lo, hi]. CLI::Range lets NaN through (every comparison
+/// with NaN is false), and a NaN limit switches the limit off.
+inline CLI::Validator finite_range(double lo, double hi) {
+    std::string range = "[" + CLI::detail::to_string(lo) + " - " + CLI::detail::to_string(hi) + "]";
+    return CLI::Validator(
+        [lo, hi, range](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value) || !std::isfinite(value) || value < lo || value > hi)
+                return "Value " + text + " not in range " + range;
+            return {};
+        },
+        "FLOAT in " + range);
+}
+
+/// CLI11 transform for a domain id: decimal, as SMX_DOMAIN reads it (CLI11 alone reads "010" as
+/// octal 8 and "0x10" as 16, so one string would name different domains in different places).
+inline CLI::Validator decimal_digits() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+                return "Value " + text + " is not a decimal number";
+            const std::size_t first = text.find_first_not_of('0');
+            text = first == std::string::npos ? "0" : text.substr(first);
+            return {};
+        },
+        "");
+}
+
 /// Adds `--domain` to a subcommand, so that it may follow the subcommand as well as precede it.
 inline CLI::Option* add_domain_option(CLI::App* sub, DomainOption& domain) {
     return sub
         ->add_option("--domain", domain.value,
                      "DDS domain id (default: the one given before the command, else SMX_DOMAIN, else 0)")
+        ->transform(decimal_digits())
         ->check(CLI::Range(0, 230));
 }
 

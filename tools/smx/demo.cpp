@@ -494,7 +494,7 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
         "demo", "Run a synthetic RGB-D camera writer and reader processes that verify every byte of every frame");
     sub->add_option("--readers", o->readers, "reader processes")->check(CLI::Range(1, 64))->capture_default_str();
     sub->add_option("--seconds", o->seconds, "how long to run; 0 runs until Ctrl-C")
-        ->check(CLI::Range(0.0, 1e7))
+        ->check(finite_range(0.0, 1e7))
         ->capture_default_str();
     sub->add_option("--rate", o->rate, "frames per second, or 'max' for as fast as the writer can fill them")
         ->check(CLI::Validator(check_rate, "HZ|max", "rate"))

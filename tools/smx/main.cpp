@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
         return STATUS_USAGE;
     }
     app.add_option("--domain", global.domain, "DDS domain id (Cyclone DDS convention; default: SMX_DOMAIN, else 0)")
+        ->transform(decimal_digits())
         ->check(CLI::Range(0, 230))
         ->capture_default_str();
 

@@ -241,10 +241,10 @@ Command add_play_command(CLI::App& app, const GlobalOptions& global) {
     CLI::App* sub = app.add_subcommand("play", "republish a recording of `smx record` as live topics");
     sub->add_option("file", options->input, "the HDF5 file smx record wrote")->required();
     sub->add_option("--rate", options->rate, "frames per second per topic instead of the recorded spacing")
-        ->check(CLI::Range(1e-6, 1e6));
+        ->check(finite_range(1e-6, 1e6));
     sub->add_option("--max-gap", options->max_gap, "play pauses of the recording longer than this many seconds as this long")
         ->capture_default_str()
-        ->check(CLI::Range(0.001, 86400.0));
+        ->check(finite_range(0.001, 86400.0));
     sub->add_flag("--loop", options->loop, "start again after the last frame, until Ctrl-C");
     sub->add_option("--topic", options->renames, "OLD=NEW: publish recorded topic OLD as NEW (repeat for more)");
     add_domain_option(sub, options->domain);

@@ -502,7 +502,7 @@ Command add_view_command(CLI::App& app, const GlobalOptions& global) {
             "LO:HI", "range"));
     sub->add_option("--scale", options->scale, "the window's first size: the pictures' size times this "
                                                "(default: 1, smaller if the screen is)")
-        ->check(CLI::Range(0.05, 16.0));
+        ->check(finite_range(0.05, 16.0));
     add_timeout_option(sub, options->timeout, "seconds to wait for the writer (0: forever)");
     add_domain_option(sub, options->domain);
     // For tests: an empty group hides them from --help.
