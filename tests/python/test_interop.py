@@ -45,6 +45,36 @@ def test_cpp_writer_is_read_byte_exact_by_python_readers(topic, spawn):
     assert_all_frames_byte_exact(writer, readers, frames=40)
 
 
+def test_typed_cpp_writer_is_read_byte_exact_by_python_dataclass_readers(topic, spawn):
+    # smx::TypedWriter<Rgbd> (smx/typed.hpp) against the seed's FrameBuffer dataclass as the
+    # template: the two describe the same schema, and every byte arrives. Loans, then copies.
+    for how in ((), ("--copy",)):
+        name = f"{topic}{len(how)}"
+        readers = [spawn.py("reader", "--topic", name, "--schema", "framebuffer", "--mode", mode, "--until", "40")
+                   for mode in ("view", "pin", "copy")]
+        writer = spawn.cpp("typed-writer", "--topic", name, "--frames", "40", "--rate", "100", "--wait-readers", "3",
+                           "--linger", *how)
+        assert_all_frames_byte_exact(writer, readers, frames=40)
+
+
+def test_python_dataclass_writer_is_read_byte_exact_by_typed_cpp_readers(topic, spawn):
+    readers = [spawn.cpp("typed-reader", "--topic", topic, "--mode", mode, "--until", "40", "--timeout-ms", "20000")
+               for mode in ("view", "pin")]
+    writer = spawn.py("writer", "--topic", topic, "--schema", "framebuffer", "--frames", "40", "--rate", "100",
+                      "--wait-readers", "2", "--linger")
+    assert_all_frames_byte_exact(writer, readers, frames=40)
+
+
+def test_a_typed_cpp_reader_refuses_a_python_writer_of_another_schema(topic, spawn):
+    writer = spawn.py("writer", "--topic", topic, "--schema", "rgbd640", "--frames", "1", "--linger")
+    writer.wait_for("PUBLISHED", timeout=60)
+    reader = spawn.cpp("typed-reader", "--topic", topic, "--timeout-ms", "20000")
+    line = reader.wait_for("EXCEPTION")
+    assert "schema_mismatch" in line and "color: shape (480, 848, 3) vs (480, 640, 3)" in line, reader.describe()
+    assert reader.wait() == 4
+    assert writer.quit() == 0
+
+
 def test_pattern_word_matches_the_cpp_definition():
     # Values computed from tools/common/pattern.hpp's word() by hand-checked 64-bit arithmetic.
     assert pattern.word(0, 0, 0) == 0

@@ -39,6 +39,14 @@
 //       returns empty and "INTERRUPTED" is printed. After a frame >= N (of any session), or when
 //       next() times out ("TIMEOUT"), prints "RESULT ... sleeps=.. unnoticed=.." and exits.
 //
+//   typed-writer  --topic T [--frames N] [--rate HZ] [--wait-readers K] [--copy] [--linger]
+//       the rgbd schema as a typed frame (smx/typed.hpp, struct Rgbd): each frame filled with the
+//       pattern through the members of a TypedLoan, or with --copy through write(const Rgbd&);
+//       prints "READY <pid>", "PUBLISHED <n>", and lingers as writer does.
+//   typed-reader  --topic T [--mode view|pin] [--until N] [--timeout-ms MS]
+//       a TypedReader<Rgbd> (its schema checked against the writer's) that checks every member's
+//       bytes against the pattern: "ATTACHED <schema>", then "RESULT ..." as reader.
+//
 //   Every role takes --domain D (default 0), the DDS domain of its participant.
 //
 //   Schemas S: rgbd, rgbd640, small, blob:<bytes>, or spec:<name>:<typestr>:<AxBxC>,... .
@@ -46,6 +54,7 @@
 #include "pattern.hpp"
 
 #include <smx/smx.hpp>
+#include <smx/typed.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -65,6 +74,18 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+
+namespace peer {
+// The rgbd schema (smx::pattern::rgbd_schema()) as a typed frame.
+struct Rgbd {
+    smx::Tensor<double, 1> timestamp;
+    smx::Tensor<std::uint8_t, 480, 848, 3> color;
+    smx::Tensor<std::uint16_t, 480, 848> depth;
+    smx::Tensor<double, 4, 4> extrinsics;
+    smx::Tensor<double, 3, 3> intrinsics;
+};
+SMX_FRAME(Rgbd, timestamp, color, depth, extrinsics, intrinsics);
+}  // namespace peer
 
 namespace {
 
@@ -471,11 +492,101 @@ int run_waiter(const std::map<std::string, std::string>& a) {
     return 0;
 }
 
+// The bytes of a Tensor, for the pattern's fill and check.
+template <class Tensor>
+std::span<std::byte> bytes_of(Tensor& t) {
+    return {reinterpret_cast<std::byte*>(t.data()), t.size_bytes()};
+}
+template <class Tensor>
+std::span<const std::byte> bytes_of(const Tensor& t) {
+    return {reinterpret_cast<const std::byte*>(t.data()), t.size_bytes()};
+}
+template <class Frame, class Fn>
+void each_member(Frame& f, Fn&& fn) {
+    fn(f.timestamp, 0), fn(f.color, 1), fn(f.depth, 2), fn(f.extrinsics, 3), fn(f.intrinsics, 4);
+}
+
+int run_typed_writer(const std::map<std::string, std::string>& a) {
+    if (smx::schema_of<peer::Rgbd>() != smx::pattern::rgbd_schema()) {
+        say("ERROR the typed Rgbd's schema is not rgbd: " + smx::schema_of<peer::Rgbd>().to_string());
+        return 2;
+    }
+    smx::Participant participant(domain_of(a));
+    smx::WriterOptions opt;
+    opt.full_wait = 2s;
+    smx::TypedWriter<peer::Rgbd> writer(participant, get(a, "topic", ""), opt);
+    say("READY " + std::to_string(::getpid()) + " " + writer.untyped().segment_name() + " " +
+        hex(writer.untyped().session()));
+    const auto readers = std::stoul(get(a, "wait-readers", "0"));
+    const auto start = std::chrono::steady_clock::now();
+    while (writer.untyped().reader_count() < readers) {
+        if (std::chrono::steady_clock::now() - start > 20s) {
+            say("ERROR readers did not register");
+            return 2;
+        }
+        std::this_thread::sleep_for(5ms);  // test setup only: readers announce themselves in shm
+    }
+    const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
+    const double rate = std::stod(get(a, "rate", "0"));
+    const bool copy = a.count("copy") != 0;
+    std::optional<peer::Rgbd> own;
+    if (copy) own.emplace();
+    for (std::uint64_t n = 1; n <= frames; ++n) {
+        if (copy) {
+            each_member(*own, [n](auto& t, std::uint64_t field) { smx::pattern::fill(bytes_of(t), n, field); });
+            if (!writer.write(*own)) { say("FULL " + std::to_string(n)); return 3; }
+        } else {
+            auto loan = writer.loan();
+            if (!loan) { say("FULL " + std::to_string(n)); return 3; }
+            each_member(*loan, [n](auto& t, std::uint64_t field) { smx::pattern::fill(bytes_of(t), n, field); });
+            if (!writer.publish(std::move(loan))) { say("FULL " + std::to_string(n)); return 3; }
+        }
+        if (rate > 0)
+            std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(n) / rate));
+    }
+    say("PUBLISHED " + std::to_string(writer.untyped().frames_published()));
+    if (a.count("linger")) linger(writer.untyped());
+    return 0;
+}
+
+int run_typed_reader(const std::map<std::string, std::string>& a) {
+    smx::Participant participant(domain_of(a));
+    smx::TypedReader<peer::Rgbd> reader(participant, get(a, "topic", ""));
+    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
+    try {
+        if (!reader.wait_for_writer(timeout)) {
+            say("ERROR no writer");
+            return 2;
+        }
+    } catch (const smx::Error& e) {
+        say(std::string("EXCEPTION ") + smx::to_string(e.code()) + " " + e.what());
+        return 4;
+    }
+    say("ATTACHED " + reader.untyped().schema().to_string());
+    const smx::Hold hold = get(a, "mode", "view") == "pin" ? smx::Hold::pin : smx::Hold::view;
+    const std::uint64_t until = std::stoull(get(a, "until", "1"));
+    std::uint64_t accepted = 0, torn_detected = 0, bad = 0, last = 0;
+    while (last < until) {
+        const auto frame = reader.next(timeout, hold);
+        if (!frame) break;
+        last = frame.frame_number();
+        bool ok = true;
+        each_member(*frame, [&](const auto& t, std::uint64_t field) {
+            ok = smx::pattern::check(bytes_of(t), last, field) && ok;
+        });
+        if (!frame.valid()) ++torn_detected;
+        else if (ok) ++accepted;
+        else ++bad;  // a torn frame accepted
+    }
+    say(result_line(reader.untyped(), accepted, torn_detected, bad, last));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter [options]\n");
+        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter|typed-writer|typed-reader [options]\n");
         return 64;
     }
     try {
@@ -486,6 +597,8 @@ int main(int argc, char** argv) {
         if (role == "follow") return run_follower(a);
         if (role == "pinner") return run_pinner(a);
         if (role == "waiter") return run_waiter(a);
+        if (role == "typed-writer") return run_typed_writer(a);
+        if (role == "typed-reader") return run_typed_reader(a);
         std::fprintf(stderr, "unknown role %s\n", role.c_str());
         return 64;
     } catch (const smx::Error& e) {
