@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "cli.hpp"
 #include "scenario.hpp"
 
 #include <smx/reader.hpp>

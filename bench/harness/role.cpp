@@ -1,5 +1,6 @@
 #include "role.hpp"
 
+#include "cli.hpp"
 #include "options.hpp"
 #include "process.hpp"
 
