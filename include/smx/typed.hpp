@@ -54,6 +54,7 @@ struct has_dtype : std::false_type {};
 template <class T>
 struct has_dtype<T, std::void_t<decltype(detail::dtype_of<std::remove_cv_t<T>>::value)>> : std::true_type {};
 struct TypedAccess;
+[[noreturn]] [[gnu::cold]] [[gnu::noinline]] inline void throw_empty(const char* what) { throw Closed(what); }
 }  // namespace detail
 
 /// A field of a typed frame: a C-contiguous array of `T` with the dimensions `Dims...` (none: one
@@ -276,21 +277,23 @@ F frame_view(std::byte* data, const Schema& schema) {
 
 /// A loaned slot seen as an `F` whose Tensors are writable views into the slot. Fill them, then
 /// `TypedWriter::publish(std::move(loan))`. Dropped unpublished, the slot is abandoned (as Loan).
-/// Empty (false) when the writer found every slot held; its `->` and `*` then throw Closed.
+/// Empty (false) when the writer found every slot held. As with std::optional, `->` and `*` of an
+/// empty loan are not checked (an assert in debug builds): a check there stays in every loop
+/// over `loan->depth(y, x)` and costs the element access several times over. `untyped()` checks.
 template <class F>
 class TypedLoan {
 public:
     /// True if a slot was loaned (and not yet published).
     explicit operator bool() const noexcept { return m_view.has_value(); }
-    F& operator*() { return view(); }
-    F* operator->() { return &view(); }
+    F& operator*() noexcept { return view(); }
+    F* operator->() noexcept { return &view(); }
     /// The frame number this loan will be published as.
     std::uint64_t frame_number() const { return untyped().frame_number(); }
     /// Overrides the timestamp (default: CLOCK_REALTIME when the loan was taken).
     void set_timestamp_ns(std::int64_t t) { untyped().set_timestamp_ns(t); }
     /// The untyped loan. Throws Closed if empty.
     Loan& untyped() {
-        if (!m_loan) throw Closed("empty TypedLoan: the writer found every slot held (see Writer::stats)");
+        if (!m_loan) detail::throw_empty("empty TypedLoan: the writer found every slot held (see Writer::stats)");
         return *m_loan;
     }
     const Loan& untyped() const { return const_cast<TypedLoan*>(this)->untyped(); }
@@ -303,8 +306,8 @@ private:
         m_view.emplace(detail::frame_view<F>(static_cast<std::byte*>(m_loan->data(0)) - m_loan->schema().offset(0),
                                              m_loan->schema()));
     }
-    F& view() {
-        if (!m_view) throw Closed("empty TypedLoan: the writer found every slot held (see Writer::stats)");
+    F& view() noexcept {
+        assert(m_view && "smx::TypedLoan: -> or * of an empty loan (the writer found every slot held)");
         return *m_view;
     }
     std::optional<Loan> m_loan;
@@ -359,13 +362,14 @@ private:
 
 /// A frame of a TypedReader: a read-only `F` whose Tensors are views into the writer's slot, and
 /// the untyped Frame's guarantees (check `valid()` after use unless pinned). Empty (false) when
-/// no frame came; its `->` and `*` then throw Closed.
+/// no frame came; as with std::optional, `->` and `*` of an empty frame are not checked (an
+/// assert in debug builds), so `frame->depth(y, x)` in a loop costs what a Tensor access does.
 template <class F>
 class TypedFrame {
 public:
     explicit operator bool() const noexcept { return m_view.has_value(); }
-    const F& operator*() const { return view(); }
-    const F* operator->() const { return &view(); }
+    const F& operator*() const noexcept { return view(); }
+    const F* operator->() const noexcept { return &view(); }
     const FrameInfo& info() const { return untyped().info(); }
     std::uint64_t frame_number() const { return untyped().frame_number(); }
     std::int64_t timestamp_ns() const { return untyped().timestamp_ns(); }
@@ -385,7 +389,7 @@ public:
     }
     /// The untyped frame. Throws Closed if empty.
     const Frame& untyped() const {
-        if (!m_frame) throw Closed("empty TypedFrame: no frame came before the timeout");
+        if (!m_frame) detail::throw_empty("empty TypedFrame: no frame came before the timeout");
         return *m_frame;
     }
 
@@ -398,8 +402,8 @@ private:
             const_cast<std::byte*>(static_cast<const std::byte*>(m_frame->data(0))) - m_frame->schema().offset(0),
             m_frame->schema()));
     }
-    const F& view() const {
-        if (!m_view) throw Closed("empty TypedFrame: no frame came before the timeout");
+    const F& view() const noexcept {
+        assert(m_view && "smx::TypedFrame: -> or * of an empty frame (no frame came)");
         return *m_view;
     }
     std::optional<Frame> m_frame;

@@ -107,7 +107,7 @@ TEST(Typed, a_typed_writer_and_reader_move_frames_through_loans_and_copies) {
     loan->exposure() = 0.25;
     ASSERT_TRUE(writer.publish(std::move(loan)));
     EXPECT_FALSE(loan) << "published: the loan is empty";
-    EXPECT_THROW((void)loan->depth, smx::Closed);
+    EXPECT_THROW((void)loan.untyped(), smx::Closed);
 
     auto frame = reader.next(10s, smx::Hold::pin);
     ASSERT_TRUE(frame);
@@ -135,7 +135,7 @@ TEST(Typed, a_typed_writer_and_reader_move_frames_through_loans_and_copies) {
     EXPECT_TRUE(std::equal(copy.depth.begin(), copy.depth.end(), second->depth.begin()));
     const auto none = reader.next(10ms);
     EXPECT_FALSE(none) << "no third frame";
-    EXPECT_THROW((void)none->depth, smx::Closed);
+    EXPECT_THROW((void)none.untyped(), smx::Closed);
 }
 
 // A typed reader of another layout is refused as an untyped one with a template is.
