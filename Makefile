@@ -25,6 +25,9 @@ PACKAGES += gnuplot-nox
 PACKAGES += iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev
 # The Model.* tests check the slot protocol's Promela model (tests/model) with spin.
 PACKAGES += spin
+# The OpenCV example (examples/cpp/opencv_depth.cpp, smx/opencv.hpp) and its test: OpenCV's core
+# only; libsmx never depends on it.
+PACKAGES += libopencv-core-dev
 # `smx view` draws with SDL2 (without libsdl2-dev it is built without a window); its tests run it
 # on an Xvfb server of their own (tests/cli/view_test.cpp), and fail, not skip, without one.
 PACKAGES += libsdl2-dev xvfb
