@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <future>
+#include <thread>
 #include <sys/stat.h>
 
 namespace {
@@ -320,6 +321,27 @@ TEST(CliPlay, shortens_pauses_longer_than_max_gap_and_survives_absurd_timestamps
               std::string::npos)
         << describe(r);
     reader.close();
+
+    // Every timestamp equal: the 6 frames come at once, as recorded, but --loop waits 0.1 s (as
+    // after a single frame) between cycles instead of replaying as fast as the file reads (it did
+    // over 400 frames/s).
+    Child flatten({PYTHON, "-c",
+                   "import h5py, sys\n"
+                   "g = h5py.File(sys.argv[1], 'r+')[sys.argv[2]]['timestamp_ns']\n"
+                   "g[:] = [g[0]] * len(g)\n",
+                   h5.path, topic});
+    ASSERT_EQ(flatten.exit_code(60s), 0) << flatten.transcript();
+    {
+        Child loop({SMX, "play", h5.path, "--loop"});
+        std::this_thread::sleep_for(2s);  // the window measured, not a synchronisation
+        loop.signal(SIGINT);
+        const auto line = loop.wait_for_line("topic " + topic + ": ", 30s);
+        ASSERT_TRUE(line) << loop.transcript();
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(*line, m, std::regex(": ([0-9]+) frames published"))) << *line;
+        EXPECT_LE(std::stoull(m[1]), 200u) << "10 cycles of 6 frames a second for 2 s, not as fast as it can: " << *line;
+        EXPECT_EQ(loop.exit_code(30s), 0);
+    }
 
     // A frame_number dataset of the wrong rank: refused, and the message names the file.
     Child damage({PYTHON, "-c",

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <new>
 
 namespace smx::cli {
 
@@ -63,6 +64,7 @@ struct Playing {
     std::string topic;     // published as
     std::optional<Writer> writer;
     std::vector<double> due_s;   // recorded spacing: seconds from the start at which each frame is due
+    std::vector<std::uint64_t> order;  // each frame's place among all topics' frames (ties keep it)
     std::uint64_t next = 0;      // index of the next frame in the file
     std::uint64_t cycle = 0;     // loops done
     double period_s = 0;         // spacing after the last frame before looping
@@ -101,7 +103,9 @@ double due_s(const Playing& p, double rate, double cycle_s) {
 // merged by timestamp, each frame due the time since the previous one later, except that a pause
 // longer than `max_gap_s` plays as `max_gap_s`. The timestamps are the writer's and the file
 // anyone's: the schedule stays finite and monotonic whatever they say.
-void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::Topic>& topics, double max_gap_s) {
+// `say`: report shortened pauses (not when --rate replaces the recorded spacing).
+void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::Topic>& topics, double max_gap_s,
+              bool say) {
     struct Stamp {
         std::int64_t ns;
         std::size_t playing;
@@ -111,6 +115,7 @@ void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::
     for (std::size_t k = 0; k < playing.size(); ++k) {
         const auto& t = topics[playing[k].recorded];
         playing[k].due_s.assign(t.frames, 0.0);
+        playing[k].order.assign(t.frames, 0);
         std::int64_t ns = INT64_MIN;
         for (std::uint64_t i = 0; i < t.frames; ++i) {
             ns = std::max(ns, t.timestamps_ns[i]);
@@ -123,7 +128,7 @@ void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::
     for (std::size_t j = 0; j < stamps.size(); ++j) {
         if (j > 0) {
             const double gap = seconds_between(stamps[j].ns, stamps[j - 1].ns);
-            if (gap > max_gap_s && !said[stamps[j].playing]) {
+            if (say && gap > max_gap_s && !said[stamps[j].playing]) {
                 said[stamps[j].playing] = true;
                 std::fprintf(stderr, "smx: topic '%s': a pause of %.3g s before frame %llu of the recording is played as %g s (--max-gap)\n",
                              topics[playing[stamps[j].playing].recorded].writer.topic.c_str(), gap,
@@ -132,6 +137,7 @@ void schedule(std::vector<Playing>& playing, const std::vector<RecordingReader::
             at += std::clamp(gap, 0.0, max_gap_s);
         }
         playing[stamps[j].playing].due_s[stamps[j].frame] = at;
+        playing[stamps[j].playing].order[stamps[j].frame] = j;
     }
 }
 
@@ -152,6 +158,8 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
     std::optional<RecordingReader> file;
     try {
         file.emplace(o.input);
+    } catch (const std::bad_alloc&) {
+        throw CommandError(STATUS_USAGE, "'" + o.input + "' claims more frames than fit in memory: not a recording smx can play");
     } catch (const RecordingError& e) {
         const std::string what = e.what();
         throw CommandError(STATUS_USAGE, what.find("'" + o.input + "'") == std::string::npos ? "'" + o.input + "': " + what : what);
@@ -173,7 +181,7 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
             continue;
         }
         const auto renamed = renames.find(t.writer.topic);
-        Playing p{k, renamed == renames.end() ? t.writer.topic : renamed->second, std::nullopt, {}};
+        Playing p{k, renamed == renames.end() ? t.writer.topic : renamed->second, std::nullopt, {}, {}};
         WriterOptions wo;
         wo.slots = t.writer.slots >= 2 && t.writer.slots <= 1024 ? t.writer.slots : 3;
         wo.when_full = WhenFull::wait;
@@ -182,14 +190,20 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
         playing.push_back(std::move(p));
     }
     if (playing.empty()) throw CommandError(STATUS_USAGE, "'" + o.input + "' holds no frames to play");
-    schedule(playing, topics, o.max_gap);
+    std::uint64_t total_frames = 0;
+    try {
+        schedule(playing, topics, o.max_gap, o.rate <= 0);
+        for (const Playing& p : playing) total_frames += p.order.size();
+    } catch (const std::bad_alloc&) {
+        throw CommandError(STATUS_RUNTIME, "'" + o.input + "': its topics claim more frames than fit in memory to schedule");
+    }
     // Each topic's spacing after its last frame; one cycle of --loop is the whole recording plus
     // that spacing of its longest-lasting topic.
     for (Playing& p : playing) {
         const auto& t = topics[p.recorded];
         const double span_s = p.due_s.back() - p.due_s.front();
         p.period_s = o.rate > 0 ? 1 / o.rate
-                     : t.frames > 1 ? span_s / static_cast<double>(t.frames - 1)
+                     : t.frames > 1 && span_s > 0 ? span_s / static_cast<double>(t.frames - 1)
                                     : SINGLE_FRAME_PERIOD_S;
         const double last_s = o.rate > 0 ? static_cast<double>(t.frames - 1) / o.rate : p.due_s.back();
         cycle_s = std::max(cycle_s, last_s + p.period_s);
@@ -198,14 +212,18 @@ int run_play(const GlobalOptions& global, const PlayOptions& o) {
     const Clock::time_point start = Clock::now();
     for (;;) {
         // The topic whose next frame is due first.
+        // Frames due at the same time keep the recording's order (cycle, then merged place).
         Playing* next = nullptr;
         double next_due = 0;
+        std::uint64_t next_order = 0;
         for (Playing& p : playing) {
             if (p.next >= topics[p.recorded].frames) continue;  // finished (no --loop)
             const double due = due_s(p, o.rate, cycle_s);
-            if (!next || due < next_due) {
+            const std::uint64_t order = p.cycle * total_frames + p.order[p.next];
+            if (!next || due < next_due || (!(next_due < due) && order < next_order)) {
                 next = &p;
                 next_due = due;
+                next_order = order;
             }
         }
         if (!next) break;
