@@ -86,8 +86,10 @@ public:
     Tensor() : m_owned(new T[count]()), m_data(m_owned) {}
     /// Owns a copy of `other`'s elements.
     Tensor(const Tensor& other) : Tensor() { std::copy(other.begin(), other.end(), m_data); }
-    /// Takes over `other`'s storage (or points where it pointed, for a view).
-    Tensor(Tensor&& other) noexcept : m_owned(std::exchange(other.m_owned, nullptr)), m_data(other.m_data) {}
+    /// Takes over `other`'s storage (or points where it pointed, for a view); `other` is left
+    /// without elements (data() null), so it cannot reach storage it no longer owns.
+    Tensor(Tensor&& other) noexcept
+        : m_owned(std::exchange(other.m_owned, nullptr)), m_data(std::exchange(other.m_data, nullptr)) {}
     /// Copies the elements into this Tensor's storage (a loan's slot, or its own).
     Tensor& operator=(const Tensor& other) {
         if (this != &other) std::copy(other.begin(), other.end(), m_data);
@@ -298,6 +300,24 @@ public:
     }
     const Loan& untyped() const { return const_cast<TypedLoan*>(this)->untyped(); }
 
+    /// A moved-from loan is empty: its views are gone with the slot they pointed into.
+    TypedLoan(TypedLoan&& other) noexcept : m_loan(std::move(other.m_loan)), m_view(std::move(other.m_view)) {
+        other.m_view.reset();
+        other.m_loan.reset();
+    }
+    TypedLoan& operator=(TypedLoan&& other) noexcept {
+        if (this != &other) {
+            m_view = std::move(other.m_view);
+            m_loan = std::move(other.m_loan);
+            other.m_view.reset();
+            other.m_loan.reset();
+        }
+        return *this;
+    }
+    TypedLoan(const TypedLoan&) = delete;
+    TypedLoan& operator=(const TypedLoan&) = delete;
+    ~TypedLoan() { m_view.reset(); }  // the views go before the loan (and its slot)
+
 private:
     template <class>
     friend class TypedWriter;
@@ -392,6 +412,24 @@ public:
         if (!m_frame) detail::throw_empty("empty TypedFrame: no frame came before the timeout");
         return *m_frame;
     }
+
+    /// A moved-from frame is empty.
+    TypedFrame(TypedFrame&& other) noexcept : m_frame(std::move(other.m_frame)), m_view(std::move(other.m_view)) {
+        other.m_view.reset();
+        other.m_frame.reset();
+    }
+    TypedFrame& operator=(TypedFrame&& other) noexcept {
+        if (this != &other) {
+            m_view = std::move(other.m_view);
+            m_frame = std::move(other.m_frame);
+            other.m_view.reset();
+            other.m_frame.reset();
+        }
+        return *this;
+    }
+    TypedFrame(const TypedFrame&) = delete;
+    TypedFrame& operator=(const TypedFrame&) = delete;
+    ~TypedFrame() { m_view.reset(); }
 
 private:
     template <class>

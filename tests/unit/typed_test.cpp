@@ -133,6 +133,27 @@ TEST(Typed, a_typed_writer_and_reader_move_frames_through_loans_and_copies) {
     EXPECT_EQ(second->depth(1, 1), 4242);
     EXPECT_EQ(second->color(2, 3, 1), 200);
     EXPECT_TRUE(std::equal(copy.depth.begin(), copy.depth.end(), second->depth.begin()));
+    // Moved from, a loan or frame is empty: a stale handle cannot write into (or read) a slot
+    // that is no longer its own.
+    auto first = writer.loan();
+    ASSERT_TRUE(first);
+    auto moved = std::move(first);
+    EXPECT_FALSE(first);
+    EXPECT_THROW((void)first.untyped(), smx::Closed);
+    ASSERT_TRUE(moved);
+    moved->depth(0, 0) = 77;
+    ASSERT_TRUE(writer.publish(std::move(moved)));
+    auto held = reader.next(10s, smx::Hold::pin);
+    ASSERT_TRUE(held);
+    auto taken = std::move(held);
+    EXPECT_FALSE(held);
+    EXPECT_EQ(taken->depth(0, 0), 77);
+    EXPECT_TRUE(taken.valid());
+    smx::Tensor<std::uint16_t, 4> owner;
+    smx::Tensor<std::uint16_t, 4> thief(std::move(owner));
+    EXPECT_EQ(owner.data(), nullptr) << "a moved-from Tensor keeps no pointer into the new owner's storage";
+    EXPECT_NE(thief.data(), nullptr);
+
     const auto none = reader.next(10ms);
     EXPECT_FALSE(none) << "no third frame";
     EXPECT_THROW((void)none.untyped(), smx::Closed);
