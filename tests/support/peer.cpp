@@ -186,6 +186,34 @@ bool quit_requested(const smx::Writer& writer) {
     return false;
 }
 
+// Waits (bounded) until `readers` readers registered in the writer's segment; says why not.
+bool wait_for_readers(const smx::Writer& writer, std::size_t readers) {
+    const auto start = std::chrono::steady_clock::now();
+    while (writer.reader_count() < readers) {
+        if (std::chrono::steady_clock::now() - start > 20s) {
+            say("ERROR readers did not register");
+            return false;
+        }
+        std::this_thread::sleep_for(5ms);  // test setup only: readers announce themselves in shm
+    }
+    return true;
+}
+
+// Waits for the writer; 0 once attached, else the exit status after saying why (2: no writer,
+// 4: refused, e.g. a schema mismatch).
+int attach(smx::Reader& reader, std::chrono::milliseconds timeout) {
+    try {
+        if (!reader.wait_for_writer(timeout)) {
+            say("ERROR no writer");
+            return 2;
+        }
+    } catch (const smx::Error& e) {
+        say(std::string("EXCEPTION ") + smx::to_string(e.code()) + " " + e.what());
+        return 4;
+    }
+    return 0;
+}
+
 std::string hex(std::uint64_t v) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
@@ -207,15 +235,8 @@ int run_writer(const std::map<std::string, std::string>& a) {
     opt.network.depth = static_cast<std::uint32_t>(std::stoul(get(a, "network-depth", "3")));
     smx::Writer writer(participant, get(a, "topic", ""), *schema_named(get(a, "schema", "rgbd")), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.segment_name() + " " + hex(writer.session()));
-    const auto readers = std::stoul(get(a, "wait-readers", "0"));
+    if (!wait_for_readers(writer, std::stoul(get(a, "wait-readers", "0")))) return 2;
     const auto start = std::chrono::steady_clock::now();
-    while (writer.reader_count() < readers) {
-        if (std::chrono::steady_clock::now() - start > 20s) {
-            say("ERROR readers did not register");
-            return 2;
-        }
-        std::this_thread::sleep_for(5ms);  // test setup only: readers announce themselves in shm
-    }
     const bool forever = a.count("forever") != 0;
     const std::uint64_t frames = forever ? UINT64_MAX : std::stoull(get(a, "frames", "0"));
     const double rate = std::stod(get(a, "rate", "0"));
@@ -281,15 +302,7 @@ int run_reader(const std::map<std::string, std::string>& a) {
     const auto schema = schema_named(get(a, "schema", "none"));
     smx::Reader reader = schema ? smx::Reader(participant, topic, *schema) : smx::Reader(participant, topic);
     const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
-    try {
-        if (!reader.wait_for_writer(timeout)) {
-            say("ERROR no writer");
-            return 2;
-        }
-    } catch (const smx::Error& e) {
-        say(std::string("EXCEPTION ") + smx::to_string(e.code()) + " " + e.what());
-        return 4;
-    }
+    if (const int failed = attach(reader, timeout)) return failed;
     say("ATTACHED " + reader.schema().to_string());
     const std::string mode = get(a, "mode", "view");
     const std::uint64_t until = std::stoull(get(a, "until", "1"));
@@ -517,15 +530,8 @@ int run_typed_writer(const std::map<std::string, std::string>& a) {
     smx::TypedWriter<peer::Rgbd> writer(participant, get(a, "topic", ""), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.untyped().segment_name() + " " +
         hex(writer.untyped().session()));
-    const auto readers = std::stoul(get(a, "wait-readers", "0"));
+    if (!wait_for_readers(writer.untyped(), std::stoul(get(a, "wait-readers", "0")))) return 2;
     const auto start = std::chrono::steady_clock::now();
-    while (writer.untyped().reader_count() < readers) {
-        if (std::chrono::steady_clock::now() - start > 20s) {
-            say("ERROR readers did not register");
-            return 2;
-        }
-        std::this_thread::sleep_for(5ms);  // test setup only: readers announce themselves in shm
-    }
     const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
     const double rate = std::stod(get(a, "rate", "0"));
     const bool copy = a.count("copy") != 0;
@@ -553,15 +559,7 @@ int run_typed_reader(const std::map<std::string, std::string>& a) {
     smx::Participant participant(domain_of(a));
     smx::TypedReader<peer::Rgbd> reader(participant, get(a, "topic", ""));
     const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
-    try {
-        if (!reader.wait_for_writer(timeout)) {
-            say("ERROR no writer");
-            return 2;
-        }
-    } catch (const smx::Error& e) {
-        say(std::string("EXCEPTION ") + smx::to_string(e.code()) + " " + e.what());
-        return 4;
-    }
+    if (const int failed = attach(reader.untyped(), timeout)) return failed;
     say("ATTACHED " + reader.untyped().schema().to_string());
     const smx::Hold hold = get(a, "mode", "view") == "pin" ? smx::Hold::pin : smx::Hold::view;
     const std::uint64_t until = std::stoull(get(a, "until", "1"));
