@@ -3,28 +3,21 @@
 //
 //     build/bin/smx_example_camera_reader [topic] [frames]
 
+#include "example_args.hpp"
+
 #include <smx/smx.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 int main(int argc, char** argv) {
     using namespace std::chrono_literals;
-    // [topic] [frames]: an option (--help) or a count that is not a number gets the usage.
-    const bool help = argc > 1 && argv[1][0] == '-';
-    char* end = nullptr;
-    const long frames = argc > 2 ? std::strtol(argv[2], &end, 10) : 0;
-    if (help || argc > 3 || (argc > 2 && (*end != '\0' || frames < 0))) {
-        std::fprintf(help && std::string(argv[1]) == "--help" ? stdout : stderr,
-                     "usage: %s [TOPIC] [FRAMES]\n  reads a topic without knowing its schema, pinning each frame\n"
-                     "  TOPIC   default frame_data\n  FRAMES  how many (default 0: until Ctrl-C)\n"
-                     "  the DDS domain is SMX_DOMAIN (default 0)\n",
-                     argv[0]);
-        return help && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
-    }
-    const std::string topic = argc > 1 ? argv[1] : "frame_data";
+    int status = 0;
+    const auto args = parse_example_args(argc, argv, "reads a topic without knowing its schema, pinning each frame", status);
+    if (!args) return status;
+    const std::string& topic = args->topic;
+    const long frames = args->frames;
     try {
         smx::Participant participant;
         smx::Reader reader(participant, topic);  // template-less: learns the writer's schema

@@ -4,29 +4,22 @@
 //
 //     build/bin/smx_example_opencv_depth [topic] [frames]
 
+#include "example_args.hpp"
 #include "frame_buffer.hpp"
 
 #include <smx/opencv.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 int main(int argc, char** argv) {
     using namespace std::chrono_literals;
-    const bool help = argc > 1 && argv[1][0] == '-';
-    char* end = nullptr;
-    const long frames = argc > 2 ? std::strtol(argv[2], &end, 10) : 0;
-    if (help || argc > 3 || (argc > 2 && (*end != '\0' || frames < 0))) {
-        std::fprintf(help && std::string(argv[1]) == "--help" ? stdout : stderr,
-                     "usage: %s [TOPIC] [FRAMES]\n  depth range and mean colour of each frame, computed by OpenCV on the slot\n"
-                     "  TOPIC   default frame_data\n  FRAMES  how many (default 0: until Ctrl-C)\n"
-                     "  the DDS domain is SMX_DOMAIN (default 0)\n",
-                     argv[0]);
-        return help && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
-    }
-    const std::string topic = argc > 1 ? argv[1] : "frame_data";
+    int status = 0;
+    const auto args = parse_example_args(argc, argv, "depth range and mean colour of each frame, computed by OpenCV on the slot", status);
+    if (!args) return status;
+    const std::string& topic = args->topic;
+    const long frames = args->frames;
     try {
         smx::Participant participant;
         smx::TypedReader<camera::FrameBuffer> reader(participant, topic);
