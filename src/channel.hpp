@@ -18,6 +18,7 @@ struct FieldDescription {
     std::string dtype;
     std::vector<std::uint64_t> shape;
     std::uint64_t offset = 0;
+    bool bounded = false;
 };
 
 /// A writer session as announced to readers.

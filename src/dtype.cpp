@@ -2,6 +2,8 @@
 #include <smx/error.hpp>
 
 #include <array>
+#include <optional>
+#include <string>
 
 namespace smx {
 
@@ -29,20 +31,58 @@ const Entry* find(std::string_view s) noexcept {
     }
     return nullptr;
 }
+
+// "|S<n>" (numpy also spells it "<S<n>" and "=S<n>"), n = 1..MAX_STRING_BYTES in plain decimal.
+std::optional<std::uint32_t> string_capacity(std::string_view s) noexcept {
+    if (s.size() < 3 || s.size() > 7 || (s[0] != '|' && s[0] != '<' && s[0] != '=') || s[1] != 'S' || s[2] == '0')
+        return std::nullopt;
+    std::uint32_t n = 0;
+    for (const char c : s.substr(2)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (n < 1 || n > MAX_STRING_BYTES) return std::nullopt;
+    return n;
+}
 }  // namespace
+
+DType DType::string(std::size_t capacity) {
+    if (capacity < 1 || capacity > MAX_STRING_BYTES)
+        throw InvalidArgument("a string field holds 1.." + std::to_string(MAX_STRING_BYTES) + " bytes, not " +
+                              std::to_string(capacity));
+    return DType(Kind::S, static_cast<std::uint32_t>(capacity));
+}
 
 DType DType::parse(std::string_view typestr) {
     if (const Entry* e = find(typestr)) return DType(e->kind);
+    if (const auto n = string_capacity(typestr)) return DType(Kind::S, *n);
     std::string accepted;
     for (const Entry& e : TABLE) accepted += std::string(accepted.empty() ? "" : " ") + e.typestr;
     throw InvalidArgument("unsupported dtype '" + std::string(typestr) +
-                          "': use a little-endian fixed-size numeric numpy typestr (" + accepted + ")");
+                          "': use a little-endian fixed-size numeric numpy typestr (" + accepted +
+                          ") or a byte string |S1..|S" + std::to_string(MAX_STRING_BYTES));
 }
 
-bool DType::is_valid(std::string_view typestr) noexcept { return find(typestr) != nullptr; }
+bool DType::is_valid(std::string_view typestr) noexcept {
+    return find(typestr) != nullptr || string_capacity(typestr).has_value();
+}
 
-const char* DType::typestr() const noexcept { return TABLE[static_cast<std::size_t>(m_kind)].typestr; }
+std::size_t DType::itemsize() const noexcept {
+    return m_kind == Kind::S ? m_size : TABLE[static_cast<std::size_t>(m_kind)].itemsize;
+}
 
-std::size_t DType::itemsize() const noexcept { return TABLE[static_cast<std::size_t>(m_kind)].itemsize; }
+namespace detail {
+void throw_string_too_long(std::size_t capacity, std::string_view text) {
+    const bool nul = text.size() <= capacity;
+    std::string shown(text.substr(0, 40));
+    for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    throw InvalidArgument(nul ? "text '" + shown + (text.size() > 40 ? "...": "") +
+                                    "' holds a NUL byte, which would end it early in a string field"
+                              : "text '" + shown + "...' has " + std::to_string(text.size()) +
+                                    " bytes; the string field holds at most " + std::to_string(capacity) +
+                                    " (nothing is truncated: shorten it, or declare a longer field)");
+}
+}  // namespace detail
 
 }  // namespace smx

@@ -3,7 +3,9 @@
 #include "frame_store.hpp"
 #include "shm/seqlock_copy.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace smx {
 
@@ -63,6 +65,21 @@ const void* Frame::data(std::size_t index) const {
     return m_store->data(m_info.slot) + s.offset(index);
 }
 
+std::uint64_t Frame::length(std::size_t index) const {
+    const Schema& s = schema();
+    const Field& f = s[index];
+    if (!f.bounded) return f.shape.ndim() == 0 ? 1 : f.shape[0];
+    // The writer may be storing it right now (an unpinned view): one aligned 8-byte load.
+    const auto* word = reinterpret_cast<const std::uint64_t*>(m_store->data(m_info.slot) + s.length_offset(index));
+    return std::min<std::uint64_t>(__atomic_load_n(word, __ATOMIC_RELAXED), f.shape[0]);
+}
+
+Shape Frame::shape(std::size_t index) const {
+    const Field& f = schema()[index];
+    if (!f.bounded) return f.shape;
+    return f.shape.with_dim(0, length(index));
+}
+
 std::size_t Frame::checked_index(std::string_view name, DType dtype) const {
     const Schema& s = schema();
     const Field& f = s.field(name);
@@ -81,10 +98,11 @@ bool Frame::copy_into(std::byte* dst, std::size_t dst_size) const {
 }
 
 bool Frame::copy_field_into(std::size_t index, std::byte* dst, std::size_t dst_size) const {
-    const auto src = bytes(index);
-    if (dst_size != src.size())
-        throw InvalidArgument("copy_field_into: field '" + schema()[index].name + "' has " + std::to_string(src.size()) +
+    const Field& f = schema()[index];
+    if (dst_size != f.nbytes())
+        throw InvalidArgument("copy_field_into: field '" + f.name + "' has " + std::to_string(f.nbytes()) +
                               " bytes, the buffer " + std::to_string(dst_size));
+    const auto src = bytes(index);
     detail::seqlock_copy(dst, src.data(), src.size());
     return m_store->unchanged(m_info.slot, m_info.seq);
 }

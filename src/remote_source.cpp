@@ -19,7 +19,7 @@ namespace {
 std::shared_ptr<const Schema> announced_schema(const SessionInfo& info) {
     try {
         std::vector<Field> fields;
-        for (const FieldDescription& f : info.fields) fields.push_back(Field{f.name, DType::parse(f.dtype), Shape(f.shape)});
+        for (const FieldDescription& f : info.fields) fields.push_back(Field{f.name, DType::parse(f.dtype), Shape(f.shape), f.bounded});
         auto schema = std::make_shared<const Schema>(std::move(fields));
         if (schema->frame_size() != info.frame_size || schema->hash() != info.schema_hash) return nullptr;
         for (std::size_t i = 0; i < info.fields.size(); ++i)

@@ -40,8 +40,14 @@ bool operator==(const Shape& a, const Shape& b) noexcept {
 }
 
 namespace {
-std::string describe(const Field& f) { return std::string(f.dtype.typestr()) + " " + f.shape.to_string(); }
+std::string describe(const Field& f) { return std::string(f.dtype.typestr()) + " " + f.shape_string(); }
 }  // namespace
+
+std::string Field::shape_string() const {
+    std::string s = shape.to_string();
+    if (bounded) s.insert(1, "<=");
+    return s;
+}
 
 Schema::Schema(std::vector<Field> fields) : m_fields(std::move(fields)) {
     if (m_fields.empty()) throw InvalidArgument("schema has no fields: give at least one array field");
@@ -64,6 +70,9 @@ Schema::Schema(std::vector<Field> fields) : m_fields(std::move(fields)) {
             if (d < 1)
                 throw InvalidArgument("field '" + f.name + "' has shape " + f.shape.to_string() +
                                       ": every dimension must be at least 1");
+        if (f.bounded && f.shape.ndim() == 0)
+            throw InvalidArgument("field '" + f.name + "' is bounded but has shape (): a bounded field needs a first "
+                                  "dimension, its capacity in rows (e.g. (100, 4) for up to 100 rows of 4)");
         std::uint64_t elements = 1, bytes = 0;
         bool overflow = false;
         for (std::uint64_t d : f.shape) overflow |= __builtin_mul_overflow(elements, d, &elements);
@@ -73,6 +82,12 @@ Schema::Schema(std::vector<Field> fields) : m_fields(std::move(fields)) {
                                   f.dtype.typestr() + " is larger than the limit of " +
                                   std::to_string(MAX_FRAME_BYTES) + " bytes");
         offset = (offset + FIELD_ALIGNMENT - 1) / FIELD_ALIGNMENT * FIELD_ALIGNMENT;
+        // A bounded field's live length has a line of its own just before the data, so the data
+        // stays aligned and the length travels with the frame (the network path sends frames whole).
+        if (f.bounded) {
+            offset += FIELD_ALIGNMENT;
+            m_has_bounded = true;
+        }
         m_offsets.push_back(offset);
         offset += bytes;
         if (offset > MAX_FRAME_BYTES)
@@ -81,10 +96,16 @@ Schema::Schema(std::vector<Field> fields) : m_fields(std::move(fields)) {
         // Names may contain ':' and ';', so each is length-prefixed: two different schemas never
         // share a canonical text (a collision is then only as likely as FNV-1a's).
         canonical += std::to_string(f.name.size()) + ":" + f.name + ":" + f.dtype.typestr() + ":" +
-                     f.shape.to_string() + ";";
+                     f.shape_string() + ";";
     }
     m_frame_size = offset;
     m_hash = detail::fnv1a64(canonical);
+}
+
+std::uint64_t Schema::length_offset(std::size_t i) const {
+    if (!m_fields.at(i).bounded)
+        throw InvalidArgument("field '" + m_fields[i].name + "' is not bounded: it has no live length");
+    return m_offsets[i] - FIELD_ALIGNMENT;
 }
 
 int Schema::index_of(std::string_view name) const noexcept {
@@ -116,8 +137,8 @@ std::vector<std::string> Schema::differences(const Schema& actual) const {
         const Field& a = actual.m_fields[static_cast<std::size_t>(j)];
         if (!(e.dtype == a.dtype))
             out.push_back(e.name + ": dtype " + e.dtype.typestr() + " vs " + a.dtype.typestr());
-        if (!(e.shape == a.shape))
-            out.push_back(e.name + ": shape " + e.shape.to_string() + " vs " + a.shape.to_string());
+        if (!(e.shape == a.shape) || e.bounded != a.bounded)
+            out.push_back(e.name + ": shape " + e.shape_string() + " vs " + a.shape_string());
     }
     for (const Field& a : actual.m_fields) {
         if (index_of(a.name) < 0)

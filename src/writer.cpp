@@ -118,7 +118,7 @@ public:
         info.schema_hash = m_schema.hash();
         for (std::size_t i = 0; i < m_schema.size(); ++i) {
             const Field& f = m_schema[i];
-            info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i)});
+            info.fields.push_back({f.name, f.dtype.typestr(), f.shape.to_vector(), m_schema.offset(i), f.bounded});
         }
         const NetworkOptions& net = options.network;
         const Encoding encoding = encoding_of(net.compression);
@@ -210,10 +210,25 @@ public:
                                       "' in its place; pass arrays in schema order (" + m_schema.to_string() + ")");
             if (!(a.dtype == f.dtype))
                 throw InvalidArgument(where() + "expected dtype " + f.dtype.typestr() + ", got " + a.dtype.typestr());
-            if (!(a.shape == f.shape))
-                throw InvalidArgument(where() + "expected shape " + f.shape.to_string() + ", got " + a.shape.to_string());
-            if (a.data == nullptr) throw InvalidArgument(where() + "data pointer is null");
+            if (f.bounded ? !fits_bounded(a.shape, f.shape) : !(a.shape == f.shape))
+                throw InvalidArgument(where() + "expected shape " + f.shape_string() + ", got " + a.shape.to_string() +
+                                      (f.bounded ? " (a bounded field takes 0.." + std::to_string(f.shape[0]) +
+                                                       " rows of the rest of its shape)"
+                                                 : std::string()));
+            if (a.data == nullptr && a.shape.element_count() != 0) throw InvalidArgument(where() + "data pointer is null");
         }
+    }
+
+    // A bounded field takes any number of rows up to its capacity, the other dimensions as declared.
+    static bool fits_bounded(const Shape& given, const Shape& field) noexcept {
+        if (given.ndim() != field.ndim() || given[0] > field[0]) return false;
+        for (std::size_t d = 1; d < field.ndim(); ++d)
+            if (given[d] != field[d]) return false;
+        return true;
+    }
+
+    void store_length(std::uint32_t slot, std::size_t index, std::uint64_t rows) const {
+        *reinterpret_cast<std::uint64_t*>(m_segment->payload(slot) + m_schema.length_offset(index)) = rows;
     }
 
     std::optional<std::uint32_t> acquire() {
@@ -267,9 +282,12 @@ public:
         std::byte* base = m_segment->payload(*slot);
         for (std::size_t i = 0; i < fields.size(); ++i) {
             const ArrayRef& a = fields[i];
+            const Field& f = m_schema[i];
             std::byte* dst = base + m_schema.offset(i);
+            if (f.bounded) store_length(*slot, i, a.shape[0]);
+            if (a.shape.element_count() == 0) continue;  // a bounded field of no rows
             if (is_contiguous(a))
-                std::memcpy(dst, a.data, m_schema[i].nbytes());
+                std::memcpy(dst, a.data, f.bounded ? a.shape[0] * f.row_bytes() : f.nbytes());
             else
                 strided_copy(dst, static_cast<const std::byte*>(a.data), a.shape, a.strides.data(), a.dtype.itemsize());
         }
@@ -294,6 +312,9 @@ public:
         const auto slot = acquire();
         if (!slot) return std::nullopt;
         m_loan_out = true;
+        if (m_schema.has_bounded())
+            for (std::size_t i = 0; i < m_schema.size(); ++i)
+                if (m_schema[i].bounded) store_length(*slot, i, 0);
         return Loan(shared_from_this(), m_segment, *slot, m_published + 1, ts);
     }
 
@@ -374,6 +395,34 @@ void* Loan::data(std::size_t index) {
         throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
                               std::to_string(w.m_schema.size()) + " fields)");
     return w.slot_data(m_slot) + w.m_schema.offset(index);
+}
+
+void Loan::set_length(std::size_t index, std::uint64_t rows) {
+    detail::WriterImpl& w = writer();
+    w.check_open();
+    const Schema& s = w.m_schema;
+    if (index >= s.size())
+        throw InvalidArgument("field index " + std::to_string(index) + " is out of range (schema has " +
+                              std::to_string(s.size()) + " fields)");
+    const Field& f = s[index];
+    if (!f.bounded)
+        throw InvalidArgument("loan on topic '" + w.m_topic + "': field '" + f.name + "' has the fixed shape " +
+                              f.shape_string() + "; only a bounded field (shape (<=N, ...)) has a length to set");
+    if (rows > f.shape[0])
+        throw InvalidArgument("loan on topic '" + w.m_topic + "': field '" + f.name + "' holds at most " +
+                              std::to_string(f.shape[0]) + " rows, not " + std::to_string(rows));
+    w.store_length(m_slot, index, rows);
+}
+
+void Loan::set_length(std::string_view name, std::uint64_t rows) {
+    set_length(static_cast<std::size_t>(schema().index_of(schema().field(name).name)), rows);
+}
+
+std::uint64_t Loan::length(std::size_t index) const {
+    detail::WriterImpl& w = writer();
+    const Field& f = w.m_schema[index];
+    if (!f.bounded) return f.shape.ndim() == 0 ? 1 : f.shape[0];
+    return *reinterpret_cast<const std::uint64_t*>(w.slot_data(m_slot) + w.m_schema.length_offset(index));
 }
 
 std::shared_ptr<const void> Loan::memory_owner() const {

@@ -71,18 +71,27 @@ public:
     /// moved-from frame.
     Transport transport() const;
 
-    /// Zero-copy typed view of a field. Throws InvalidArgument if the name is unknown or T
-    /// does not match the field's dtype.
+    /// Zero-copy typed view of a field (of a bounded field, its live rows). Throws
+    /// InvalidArgument if the name is unknown or T does not match the field's dtype.
     template <class T>
     ArrayView<const T> field(std::string_view name) const {
         const std::size_t i = checked_index(name, dtype_of<T>());
-        return ArrayView<const T>(static_cast<const T*>(data(i)), schema()[i].shape);
+        return ArrayView<const T>(static_cast<const T*>(data(i)), shape(i));
     }
     /// Address of field `index` in the slot.
     const void* data(std::size_t index) const;
-    /// Bytes of field `index` in the slot.
+    /// The live rows of bounded field `index` (shape[0] of any other field with a dimension, 1 for
+    /// shape ()). Never more than the capacity: a length beyond it (a forged segment) reads as
+    /// the capacity. Unless the frame is pinned, check valid() after using it, as for the data.
+    std::uint64_t length(std::size_t index) const;
+    /// The shape of field `index` in this frame: the schema's, with a bounded field's first
+    /// dimension set to its live length.
+    Shape shape(std::size_t index) const;
+    /// Bytes of field `index` in the slot (a bounded field's live rows).
     span<const std::byte> bytes(std::size_t index) const {
-        return {static_cast<const std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
+        const Field& f = schema()[index];
+        const std::uint64_t n = f.bounded ? length(index) * f.row_bytes() : f.nbytes();
+        return {static_cast<const std::byte*>(data(index)), static_cast<std::size_t>(n)};
     }
 
     /// Copies the whole frame (schema().frame_size() bytes, the slot layout) into `dst` and
@@ -90,7 +99,9 @@ public:
     [[nodiscard]] bool copy_into(span<std::byte> dst) const { return copy_into(dst.data(), dst.size()); }
     /// The same into `size` bytes at `dst`.
     [[nodiscard]] bool copy_into(std::byte* dst, std::size_t size) const;
-    /// Copies one field into `dst` (exactly its nbytes) and returns true if consistent.
+    /// Copies one field into `dst`, which must hold exactly the field's nbytes(), and returns
+    /// true if consistent. Of a bounded field only the live rows are copied (the rest of `dst` is
+    /// left alone): read length(index) before the copy — if the copy is consistent, so was it.
     [[nodiscard]] bool copy_field_into(std::size_t index, span<std::byte> dst) const {
         return copy_field_into(index, dst.data(), dst.size());
     }

@@ -38,6 +38,12 @@ public:
     /// "(480, 848, 3)", numpy's spelling.
     std::string to_string() const;
     std::vector<std::uint64_t> to_vector() const { return {begin(), end()}; }
+    /// This shape with dimension `i` (< ndim()) set to `value`.
+    Shape with_dim(std::size_t i, std::uint64_t value) const noexcept {
+        Shape s = *this;
+        s.m_dims[i] = value;
+        return s;
+    }
 
     friend SMX_EXPORT bool operator==(const Shape& a, const Shape& b) noexcept;
 
@@ -47,15 +53,24 @@ private:
 };
 
 /// One named array of a frame.
+///
+/// A *bounded* field (`bounded = true`) is an array of up to `shape[0]` rows: each frame carries
+/// its live number of rows (`Frame::length`, `Loan::set_length`), and readers see only those —
+/// for "up to N detections" or "up to N points". Its shape is spelled `(<=N, ...)`.
 struct SMX_EXPORT Field {
     std::string name;
     DType dtype = DType::Kind::u1;
-    Shape shape;
+    Shape shape;   ///< for a bounded field, shape[0] is the capacity in rows
+    bool bounded = false;
 
-    /// Elements times itemsize (valid once the field is part of a Schema).
+    /// Elements times itemsize: the bytes the field takes in a slot (a bounded field's capacity).
     std::uint64_t nbytes() const noexcept { return shape.element_count() * dtype.itemsize(); }
+    /// Bytes of one row (one index of the first dimension): nbytes() / shape[0].
+    std::uint64_t row_bytes() const noexcept { return shape.ndim() == 0 ? nbytes() : nbytes() / shape[0]; }
+    /// The shape in numpy's spelling, a bounded field's first dimension as "<=N": "(<=100, 4)".
+    std::string shape_string() const;
     friend bool operator==(const Field& a, const Field& b) noexcept {
-        return a.name == b.name && a.dtype == b.dtype && a.shape == b.shape;
+        return a.name == b.name && a.dtype == b.dtype && a.shape == b.shape && a.bounded == b.bounded;
     }
 };
 
@@ -63,7 +78,8 @@ struct SMX_EXPORT Field {
 class SMX_EXPORT Schema {
 public:
     /// Validates: 1..MAX_FIELDS fields, unique printable names of 1..MAX_FIELD_NAME bytes,
-    /// every dim >= 1, sizes without overflow and at most MAX_FRAME_BYTES in total.
+    /// every dim >= 1, a bounded field has at least one dimension, sizes without overflow and
+    /// at most MAX_FRAME_BYTES in total.
     /// Throws InvalidArgument naming the offending field and the rule.
     explicit Schema(std::vector<Field> fields);
     Schema(std::initializer_list<Field> fields) : Schema(std::vector<Field>(fields)) {}
@@ -78,9 +94,16 @@ public:
 
     /// Byte offset of field i inside a frame (FIELD_ALIGNMENT aligned).
     std::uint64_t offset(std::size_t i) const { return m_offsets.at(i); }
+    /// Byte offset inside a frame of bounded field i's live length (a little-endian uint64 on the
+    /// FIELD_ALIGNMENT line just before the field's data). Throws InvalidArgument for a field
+    /// that is not bounded.
+    std::uint64_t length_offset(std::size_t i) const;
+    /// True if some field is bounded.
+    bool has_bounded() const noexcept { return m_has_bounded; }
     /// Bytes of one frame including alignment padding.
     std::uint64_t frame_size() const noexcept { return m_frame_size; }
-    /// Stable 64-bit hash of names, dtypes and shapes in order (FNV-1a of a canonical text).
+    /// Stable 64-bit hash of names, dtypes, shapes and boundedness in order (FNV-1a of a
+    /// canonical text).
     std::uint64_t hash() const noexcept { return m_hash; }
 
     /// Every difference between `*this` (expected) and `actual`, in words, one per entry,
@@ -98,6 +121,7 @@ private:
     std::vector<std::uint64_t> m_offsets;
     std::uint64_t m_frame_size = 0;
     std::uint64_t m_hash = 0;
+    bool m_has_bounded = false;
 };
 
 }  // namespace smx

@@ -75,6 +75,7 @@ class Tensor {
 
 public:
     using element_type = T;
+    static constexpr bool is_bounded = false;
     /// Number of dimensions.
     static constexpr std::size_t rank = sizeof...(Dims);
     /// Number of elements.
@@ -182,12 +183,177 @@ private:
     T* m_data = nullptr;
 };
 
+/// A one-string field: `smx::String<32> frame_id;` is a Tensor of one `FixedString<32>` (numpy
+/// dtype `|S32`, shape `()`). `loan->frame_id() = "camera";`, `frame->frame_id().view()`.
+template <std::size_t N>
+using String = Tensor<FixedString<N>>;
+
+/// A bounded field of a typed frame: up to `Capacity` rows, each of the dimensions `Dims...`
+/// (numpy shape `(<=Capacity, Dims...)`); every frame carries its live number of rows. For
+/// "up to 100 detections of 6 numbers": `smx::Bounded<float, 100, 6> detections;`.
+///
+/// Like a Tensor it owns zeroed storage (and 0 rows) when made by the user, and is a view into
+/// the slot in a loan (0 rows when the loan is taken: `resize`, then fill) or a frame. Assigning
+/// copies the rows and the length. Indices are row first; the row is checked against the live
+/// length (by assert for `operator()`, always for `at()`).
+template <class T, std::size_t Capacity, std::size_t... Dims>
+class Bounded {
+    static_assert(detail::has_dtype<T>::value,
+                  "smx::Bounded<T, ...>: T has no smx dtype (use bool, std::int8_t ... std::uint64_t, smx::float16, "
+                  "float, double, std::complex<float>, std::complex<double> or smx::FixedString<N>)");
+    static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>, "smx::Bounded<T, ...>: T must not be const or volatile");
+    static_assert(Capacity > 0 && ((Dims > 0) && ...), "smx::Bounded<T, Capacity, Dims...>: every dimension must be at least 1");
+
+public:
+    using element_type = T;
+    static constexpr bool is_bounded = true;
+    /// Number of dimensions, the rows included.
+    static constexpr std::size_t rank = 1 + sizeof...(Dims);
+    /// Most rows a frame can carry.
+    static constexpr std::size_t capacity = Capacity;
+    /// Elements per row.
+    static constexpr std::size_t row_size = (std::size_t{1} * ... * Dims);
+    /// The dimensions of a row.
+    static constexpr std::array<std::size_t, sizeof...(Dims)> row_extents{Dims...};
+
+    /// Owns `Capacity` zeroed rows; holds 0 of them.
+    Bounded() : m_owned(new T[Capacity * row_size]()), m_data(m_owned) {}
+    Bounded(const Bounded& other) : Bounded() { *this = other; }
+    /// Takes over `other`'s storage (or view); `other` is left without elements.
+    Bounded(Bounded&& other) noexcept
+        : m_owned(std::exchange(other.m_owned, nullptr)), m_data(std::exchange(other.m_data, nullptr)),
+          m_own_length(std::exchange(other.m_own_length, 0)), m_length(std::exchange(other.m_length, nullptr)) {}
+    /// Copies `other`'s live rows and its length (into the slot, for a loan's).
+    Bounded& operator=(const Bounded& other) {
+        if (this != &other) {
+            const std::size_t n = other.size();
+            std::copy(other.m_data, other.m_data + n * row_size, m_data);
+            set_length(n);
+        }
+        return *this;
+    }
+    Bounded& operator=(Bounded&& other) { return *this = static_cast<const Bounded&>(other); }
+    ~Bounded() { delete[] m_owned; }
+
+    /// The live rows (never more than the capacity, whatever a slot holds).
+    std::size_t size() const noexcept {
+        const std::uint64_t n = m_length ? __atomic_load_n(m_length, __ATOMIC_RELAXED) : m_own_length;
+        return n < Capacity ? static_cast<std::size_t>(n) : Capacity;
+    }
+    bool empty() const noexcept { return size() == 0; }
+    /// Sets the live rows; new rows hold what the storage held (zeros, for a Bounded of its own).
+    /// Throws InvalidArgument if `rows` exceeds the capacity.
+    void resize(std::size_t rows) {
+        if (rows > Capacity)
+            throw InvalidArgument("Bounded::resize: " + std::to_string(rows) + " rows asked, the capacity is " +
+                                  std::to_string(Capacity));
+        set_length(rows);
+    }
+    void clear() noexcept { set_length(0); }
+    /// Appends one element (rows of one element only: Bounded<T, N>). Throws InvalidArgument
+    /// when full.
+    template <std::size_t R = rank, std::enable_if_t<R == 1, int> = 0>
+    void push_back(const T& value) {
+        const std::size_t n = size();
+        if (n == Capacity)
+            throw InvalidArgument("Bounded::push_back: full (capacity " + std::to_string(Capacity) + ")");
+        m_data[n] = value;
+        set_length(n + 1);
+    }
+
+    T* data() noexcept { return m_data; }
+    const T* data() const noexcept { return m_data; }
+    /// The shape in the schema: the capacity first (an smx::Shape).
+    static Shape shape() { return Shape{static_cast<std::uint64_t>(Capacity), static_cast<std::uint64_t>(Dims)...}; }
+    /// The live shape: size() rows.
+    Shape live_shape() const { return shape().with_dim(0, size()); }
+    T* begin() noexcept { return m_data; }
+    T* end() noexcept { return m_data + size() * row_size; }
+    const T* begin() const noexcept { return m_data; }
+    const T* end() const noexcept { return m_data + size() * row_size; }
+
+    /// Element at (row, indices of a row...); every index checked by assert only (debug builds),
+    /// the row against the live length.
+    template <class... I>
+    T& operator()(std::size_t row, I... idx) noexcept {
+        return m_data[flat_index(row, idx...)];
+    }
+    template <class... I>
+    const T& operator()(std::size_t row, I... idx) const noexcept {
+        return m_data[flat_index(row, idx...)];
+    }
+    /// The same with every index checked: throws InvalidArgument naming the index.
+    template <class... I>
+    T& at(std::size_t row, I... idx) {
+        return m_data[checked_index(row, idx...)];
+    }
+    template <class... I>
+    const T& at(std::size_t row, I... idx) const {
+        return m_data[checked_index(row, idx...)];
+    }
+    /// The live elements in flat (row-major) order.
+    span<T> flat() noexcept { return {m_data, size() * row_size}; }
+    span<const T> flat() const noexcept { return {m_data, size() * row_size}; }
+    /// The untyped API's view of the live rows.
+    ArrayView<T> view() noexcept { return ArrayView<T>(m_data, live_shape()); }
+    ArrayView<const T> view() const noexcept { return ArrayView<const T>(m_data, live_shape()); }
+
+private:
+    friend struct detail::TypedAccess;
+    struct ViewOf {};
+    Bounded(ViewOf, T* data, std::uint64_t* length) noexcept : m_data(data), m_length(length) {}
+
+    void set_length(std::size_t rows) noexcept {
+        if (m_length)
+            __atomic_store_n(m_length, static_cast<std::uint64_t>(rows), __ATOMIC_RELAXED);
+        else
+            m_own_length = rows;
+    }
+    template <class... I>
+    std::size_t flat_index(std::size_t row, I... idx) const noexcept {
+        static_assert(sizeof...(I) + 1 == rank, "smx::Bounded: give the row and as many indices as a row has dimensions");
+        static_assert((std::is_integral_v<I> && ...), "smx::Bounded: indices are integers");
+        assert(row < size() && "smx::Bounded: row out of range (beyond the live length)");
+        const std::size_t index[rank] = {row, static_cast<std::size_t>(idx)...};
+        std::size_t flat = row;
+        for (std::size_t d = 1; d < rank; ++d) {
+            assert(index[d] < row_extents[d - 1] && "smx::Bounded: index out of range");
+            flat = flat * row_extents[d - 1] + index[d];
+        }
+        return flat;
+    }
+    template <class... I>
+    std::size_t checked_index(std::size_t row, I... idx) const {
+        static_assert(sizeof...(I) + 1 == rank, "smx::Bounded: give the row and as many indices as a row has dimensions");
+        static_assert((std::is_integral_v<I> && ...), "smx::Bounded: indices are integers");
+        if (row >= size())
+            throw InvalidArgument("Bounded::at: row " + std::to_string(row) + " is beyond the " + std::to_string(size()) +
+                                  " live rows");
+        const long long index[rank] = {static_cast<long long>(row), static_cast<long long>(idx)...};
+        std::size_t flat = row;
+        for (std::size_t d = 1; d < rank; ++d) {
+            if (index[d] < 0 || static_cast<unsigned long long>(index[d]) >= row_extents[d - 1])
+                throw InvalidArgument("Bounded::at: index " + std::to_string(index[d]) + " of dimension " +
+                                      std::to_string(d) + " is out of range for shape " + live_shape().to_string());
+            flat = flat * row_extents[d - 1] + static_cast<std::size_t>(index[d]);
+        }
+        return flat;
+    }
+
+    T* m_owned = nullptr;  // set when the Bounded owns its storage
+    T* m_data = nullptr;
+    std::uint64_t m_own_length = 0;     // the length of a Bounded of its own
+    std::uint64_t* m_length = nullptr;  // a view's length word, in the slot
+};
+
 namespace detail {
 
 template <class M>
 struct is_tensor : std::false_type {};
 template <class T, std::size_t... Dims>
 struct is_tensor<Tensor<T, Dims...>> : std::true_type {};
+template <class T, std::size_t Capacity, std::size_t... Dims>
+struct is_tensor<Bounded<T, Capacity, Dims...>> : std::true_type {};
 
 /// What SMX_FRAME records about a frame type: its fields' names and member pointers.
 template <class F, class... M>
@@ -199,7 +365,8 @@ struct FrameFields {
 template <class F, class... M>
 constexpr FrameFields<F, M...> frame_fields(std::array<const char*, sizeof...(M)> names, M F::*... members) {
     static_assert((is_tensor<M>::value && ...),
-                  "SMX_FRAME: every field listed must be an smx::Tensor<T, Dims...> member of the frame type");
+                  "SMX_FRAME: every field listed must be an smx::Tensor<T, Dims...>, smx::String<N> or "
+                  "smx::Bounded<T, Capacity, Dims...> member of the frame type");
     return {names, std::tuple<M F::*...>(members...)};
 }
 
@@ -222,15 +389,19 @@ constexpr std::size_t fields_size(M F::*...) {
 /// Builds views and copies of frame types (a friend of Tensor).
 struct TypedAccess {
     template <class M>
-    static M view(std::byte* data) noexcept {
-        return M(typename M::ViewOf{}, reinterpret_cast<typename M::element_type*>(data));
+    static M view(std::byte* frame, const Schema& schema, std::size_t i) noexcept {
+        auto* data = reinterpret_cast<typename M::element_type*>(frame + schema.offset(i));
+        if constexpr (M::is_bounded)
+            return M(typename M::ViewOf{}, data, reinterpret_cast<std::uint64_t*>(frame + schema.length_offset(i)));
+        else
+            return M(typename M::ViewOf{}, data);
     }
     /// A frame of views: member i points at `data + schema.offset(i)`. Aggregate initialisation in
     /// declaration order, each Tensor made in place (no copy, no allocation).
     template <class F, class Fields, std::size_t... I>
     static F make(const Fields& fields, std::byte* data, const Schema& schema, std::index_sequence<I...>) {
         return F{view<std::remove_reference_t<decltype(std::declval<F&>().*std::get<I>(fields.members))>>(
-            data + schema.offset(I))...};
+            data, schema, I)...};
     }
 };
 
@@ -256,7 +427,8 @@ Schema schema_of() {
         [&](auto... member) {
             ((out.push_back(Field{fields.names[i],
                                   dtype_of<typename std::remove_reference_t<decltype(std::declval<F&>().*member)>::element_type>(),
-                                  std::remove_reference_t<decltype(std::declval<F&>().*member)>::shape()}),
+                                  std::remove_reference_t<decltype(std::declval<F&>().*member)>::shape(),
+                                  std::remove_reference_t<decltype(std::declval<F&>().*member)>::is_bounded}),
               ++i),
              ...);
         },
@@ -367,7 +539,7 @@ public:
         std::size_t i = 0;
         std::apply(
             [&](auto... member) {
-                ((refs[i] = array_ref((frame.*member).data(), (frame.*member).shape(), fields.names[i]), ++i), ...);
+                ((refs[i] = array_ref((frame.*member).data(), (frame.*member).view().shape(), fields.names[i]), ++i), ...);
             },
             fields.members);
         return m_writer.write(refs.data(), refs.size(), timestamp_ns);

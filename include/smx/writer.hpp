@@ -121,7 +121,8 @@ public:
     Loan& operator=(const Loan&) = delete;
     ~Loan();
 
-    /// Writable typed view of a field. Throws InvalidArgument on unknown name or wrong T.
+    /// Writable typed view of a field (of a bounded field, its whole capacity: fill rows, then
+    /// set_length). Throws InvalidArgument on unknown name or wrong T.
     template <class T>
     ArrayView<T> field(std::string_view name) {
         const std::size_t i = checked_index(name, dtype_of<T>());
@@ -133,6 +134,13 @@ public:
     span<std::byte> bytes(std::size_t index) {
         return {static_cast<std::byte*>(data(index)), static_cast<std::size_t>(schema()[index].nbytes())};
     }
+    /// Sets how many rows of bounded field `index` (or `name`) the frame carries: readers see
+    /// rows [0, rows). Every bounded field starts a loan at 0 rows. Throws InvalidArgument naming
+    /// the topic and field if the field is not bounded or `rows` exceeds its capacity (shape[0]).
+    void set_length(std::size_t index, std::uint64_t rows);
+    void set_length(std::string_view name, std::uint64_t rows);
+    /// The rows set so far for bounded field `index` (shape[0] of a fixed field).
+    std::uint64_t length(std::size_t index) const;
     /// The writer's schema (also after the writer closed). Throws Closed once the loan was
     /// published or moved from.
     const Schema& schema() const;

@@ -32,16 +32,17 @@ from ._errors import (
     WriterExists,
 )
 from ._frame import Frame, frame_info, is_valid, release
-from ._idl import BaseIDL, BaseIdl
+from ._idl import BaseIDL, BaseIdl, bounded, string, text
 from ._participant import DomainParticipant
 from ._reader import SMReader
-from ._schema import SUPPORTED_TYPESTRS, Field, Schema, typestr
+from ._schema import BOUNDED, MAX_STRING_BYTES, SUPPORTED_TYPESTRS, Field, Schema, typestr
 from ._writer import Loan, SMWriter
 
 __version__: str = _core.__version__
 
 __all__ = [
     "AllSlotsHeld",
+    "BOUNDED",
     "BaseIDL",
     "BaseIdl",
     "Closed",
@@ -53,6 +54,7 @@ __all__ = [
     "Frame",
     "InvalidArgument",
     "Loan",
+    "MAX_STRING_BYTES",
     "NoWriter",
     "OutOfSpace",
     "PermissionDenied",
@@ -67,8 +69,11 @@ __all__ = [
     "TornReadError",
     "WaitingForFirstMessageException",
     "WriterExists",
+    "bounded",
     "frame_info",
     "is_valid",
     "release",
+    "string",
+    "text",
     "typestr",
 ]

@@ -22,10 +22,77 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import numpy as np
 
 from . import _core
+from ._errors import InvalidArgument
+
+
+class BoundedArray(np.ndarray):
+    """The class default of a bounded field (``smx.bounded``): its first dimension is a capacity."""
+
+
+def bounded(capacity_array: np.ndarray) -> np.ndarray:
+    """Declares a bounded field in a template: up to ``capacity_array.shape[0]`` rows, each frame
+    with its own number of them (0 for a new instance)::
+
+        @dataclass
+        class Detections(smx.BaseIdl):
+            boxes: np.ndarray = smx.bounded(np.zeros((100, 4), np.float32))  # up to 100 boxes
+
+    Assign any number of rows up to the capacity (``d.boxes = np.ones((3, 4), np.float32)``);
+    readers get arrays of that many rows. (The class attribute keeps the capacity shape.)"""
+    array = np.asarray(capacity_array)
+    if array.ndim == 0:
+        raise TypeError("smx.bounded() takes an array whose first dimension is the capacity in rows, e.g. "
+                        "np.zeros((100, 4), np.float32) for up to 100 rows of 4; got a 0-d array")
+    return array.view(BoundedArray)
+
+
+def string(capacity: int, text: Any = b"") -> np.ndarray:
+    """A string field's array: numpy's 0-d ``S<capacity>`` array (``capacity`` bytes, NUL-padded),
+    for templates (``frame_id: np.ndarray = smx.string(32)``). Assign text with
+    ``instance.frame_id = "camera"`` (str is stored as UTF-8) and read it back with
+    ``smx.text(frame.frame_id)``. Text longer than the capacity is refused, not truncated."""
+    return np.array(_encoded(text, int(capacity), "smx.string"), dtype=f"S{int(capacity)}")
+
+
+def string_array(value: Any, dtype: np.dtype, where: str) -> Any:
+    """`value` (str, bytes, or an array or list of them) as an array of the string dtype `dtype`,
+    each text checked to fit (numpy itself would cut longer text silently). Anything else is
+    returned as it is, for the caller's dtype check to name."""
+    if isinstance(value, np.ndarray) and value.dtype == dtype:
+        return value
+    capacity = dtype.itemsize
+    if isinstance(value, (str, bytes)):
+        return np.array(_encoded(value, capacity, where), dtype=dtype)
+    array = np.asarray(value)
+    if array.dtype.kind not in "SUO":
+        return value
+    items = [_encoded(v, capacity, where) for v in array.ravel()]
+    return np.array(items, dtype=dtype).reshape(array.shape)
+
+
+def text(array: Any) -> Any:
+    """The text of a string field: ``str`` for a 0-d ``S`` array (UTF-8 decoded, trailing NUL
+    bytes dropped), a list of them for an array of strings."""
+    a = np.asarray(array)
+    if a.dtype.kind != "S":
+        raise TypeError(f"smx.text() takes a string field (numpy dtype S<n>), not {a.dtype}")
+    if a.ndim == 0:
+        return bytes(a[()]).decode("utf-8", errors="replace")
+    return [bytes(v).decode("utf-8", errors="replace") for v in a.ravel()]
+
+
+def _encoded(value: Any, capacity: int, where: str) -> bytes:
+    if not isinstance(value, (str, bytes)):
+        raise InvalidArgument(f"{where}: a string field takes str or bytes, not {type(value).__name__}")
+    data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    if len(data) > capacity:
+        raise InvalidArgument(f"{where}: {len(data)} bytes of text ({data[:40]!r}...) do not fit a string field of "
+                         f"{capacity} bytes; nothing is truncated: shorten the text or declare a longer field")
+    return data
 
 
 class _ArrayDefault:
-    """default_factory of an ndarray default: a fresh copy per instance."""
+    """default_factory of an ndarray default: a fresh copy per instance (no rows of a bounded one)."""
 
     __slots__ = ("template",)
 
@@ -33,6 +100,8 @@ class _ArrayDefault:
         self.template = template
 
     def __call__(self) -> np.ndarray:
+        if isinstance(self.template, BoundedArray):
+            return np.zeros((0,) + self.template.shape[1:], dtype=self.template.dtype)
         return self.template.copy()
 
     def __repr__(self) -> str:
@@ -79,23 +148,37 @@ class BaseIdl(metaclass=_IdlMeta):
         inherited = dict(getattr(cls, "_smx_array_defaults", {}))
         inherited.update(defaults)
         type.__setattr__(cls, "_smx_array_defaults", inherited)
+        # Bounded fields: name -> capacity shape (a redefinition without smx.bounded drops it).
+        bounded_fields = {k: v for k, v in getattr(cls, "_smx_bounded", {}).items() if k not in defaults}
+        bounded_fields.update({k: v.shape for k, v in defaults.items() if isinstance(v, BoundedArray)})
+        type.__setattr__(cls, "_smx_bounded", bounded_fields)
 
     def get_fields(self) -> Iterator[Tuple[str, Tuple[int, ...], np.dtype, int]]:
-        """Yields ``(name, shape, dtype, nbytes)`` of every field, in order.
+        """Yields ``(name, shape, dtype, nbytes)`` of every field, in order (a bounded field's
+        capacity shape and bytes, whatever rows the instance holds).
 
         Raises TypeError naming the field if one is not a numpy array (smx frames hold only
         fixed-shape numeric arrays), or if the class is not a dataclass.
         """
         if "__dataclass_fields__" not in type(self).__dict__ and type(self) is not BaseIdl:
             raise TypeError(f"{type(self).__name__} must be decorated with @dataclass (like the seed's templates)")
+        bounded_fields = getattr(type(self), "_smx_bounded", {})
+        defaults = getattr(type(self), "_smx_array_defaults", {})
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            default = defaults.get(field.name)
+            if isinstance(value, (str, bytes)) and default is not None and default.dtype.kind == "S":
+                value = default  # text for a string field: the field is what the class declares
             if not isinstance(value, np.ndarray):
                 raise TypeError(
                     f"{type(self).__name__}.{field.name} is a {type(value).__name__}, not a numpy array: smx "
                     "frames hold only fixed-shape numpy arrays (use e.g. np.empty((1,), dtype=np.float64))"
                 )
-            yield (field.name, value.shape, value.dtype, value.nbytes)
+            if field.name in bounded_fields:
+                capacity = tuple(bounded_fields[field.name])
+                yield (field.name, capacity, value.dtype, int(np.prod(capacity)) * value.dtype.itemsize)
+            else:
+                yield (field.name, value.shape, value.dtype, value.nbytes)
 
     # --- beyond the seed: frames from a reader ---------------------------------------------
 

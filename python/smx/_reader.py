@@ -260,15 +260,23 @@ class SMReader:
             if core_frame is None:
                 raise self._nothing_yet()
             targets = []
-            for name, ts, shape, _offset, _nbytes in core_frame.schema.fields:
+            bounded = []
+            for name, ts, shape, _offset, _nbytes, is_bounded in core_frame.schema.fields:
                 current = getattr(output_instance, name, None)
-                if not (isinstance(current, np.ndarray) and current.dtype.str == ts and current.shape == tuple(shape)
-                        and current.flags.c_contiguous and current.flags.writeable
-                        and _core_frame_of_array(current) is None):
+                if is_bounded:
+                    # Copied at its capacity, then the instance gets the live rows of it.
+                    current = np.empty(tuple(shape), dtype=np.dtype(ts))
+                    bounded.append((name, len(targets), current))
+                elif not (isinstance(current, np.ndarray) and current.dtype.str == ts and current.shape == tuple(shape)
+                          and current.flags.c_contiguous and current.flags.writeable
+                          and _core_frame_of_array(current) is None):
                     current = np.empty(tuple(shape), dtype=np.dtype(ts))
                     object.__setattr__(output_instance, name, current)
                 targets.append(current)
-            if core_frame.copy_into(targets):
+            consistent, rows = core_frame.copy_into(targets)
+            if consistent:
+                for name, index, array in bounded:
+                    object.__setattr__(output_instance, name, array[: rows[index]])
                 _with_info(output_instance, core_frame.info)
                 return
         raise TornReadError(

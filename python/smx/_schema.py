@@ -11,37 +11,48 @@ import numpy as np
 from . import _core
 from ._errors import InvalidArgument
 
-#: numpy typestr of every element type smx carries (little-endian, fixed size).
+#: numpy typestr of every numeric element type smx carries (little-endian, fixed size); byte
+#: strings of 1..MAX_STRING_BYTES bytes (``|S<n>``, numpy's ``np.bytes_``) come on top.
 SUPPORTED_TYPESTRS = (
     "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16",
 )
+#: The longest string element: ``|S65535``.
+MAX_STRING_BYTES = 65535
+#: The 4th entry of a Schema field that makes it bounded: ``("boxes", np.float32, (100, 4), BOUNDED)``.
+BOUNDED = "bounded"
 
 
 def typestr(dtype: Any, field: Optional[str] = None) -> str:
-    """The smx typestr of a numpy dtype (``np.uint16`` -> ``"<u2"``). Raises InvalidArgument
-    (a ValueError) for anything smx cannot carry: big-endian, strings, objects, records."""
+    """The smx typestr of a numpy dtype (``np.uint16`` -> ``"<u2"``, ``"S32"`` -> ``"|S32"``).
+    Raises InvalidArgument (a ValueError) for anything smx cannot carry: big-endian numbers,
+    unicode (``<U``: use bytes, ``S``), objects, records."""
     where = f"field '{field}': " if field else ""
     try:
         dt = np.dtype(dtype)
     except TypeError as e:
         raise InvalidArgument(f"{where}{dtype!r} is not a numpy dtype ({e})") from None
     s = dt.str
+    if dt.kind == "S" and 1 <= dt.itemsize <= MAX_STRING_BYTES:
+        return f"|S{dt.itemsize}"
     if dt.fields is not None or dt.subdtype is not None or s not in SUPPORTED_TYPESTRS:
+        hint = " (text: use a byte-string dtype such as 'S32', which holds 32 bytes)" if dt.kind == "U" else ""
         raise InvalidArgument(
             f"{where}unsupported dtype {s} ({dt}): smx carries fixed-size little-endian numbers and bool "
-            f"({' '.join(SUPPORTED_TYPESTRS)})"
+            f"({' '.join(SUPPORTED_TYPESTRS)}) and byte strings |S1..|S{MAX_STRING_BYTES}{hint}"
         )
     return s
 
 
 class Field(NamedTuple):
-    """One named array of a frame."""
+    """One named array of a frame. A *bounded* field holds up to ``shape[0]`` rows, and each
+    frame carries how many it has: readers get arrays of that many rows."""
 
     name: str
     dtype: np.dtype
-    shape: Tuple[int, ...]
+    shape: Tuple[int, ...]  #: a bounded field's ``shape[0]`` is its capacity in rows
     nbytes: int
     offset: int  #: byte offset inside a slot (64-byte aligned)
+    bounded: bool = False
 
 
 def _dimensions(name: Any, shape: Any) -> Tuple[int, ...]:
@@ -65,6 +76,10 @@ class Schema:
     """An ordered list of fields (name, dtype, shape): the fixed layout of one frame.
 
     ``Schema([("color", np.uint8, (480, 848, 3)), ("depth", "<u2", (480, 848))])``
+
+    A fourth entry ``"bounded"`` (``smx.BOUNDED``) makes a field of up to ``shape[0]`` rows:
+    ``("boxes", np.float32, (100, 4), "bounded")``. Strings are numpy byte strings:
+    ``("frame_id", "S32", ())``.
     """
 
     __slots__ = ("_core", "_fields")
@@ -77,14 +92,21 @@ class Schema:
         else:
             spec = []
             for entry in fields:
-                name, dtype, shape = entry
+                entry = tuple(entry)
+                if len(entry) == 4 and entry[3] in (BOUNDED, None):
+                    name, dtype, shape, flag = entry
+                elif len(entry) == 3:
+                    (name, dtype, shape), flag = entry, None
+                else:
+                    raise InvalidArgument(f"schema entry {entry!r}: give (name, dtype, shape) or "
+                                          f"(name, dtype, shape, {BOUNDED!r})")
                 shape = _dimensions(name, shape)
-                spec.append((str(name), typestr(dtype, name), list(shape)))
+                spec.append((str(name), typestr(dtype, name), list(shape), flag == BOUNDED))
             core = _core.Schema(spec)
         self._core = core
         self._fields = tuple(
-            Field(name, np.dtype(ts), tuple(int(d) for d in shape), int(nbytes), int(offset))
-            for name, ts, shape, offset, nbytes in core.fields
+            Field(name, np.dtype(ts), tuple(int(d) for d in shape), int(nbytes), int(offset), bool(bounded))
+            for name, ts, shape, offset, nbytes, bounded in core.fields
         )
 
     @classmethod
@@ -96,7 +118,9 @@ class Schema:
                 f"{type(template).__name__} is not an smx template: derive it from smx.BaseIDL (or smx.BaseIdl) "
                 "(a dataclass of numpy arrays) or pass an smx.Schema"
             )
-        return cls([(name, dtype, shape) for name, shape, dtype, _nbytes in get_fields()])
+        bounded = getattr(template, "_smx_bounded", {})
+        return cls([(name, dtype, shape, BOUNDED if name in bounded else None)
+                    for name, shape, dtype, _nbytes in get_fields()])
 
     @property
     def fields(self) -> Tuple[Field, ...]:
@@ -113,7 +137,7 @@ class Schema:
 
     @property
     def hash(self) -> int:
-        """Stable 64-bit hash of names, dtypes and shapes (the same value C++ computes)."""
+        """Stable 64-bit hash of names, dtypes, shapes and boundedness (the same value C++ computes)."""
         return int(self._core.hash)
 
     def differences(self, actual: "Schema") -> List[str]:

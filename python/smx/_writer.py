@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _core, _lifecycle
 from ._errors import AllSlotsHeld, InvalidArgument
+from ._idl import string_array
 from ._participant import DomainParticipant, _participant
 from ._schema import Schema
 
@@ -65,11 +66,29 @@ class Loan:
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._check_lent()
-        if name in self._arrays:
-            # `loan.depth = arr` means "fill the field with arr", not "rebind the name".
-            self._arrays[name][...] = value
+        if name not in self._arrays:
+            raise AttributeError(f"loan has no field '{name}'")
+        # `loan.depth = arr` means "fill the field with arr", not "rebind the name".
+        field = self._writer.schema[name]
+        where = f"loan on topic '{self._writer.topic_name}', field '{name}'"
+        if field.dtype.kind == "S":
+            value = string_array(value, field.dtype, where)
+        if field.bounded:
+            value = np.asarray(value)
+            if value.ndim != len(field.shape) or value.shape[1:] != field.shape[1:] or value.shape[0] > field.shape[0]:
+                raise InvalidArgument(f"{where}: expected up to {field.shape[0]} rows of shape {field.shape[1:]}, "
+                                      f"got an array of shape {value.shape}")
+            self._arrays[name][: value.shape[0]] = value
+            self._core.set_length(name, value.shape[0])
             return
-        raise AttributeError(f"loan has no field '{name}'")
+        self._arrays[name][...] = value
+
+    def set_length(self, name: str, rows: int) -> None:
+        """Sets how many rows of bounded field `name` the frame carries (every bounded field
+        starts a loan at 0 rows): fill ``loan[name][:rows]``, then set it. Assigning
+        ``loan.boxes = rows_array`` does both."""
+        self._check_lent()
+        self._core.set_length(name, int(rows))
 
     def __getitem__(self, name: str) -> np.ndarray:
         self._check_lent()
@@ -178,6 +197,8 @@ class SMWriter:
         self._schema = _schema_of(idl_dataclass)
         self._names = self._schema.names
         self._name_set = frozenset(self._names)
+        # String fields take str/bytes too (converted and checked to fit on each write).
+        self._string_fields = tuple((i, f) for i, f in enumerate(self._schema) if f.dtype.kind == "S")
         _check_network_options(self.topic_name, compression, compression_level, network_reliable, network_depth)
         self._core = _core.Writer(
             self.domain_participant._core, self.topic_name, self._schema._core, slots=self.nr_of_buffers,
@@ -207,6 +228,8 @@ class SMWriter:
         # check per write; the keys are looked at only then).
         if is_mapping and len(frame) != len(out):
             self._refuse_unknown_keys(frame)
+        for i, field in self._string_fields:
+            out[i] = string_array(out[i], field.dtype, f"write to topic '{self.topic_name}', field '{field.name}'")
         return out
 
     def _refuse_unknown_keys(self, frame: Mapping) -> None:
@@ -229,7 +252,8 @@ class SMWriter:
 
         Shapes and dtypes must match exactly (no casting): otherwise ValueError
         (smx.InvalidArgument) names the field, the expected and the given, and nothing is
-        published. Non-contiguous arrays are fine."""
+        published. Non-contiguous arrays are fine. A bounded field takes 0..capacity rows; a
+        string field also takes str (stored as UTF-8) or bytes, refused if longer than it holds."""
         if timestamp is not None:
             if timestamp_ns is not None:
                 raise InvalidArgument(f"write to topic '{self.topic_name}': give timestamp_ns or timestamp, not both")

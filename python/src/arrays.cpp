@@ -2,7 +2,9 @@
 
 #include "common.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace smx::python {
 
@@ -13,6 +15,7 @@ constexpr std::size_t KIND_COUNT = static_cast<std::size_t>(DType::Kind::c16) + 
 }  // namespace
 
 py::dtype to_numpy(DType dtype) {
+    if (dtype.is_string()) return py::dtype(std::string(dtype.typestr()));  // one per capacity: not cached
     // Built once per kind and kept for the life of the process (never released: numpy's
     // descriptors outlive any interpreter teardown order issue that way).
     static std::array<PyObject*, KIND_COUNT> cache{};
@@ -30,9 +33,17 @@ std::optional<DType> from_numpy(const py::dtype& dtype) {
     return DType::parse(s);
 }
 
-py::array field_array(const Field& field, const void* data, py::handle base, bool writable) {
-    std::vector<py::ssize_t> shape(field.shape.begin(), field.shape.end());
-    py::array a(to_numpy(field.dtype), shape, std::vector<py::ssize_t>{}, data, base);
+Shape live_shape(const Schema& schema, std::size_t i, const std::byte* frame) {
+    const Field& f = schema[i];
+    if (!f.bounded) return f.shape;
+    std::uint64_t rows = 0;
+    std::memcpy(&rows, frame + schema.length_offset(i), sizeof rows);
+    return f.shape.with_dim(0, std::min<std::uint64_t>(rows, f.shape[0]));
+}
+
+py::array field_array(const Shape& field_shape, DType dtype, const void* data, py::handle base, bool writable) {
+    std::vector<py::ssize_t> shape(field_shape.begin(), field_shape.end());
+    py::array a(to_numpy(dtype), shape, std::vector<py::ssize_t>{}, data, base);
     if (!writable) py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
     return a;
 }
@@ -49,29 +60,29 @@ std::optional<std::chrono::steady_clock::time_point> deadline_after(std::optiona
 void register_schema(py::module_& m) {
     py::class_<Schema, std::shared_ptr<Schema>>(m, "Schema",
         "An ordered list of fields (name, dtype typestr, shape) with its slot layout.")
-        .def(py::init([](const std::vector<std::tuple<std::string, std::string, std::vector<std::uint64_t>>>& fields) {
+        .def(py::init([](const std::vector<std::tuple<std::string, std::string, std::vector<std::uint64_t>, bool>>& fields) {
                  std::vector<Field> out;
                  out.reserve(fields.size());
-                 for (const auto& [name, typestr, shape] : fields) {
+                 for (const auto& [name, typestr, shape, bounded] : fields) {
                      try {
-                         out.push_back(Field{name, DType::parse(typestr), Shape(shape)});
+                         out.push_back(Field{name, DType::parse(typestr), Shape(shape), bounded});
                      } catch (const InvalidArgument& e) {
                          throw InvalidArgument("field '" + name + "': " + e.what());
                      }
                  }
                  return std::make_shared<Schema>(std::move(out));
              }),
-             py::arg("fields"), "Validates and lays out [(name, typestr, shape), ...].")
+             py::arg("fields"), "Validates and lays out [(name, typestr, shape, bounded), ...].")
         .def_property_readonly("fields", [](const Schema& s) {
             py::list out;
             for (std::size_t i = 0; i < s.size(); ++i) {
                 const Field& f = s[i];
                 py::tuple shape(f.shape.ndim());
                 for (std::size_t d = 0; d < f.shape.ndim(); ++d) shape[d] = f.shape[d];
-                out.append(py::make_tuple(f.name, f.dtype.typestr(), shape, s.offset(i), f.nbytes()));
+                out.append(py::make_tuple(f.name, f.dtype.typestr(), shape, s.offset(i), f.nbytes(), f.bounded));
             }
             return out;
-        }, "[(name, typestr, shape, offset, nbytes), ...] in order.")
+        }, "[(name, typestr, shape, offset, nbytes, bounded), ...] in order (a bounded field's shape[0] is its capacity).")
         .def_property_readonly("frame_size", &Schema::frame_size)
         .def_property_readonly("hash", &Schema::hash)
         .def("differences", &Schema::differences, py::arg("actual"))

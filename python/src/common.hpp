@@ -41,9 +41,12 @@ std::optional<DType> from_numpy(const py::dtype& dtype);
 /// How numpy spells a dtype ("<f4", ">i2", "<U5"), for messages.
 std::string numpy_spelling(const py::dtype& dtype);
 
-/// A C-contiguous array of `field` at `data`; `base` keeps the memory alive. Read-only unless
-/// `writable`.
-py::array field_array(const Field& field, const void* data, py::handle base, bool writable);
+/// A C-contiguous array of `shape` and `dtype` at `data`; `base` keeps the memory alive.
+/// Read-only unless `writable`.
+py::array field_array(const Shape& shape, DType dtype, const void* data, py::handle base, bool writable);
+/// Field i's shape in the frame whose slot bytes start at `frame` (a bounded field's live rows,
+/// at most its capacity).
+Shape live_shape(const Schema& schema, std::size_t i, const std::byte* frame);
 
 /// Seconds (None = forever) to a deadline.
 std::optional<std::chrono::steady_clock::time_point> deadline_after(std::optional<double> seconds);

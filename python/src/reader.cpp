@@ -22,7 +22,8 @@ struct PyFrame {
 py::dict frame_arrays(const Frame& frame, py::handle base) {
     py::dict out;
     const Schema& s = frame.schema();
-    for (std::size_t i = 0; i < s.size(); ++i) out[py::str(s[i].name)] = field_array(s[i], frame.data(i), base, false);
+    for (std::size_t i = 0; i < s.size(); ++i)
+        out[py::str(s[i].name)] = field_array(frame.shape(i), s[i].dtype, frame.data(i), base, false);
     return out;
 }
 
@@ -78,7 +79,7 @@ py::object copy_to_python(CopyOutcome&& c) {
     py::dict arrays;
     const Schema& s = *c.schema;
     for (std::size_t i = 0; i < s.size(); ++i)
-        arrays[py::str(s[i].name)] = field_array(s[i], bytes->data() + s.offset(i), owner, true);
+        arrays[py::str(s[i].name)] = field_array(live_shape(s, i, bytes->data()), s[i].dtype, bytes->data() + s.offset(i), owner, true);
     py::dict info = info_dict(c.info);
     info["transport"] = transport_name(c.transport);
     return py::make_tuple("ok", arrays, as_holder(c.schema), info);
@@ -251,11 +252,19 @@ void register_reader(py::module_& m) {
                                           s[i].dtype.typestr() + " array of shape " + s[i].shape.to_string());
                 spans.emplace_back(static_cast<std::byte*>(const_cast<void*>(a.data())), static_cast<std::size_t>(a.nbytes()));
             }
-            py::gil_scoped_release nogil;
+            std::vector<std::uint64_t> rows(s.size());
             bool ok = true;
-            for (std::size_t i = 0; i < spans.size(); ++i) ok = f.frame.copy_field_into(i, spans[i]) && ok;
-            return ok;
-        }, py::arg("arrays"), "Copies every field into `arrays` (schema order); True if consistent.");
+            {
+                py::gil_scoped_release nogil;
+                for (std::size_t i = 0; i < spans.size(); ++i) {
+                    rows[i] = f.frame.length(i);  // before the copy: consistent if the copy is
+                    ok = f.frame.copy_field_into(i, spans[i]) && ok;
+                }
+            }
+            return py::make_tuple(ok, rows);
+        }, py::arg("arrays"),
+           "Copies every field into `arrays` (schema order, a bounded field's at its capacity: its live rows "
+           "come first); returns (consistent, [rows of each field]).");
 
     py::class_<PyReader>(m, "Reader", "Reads one topic (see smx.SMReader).")
         .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double, std::vector<std::uint32_t>,

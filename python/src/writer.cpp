@@ -109,14 +109,14 @@ public:
             py::object obj = arrays[i];
             if (!py::isinstance<py::array>(obj))
                 throw InvalidArgument(where + "expected a numpy array of dtype " + f.dtype.typestr() + " and shape " +
-                                      f.shape.to_string() + ", got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
+                                      f.shape_string() + ", got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
             py::array a = obj.cast<py::array>();
             const auto dt = from_numpy(a.dtype());
             if (!dt)
                 throw InvalidArgument(where + "expected dtype " + f.dtype.typestr() + ", got " + numpy_spelling(a.dtype()) +
                                       " (smx carries little-endian fixed-size numbers and bool)");
             if (static_cast<std::size_t>(a.ndim()) > MAX_DIMS)
-                throw InvalidArgument(where + "expected shape " + f.shape.to_string() + ", got " + shape_string(a));
+                throw InvalidArgument(where + "expected shape " + f.shape_string() + ", got " + shape_string(a));
             std::vector<std::uint64_t> dims(a.shape(), a.shape() + a.ndim());
             ArrayRef& r = refs[i];
             r.data = a.data();
@@ -205,9 +205,18 @@ void register_writer(py::module_& m) {
             PyLoan& l = self.cast<PyLoan&>();
             py::dict out;
             for (std::size_t i = 0; i < l.schema->size(); ++i)
-                out[py::str((*l.schema)[i].name)] = field_array((*l.schema)[i], l.addresses[i], self, true);
+                out[py::str((*l.schema)[i].name)] =
+                    field_array((*l.schema)[i].shape, (*l.schema)[i].dtype, l.addresses[i], self, true);
             return out;
-        }, "{field name: writable ndarray view of the slot}")
+        }, "{field name: writable ndarray view of the slot (a bounded field's whole capacity)}")
+        .def("set_length", [](PyLoan& l, const std::string& name, std::uint64_t rows) {
+            if (!l.loan) throw Closed("loan of frame " + std::to_string(l.frame_number) + " was already published or abandoned");
+            l.loan->set_length(name, rows);
+        }, py::arg("name"), py::arg("rows"), "Sets how many rows of bounded field `name` the frame carries.")
+        .def("length", [](PyLoan& l, const std::string& name) {
+            if (!l.loan) throw Closed("loan of frame " + std::to_string(l.frame_number) + " was already published or abandoned");
+            return l.loan->length(static_cast<std::size_t>(l.schema->index_of(l.schema->field(name).name)));
+        }, py::arg("name"), "The rows set so far for bounded field `name`.")
         .def_property_readonly("frame_number", [](const PyLoan& l) { return l.frame_number; })
         .def_property_readonly("active", [](const PyLoan& l) { return l.loan.has_value(); },
                                "True until published or abandoned.")

@@ -101,6 +101,7 @@ private:
             w.shape._buffer = const_cast<std::uint64_t*>(f.shape.data());
             w.shape._release = false;
             w.offset = f.offset;
+            w.bounded = f.bounded;
         }
         smx_wire_Info& s = m_info_sample;
         s.session = m_info.session;
@@ -230,6 +231,7 @@ SessionInfo session_info_from_wire(const smx_wire_Info& s) {
         d.dtype = f.dtype ? f.dtype : "";
         d.shape.assign(f.shape._buffer, f.shape._buffer + f.shape._length);
         d.offset = f.offset;
+        d.bounded = f.bounded;
         info.fields.push_back(std::move(d));
     }
     return info;

@@ -15,7 +15,7 @@ inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSE
 // 2: the doorbell (bell, writer_closed, sleeping mask) and the registered mask in the header.
 // 3: liveness from locks, not pids (the liveness locks below).
 // 4: each reader registration counts its releases (`unpins`), for the writer's pin lease.
-inline constexpr std::uint32_t LAYOUT_VERSION = 4;
+inline constexpr std::uint32_t LAYOUT_VERSION = 5;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
 inline constexpr std::uint32_t MAX_SLOTS = 1024;
@@ -29,11 +29,13 @@ inline constexpr std::uint32_t MAX_READERS = 4096;
 inline constexpr std::uint64_t WRITER_LOCK_BYTE = std::uint64_t{1} << 52;
 inline constexpr std::uint64_t READER_LOCK_BASE = WRITER_LOCK_BYTE + 1;
 
+inline constexpr std::uint32_t FIELD_BOUNDED = 1;  // shape[0] is a capacity; the live length precedes the data
+
 struct FieldRecord {
     char name[MAX_FIELD_NAME + 1];
     char dtype[8];
     std::uint32_t ndim;
-    std::uint32_t reserved;
+    std::uint32_t flags;  // FIELD_BOUNDED; other bits zero
     std::uint64_t shape[MAX_DIMS];
     std::uint64_t offset;  // inside a slot
     std::uint64_t nbytes;

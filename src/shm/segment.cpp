@@ -278,6 +278,7 @@ std::unique_ptr<Segment> Segment::create(const SegmentConfig& config, const Sche
             copy_cstr(r.name, f.name);
             copy_cstr(r.dtype, f.dtype.typestr());
             r.ndim = static_cast<std::uint32_t>(f.shape.ndim());
+            r.flags = f.bounded ? FIELD_BOUNDED : 0;
             std::copy(f.shape.begin(), f.shape.end(), r.shape);
             r.offset = schema.offset(i);
             r.nbytes = f.nbytes();
@@ -421,7 +422,7 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
     std::vector<Field> fields;
     for (std::uint32_t i = 0; i < h.field_count; ++i) {
         const FieldRecord& r = h.fields[i];
-        if (!terminated(r.name) || !terminated(r.dtype) || r.ndim > MAX_DIMS)
+        if (!terminated(r.name) || !terminated(r.dtype) || r.ndim > MAX_DIMS || (r.flags & ~FIELD_BOUNDED) != 0)
             corrupt(name, subject, "has a malformed record for field " + std::to_string(i));
         if (!DType::is_valid(r.dtype))
             corrupt(name, subject, "has field '" + std::string(r.name) + "' of unknown dtype '" + r.dtype + "'");
@@ -430,8 +431,8 @@ std::unique_ptr<Segment> Segment::open_checked(const std::string& name, std::str
         for (std::uint32_t d = 0; d < r.ndim; ++d) elements = checked_mul(elements, r.shape[d], of);
         checked_mul(elements, DType::parse(r.dtype).itemsize(), of);
         if (of) corrupt(name, subject, "has field '" + std::string(r.name) + "' whose shape product overflows");
-        fields.push_back(Field{r.name, DType::parse(r.dtype),
-                               Shape(std::vector<std::uint64_t>(r.shape, r.shape + r.ndim))});
+        fields.push_back(Field{r.name, DType::parse(r.dtype), Shape(std::vector<std::uint64_t>(r.shape, r.shape + r.ndim)),
+                               (r.flags & FIELD_BOUNDED) != 0});
     }
     std::shared_ptr<const Schema> schema;
     try {

@@ -129,12 +129,13 @@ inline std::string describe(const ToolRun& r) { return "status " + std::to_strin
 
 // ---- a writer process --------------------------------------------------------------------
 
-// An smx_test_peer writer: started with `args`, READY parsed. Destruction asks it to quit and
-// waits (bounded) for it; its Child kills it by pid if it did not.
+// An smx_test_peer writer (role `writer`, or another writer role): started with `args`, READY
+// parsed. Destruction asks it to quit and waits (bounded) for it; its Child kills it by pid if it
+// did not.
 class PeerWriter {
 public:
-    PeerWriter(const std::string& topic, std::vector<std::string> args) {
-        std::vector<std::string> argv{smx::test::peer(), "writer", "--topic", topic};
+    PeerWriter(const std::string& topic, std::vector<std::string> args, const std::string& role = "writer") {
+        std::vector<std::string> argv{smx::test::peer(), role, "--topic", topic};
         argv.insert(argv.end(), args.begin(), args.end());
         m_child = std::make_unique<Child>(argv);
         const auto ready = m_child->wait_for_line("READY", 30s);

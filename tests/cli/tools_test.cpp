@@ -310,6 +310,35 @@ TEST(CliEcho, field_option_prints_small_fields_value_by_value) {
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
 
+// Strings as numpy shows them, bounded fields with their live rows and their capacity: in echo
+// and in info (the peer's Detections: frame 3 has 3 boxes and 3 ids).
+TEST(CliEcho, shows_strings_as_text_and_bounded_fields_with_their_live_rows) {
+    const std::string topic = smx::test::unique_topic("cli_echo_fields");
+    ShmGuard guard(topic);
+    {
+        PeerWriter writer(topic, {"--frames", "3", "--linger"}, "detections-writer");
+        ASSERT_TRUE(writer.wait_published());
+        const ToolRun r = run_smx({"echo", topic, "--count", "1", "--pin"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_NE(r.out.find("frame_id |S16 () [b'camera_3']; labels |S8 (3,) [b'l3_0', b'l3_1', b'l3_2']; "
+                             "boxes <f4 (3, 4) of (<=10, 4) min 300 max 311 mean 305.5; "
+                             "ids <u4 (3,) of (<=5,) [30, 31, 32]; stamp <f8 () [3.5]"),
+                  std::string::npos)
+            << r.out;
+        const ToolRun info = run_smx({"info", topic});
+        ASSERT_EQ(info.status, 0) << describe(info);
+        EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(\n  frame_id +\|S16 +\(\) )"))) << info.out;
+        EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(\n  boxes +<f4 +\(<=10, 4\) +[0-9]+ +160\n)"))) << info.out;
+        const ToolRun json = run_smx({"info", topic, "--json"});
+        ASSERT_EQ(json.status, 0) << describe(json);
+        EXPECT_NE(json.out.find("{\"name\": \"ids\", \"dtype\": \"<u4\", \"shape\": [5], \"bounded\": true, "),
+                  std::string::npos)
+            << json.out;
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}
+
 // ---- hz --------------------------------------------------------------------------------------
 
 TEST(CliHz, reports_the_rate_of_a_50_hz_writer_within_20_percent) {

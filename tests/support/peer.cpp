@@ -47,6 +47,11 @@
 //       a TypedReader<Rgbd> (its schema checked against the writer's) that checks every member's
 //       bytes against the pattern: "ATTACHED <schema>", then "RESULT ..." as reader.
 //
+//   detections-writer  --topic T [--frames N] [--rate HZ] [--wait-readers K] [--copy] [--linger]
+//   detections-reader  --topic T [--mode view|pin] [--until N] [--timeout-ms MS]
+//       the same for struct Detections: string fields and bounded fields whose live rows change
+//       from frame to frame (detections_expected: the twin of test_interop.py's expected()).
+//
 //   Every role takes --domain D (default 0), the DDS domain of its participant.
 //
 //   Schemas S: rgbd, rgbd640, small, blob:<bytes>, or spec:<name>:<typestr>:<AxBxC>,... .
@@ -85,6 +90,41 @@ struct Rgbd {
     smx::Tensor<double, 3, 3> intrinsics;
 };
 SMX_FRAME(Rgbd, timestamp, color, depth, extrinsics, intrinsics);
+
+// Strings and bounded fields; tests/python/test_interop.py declares the same as a dataclass.
+struct Detections {
+    smx::String<16> frame_id;
+    smx::Tensor<smx::FixedString<8>, 3> labels;
+    smx::Bounded<float, 10, 4> boxes;
+    smx::Bounded<std::uint32_t, 5> ids;
+    smx::Tensor<double> stamp;
+};
+SMX_FRAME(Detections, frame_id, labels, boxes, ids, stamp);
+
+// Frame n's content: every string a different length, the rows of both bounded fields changing.
+void detections_expected(Detections& d, std::uint64_t n) {
+    d.frame_id() = "camera_" + std::to_string(n % 1000);
+    for (std::size_t i = 0; i < 3; ++i) d.labels(i) = (i == 2 && n % 2 == 0) ? std::string("12345678")
+                                                                            : "l" + std::to_string(n % 100) + "_" + std::to_string(i);
+    d.boxes.resize(n % 11);
+    for (std::size_t r = 0; r < d.boxes.size(); ++r)
+        for (std::size_t c = 0; c < 4; ++c) d.boxes(r, c) = static_cast<float>(n * 100 + r * 4 + c);
+    d.ids.resize((n * 3) % 6);
+    for (std::size_t r = 0; r < d.ids.size(); ++r) d.ids(r) = static_cast<std::uint32_t>(n * 10 + r);
+    d.stamp() = static_cast<double>(n) + 0.5;
+}
+
+// Every byte of the live data equal to frame n's (strings with their NUL padding).
+bool detections_match(const Detections& got, std::uint64_t n) {
+    Detections want;
+    detections_expected(want, n);
+    auto same_bytes = [](const auto& a, const auto& b) {
+        return std::memcmp(a.data(), b.data(), sizeof(*a.data()) * static_cast<std::size_t>(a.flat().size())) == 0;
+    };
+    return got.boxes.size() == want.boxes.size() && got.ids.size() == want.ids.size() &&
+           same_bytes(got.frame_id, want.frame_id) && same_bytes(got.labels, want.labels) &&
+           same_bytes(got.boxes, want.boxes) && same_bytes(got.ids, want.ids) && got.stamp() == want.stamp();
+}
 }  // namespace peer
 
 namespace {
@@ -580,11 +620,67 @@ int run_typed_reader(const std::map<std::string, std::string>& a) {
     return 0;
 }
 
+int run_detections_writer(const std::map<std::string, std::string>& a) {
+    smx::Participant participant(domain_of(a));
+    smx::WriterOptions opt;
+    opt.full_wait = 2s;
+    smx::TypedWriter<peer::Detections> writer(participant, get(a, "topic", ""), opt);
+    say("READY " + std::to_string(::getpid()) + " " + writer.untyped().segment_name() + " " +
+        hex(writer.untyped().session()));
+    if (!wait_for_readers(writer.untyped(), std::stoul(get(a, "wait-readers", "0")))) return 2;
+    const auto start = std::chrono::steady_clock::now();
+    const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
+    const double rate = std::stod(get(a, "rate", "0"));
+    const bool copy = a.count("copy") != 0;
+    peer::Detections own;
+    for (std::uint64_t n = 1; n <= frames; ++n) {
+        if (copy) {
+            peer::detections_expected(own, n);
+            if (!writer.write(own)) { say("FULL " + std::to_string(n)); return 3; }
+        } else {
+            auto loan = writer.loan();
+            if (!loan) { say("FULL " + std::to_string(n)); return 3; }
+            peer::detections_expected(*loan, n);
+            if (!writer.publish(std::move(loan))) { say("FULL " + std::to_string(n)); return 3; }
+        }
+        if (rate > 0)
+            std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(n) / rate));
+    }
+    say("PUBLISHED " + std::to_string(writer.untyped().frames_published()));
+    if (a.count("linger")) linger(writer.untyped());
+    return 0;
+}
+
+int run_detections_reader(const std::map<std::string, std::string>& a) {
+    smx::Participant participant(domain_of(a));
+    smx::TypedReader<peer::Detections> reader(participant, get(a, "topic", ""));
+    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
+    if (const int failed = attach(reader.untyped(), timeout)) return failed;
+    say("ATTACHED " + reader.untyped().schema().to_string());
+    const smx::Hold hold = get(a, "mode", "view") == "pin" ? smx::Hold::pin : smx::Hold::view;
+    const std::uint64_t until = std::stoull(get(a, "until", "1"));
+    std::uint64_t accepted = 0, torn_detected = 0, bad = 0, last = 0;
+    while (last < until) {
+        const auto frame = reader.next(timeout, hold);
+        if (!frame) break;
+        last = frame.frame_number();
+        const bool ok = peer::detections_match(*frame, last);
+        if (!frame.valid()) ++torn_detected;
+        else if (ok) ++accepted;
+        else {
+            ++bad;
+            say("BAD " + std::to_string(last));
+        }
+    }
+    say(result_line(reader.untyped(), accepted, torn_detected, bad, last));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter|typed-writer|typed-reader [options]\n");
+        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter|typed-writer|typed-reader|detections-writer|detections-reader [options]\n");
         return 64;
     }
     try {
@@ -597,6 +693,8 @@ int main(int argc, char** argv) {
         if (role == "waiter") return run_waiter(a);
         if (role == "typed-writer") return run_typed_writer(a);
         if (role == "typed-reader") return run_typed_reader(a);
+        if (role == "detections-writer") return run_detections_writer(a);
+        if (role == "detections-reader") return run_detections_reader(a);
         std::fprintf(stderr, "unknown role %s\n", role.c_str());
         return 64;
     } catch (const smx::Error& e) {

@@ -26,7 +26,7 @@ const Spelling EVERY_DTYPE[] = {
     {K::f4, "<f4", 4}, {K::f8, "<f8", 8}, {K::c8, "<c8", 8},  {K::c16, "<c16", 16},
 };
 
-const std::string ACCEPTED = "(|b1 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 <f2 <f4 <f8 <c8 <c16)";
+const std::string ACCEPTED = "(|b1 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 <f2 <f4 <f8 <c8 <c16) or a byte string |S1..|S65535";
 
 std::string parse_error(std::string_view typestr) {
     return message_of<smx::InvalidArgument>([&] { DType::parse(typestr); });
@@ -76,11 +76,25 @@ TEST(DType, big_endian_types_are_refused_listing_the_accepted_spellings) {
 }
 
 TEST(DType, strings_objects_and_variable_size_types_are_refused) {
-    for (const char* t : {"U10", "<U10", "O", "|O", "|S4", "V8", "<M8[ns]", "<m8[s]"}) {
+    for (const char* t : {"U10", "<U10", "O", "|O", "V8", "<M8[ns]", "<m8[s]", "|S0", "|S65536", "|S01", "S4", "|S", ">S4", "|S4 "}) {
         EXPECT_EQ(parse_error(t), std::string("unsupported dtype '") + t +
                                       "': use a little-endian fixed-size numeric numpy typestr " + ACCEPTED);
         EXPECT_FALSE(DType::is_valid(t)) << t;
     }
+}
+
+TEST(DType, byte_strings_of_1_to_65535_bytes_are_numpy_S_types) {
+    for (const auto& [text, size] : {std::pair{"|S1", 1}, {"|S32", 32}, {"<S32", 32}, {"=S7", 7}, {"|S65535", 65535}}) {
+        const DType d = DType::parse(text);
+        EXPECT_TRUE(d.is_string()) << text;
+        EXPECT_EQ(d.itemsize(), static_cast<std::size_t>(size)) << text;
+        EXPECT_EQ(d, DType::string(static_cast<std::size_t>(size))) << text;
+        EXPECT_EQ(std::string(d.typestr()), "|S" + std::to_string(size)) << text;
+    }
+    EXPECT_NE(DType::string(4), DType::string(5));
+    EXPECT_NE(DType::string(1), DType(DType::Kind::u1));
+    EXPECT_THROW((void)DType::string(0), smx::InvalidArgument);
+    EXPECT_THROW((void)DType::string(65536), smx::InvalidArgument);
 }
 
 TEST(DType, numpy_names_and_malformed_spellings_are_refused) {

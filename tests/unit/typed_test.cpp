@@ -26,6 +26,15 @@ struct NarrowDepth {
     smx::Tensor<std::uint16_t, 48, 60> depth;
 };
 SMX_FRAME(NarrowDepth, depth);
+
+// The fields users ask for in their first week: strings, and up to N rows.
+struct Detections {
+    smx::String<16> frame_id;
+    smx::Tensor<smx::FixedString<8>, 3> labels;
+    smx::Bounded<float, 10, 4> boxes;
+    smx::Bounded<std::uint32_t, 5> ids;
+};
+SMX_FRAME(Detections, frame_id, labels, boxes, ids);
 }  // namespace app
 
 namespace {
@@ -157,6 +166,133 @@ TEST(Typed, a_typed_writer_and_reader_move_frames_through_loans_and_copies) {
     const auto none = reader.next(10ms);
     EXPECT_FALSE(none) << "no third frame";
     EXPECT_THROW((void)none.untyped(), smx::Closed);
+}
+
+TEST(Typed, strings_and_bounded_fields_have_the_schema_numpy_spells) {
+    const smx::Schema expected{
+        {"frame_id", smx::DType::string(16), {}},
+        {"labels", smx::DType::string(8), {3}},
+        {"boxes", smx::DType::Kind::f4, {10, 4}, true},
+        {"ids", smx::DType::Kind::u4, {5}, true},
+    };
+    const smx::Schema schema = smx::schema_of<app::Detections>();
+    EXPECT_EQ(schema, expected) << schema.to_string();
+    EXPECT_EQ(schema.to_string(), "frame_id |S16 (); labels |S8 (3,); boxes <f4 (<=10, 4); ids <u4 (<=5,)");
+    EXPECT_EQ(schema.offset(2) - schema.length_offset(2), smx::FIELD_ALIGNMENT);
+    EXPECT_THROW((void)schema.length_offset(0), smx::InvalidArgument);
+    EXPECT_NE(schema.hash(), smx::Schema({{"frame_id", smx::DType::string(16), {}},
+                                          {"labels", smx::DType::string(8), {3}},
+                                          {"boxes", smx::DType::Kind::f4, {10, 4}},
+                                          {"ids", smx::DType::Kind::u4, {5}, true}})
+                                 .hash())
+        << "boundedness is part of the schema";
+    static_assert(smx::dtype_of<smx::FixedString<32>>().kind() == smx::DType::Kind::S);
+    EXPECT_EQ(smx::dtype_of<smx::FixedString<32>>(), smx::DType::string(32));
+    EXPECT_STREQ(smx::dtype_of<smx::FixedString<32>>().typestr(), "|S32");
+}
+
+TEST(Typed, a_bounded_field_of_its_own_keeps_its_rows_and_checks_them) {
+    app::Detections d;
+    EXPECT_EQ(d.boxes.size(), 0u);
+    d.boxes.resize(2);
+    d.boxes(1, 3) = 7.5f;
+    EXPECT_EQ(d.boxes.live_shape(), (smx::Shape{2, 4}));
+    EXPECT_EQ(d.boxes.flat().size(), 8u);
+    EXPECT_THROW(d.boxes.resize(11), smx::InvalidArgument);
+    EXPECT_THROW((void)d.boxes.at(2, 0), smx::InvalidArgument) << "row 2 is beyond the 2 live rows";
+    for (std::uint32_t i = 0; i < 5; ++i) d.ids.push_back(i);
+    EXPECT_THROW(d.ids.push_back(5), smx::InvalidArgument) << "full";
+    app::Detections copy = d;
+    EXPECT_EQ(copy.boxes.size(), 2u);
+    EXPECT_EQ(copy.boxes(1, 3), 7.5f);
+    d.frame_id() = "camera_link";
+    EXPECT_EQ(d.frame_id().view(), "camera_link");
+    EXPECT_THROW(d.frame_id() = "seventeen bytes!!", smx::InvalidArgument) << "nothing is truncated silently";
+    EXPECT_THROW(d.frame_id() = std::string_view("a\0b", 3), smx::InvalidArgument);
+    d.labels(2) = "12345678";  // exactly the capacity: no NUL
+    EXPECT_EQ(d.labels(2).view(), "12345678");
+}
+
+// Strings and bounded fields through a loan, a copy and the untyped API: readers see the live
+// rows only, a loan starts at 0 rows, lengths beyond the capacity are refused.
+TEST(Typed, strings_and_bounded_fields_travel_through_loans_and_copies) {
+    const std::string topic = smx::test::unique_topic("typed_bounded");
+    smx::unit::ShmCleanup cleanup(smx::test::shm_prefix() + topic);
+    smx::Participant participant;
+    smx::TypedWriter<app::Detections> writer(participant, topic);
+    smx::TypedReader<app::Detections> reader(participant, topic);
+    ASSERT_TRUE(reader.wait_for_writer(10s));
+
+    app::Detections d;
+    d.frame_id() = "cam0";
+    d.labels(0) = "person";
+    d.boxes.resize(3);
+    d.boxes(2, 1) = 2.5f;
+    d.ids.push_back(42);
+    ASSERT_TRUE(writer.write(d));
+    auto frame = reader.next(10s, smx::Hold::pin);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->frame_id().view(), "cam0");
+    EXPECT_EQ(frame->labels(0).view(), "person");
+    EXPECT_EQ(frame->labels(1).view(), "");
+    EXPECT_EQ(frame->boxes.size(), 3u);
+    EXPECT_EQ(frame->boxes(2, 1), 2.5f);
+    EXPECT_EQ(frame->ids.size(), 1u);
+    EXPECT_EQ(frame->ids(0), 42u);
+    const smx::Frame& untyped = frame.untyped();
+    EXPECT_EQ(untyped.length(2), 3u);
+    EXPECT_EQ(untyped.shape(2), (smx::Shape{3, 4}));
+    EXPECT_EQ(untyped.field<float>("boxes").shape(), (smx::Shape{3, 4}));
+    EXPECT_EQ(untyped.bytes(2).size(), 3u * 4u * sizeof(float));
+    EXPECT_EQ(untyped.length(0), 1u) << "shape (): one element";
+    std::vector<std::byte> buffer(untyped.schema()[2].nbytes());
+    EXPECT_TRUE(untyped.copy_field_into(2, buffer));
+    app::Detections back;
+    ASSERT_TRUE(frame.copy_to(back));
+    EXPECT_EQ(back.boxes.size(), 3u);
+    EXPECT_EQ(back.frame_id().view(), "cam0");
+    frame.release();
+
+    auto loan = writer.loan();
+    ASSERT_TRUE(loan);
+    EXPECT_EQ(loan->boxes.size(), 0u) << "a loan starts at 0 rows, whatever the slot held";
+    EXPECT_EQ(loan.untyped().length(2), 0u);
+    EXPECT_THROW(loan.untyped().set_length("boxes", 11), smx::InvalidArgument);
+    EXPECT_THROW(loan.untyped().set_length("frame_id", 1), smx::InvalidArgument);
+    loan->boxes.resize(10);
+    loan->boxes(9, 3) = -1.0f;
+    loan->frame_id() = "cam1";
+    ASSERT_TRUE(writer.publish(std::move(loan)));
+    auto second = reader.next(10s, smx::Hold::pin);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->boxes.size(), 10u);
+    EXPECT_EQ(second->boxes(9, 3), -1.0f);
+    EXPECT_EQ(second->ids.size(), 0u);
+    EXPECT_EQ(second->frame_id().view(), "cam1");
+    second.release();
+
+    // The untyped writer: a bounded field takes 0..capacity rows, nothing more.
+    smx::Writer& w = writer.untyped();
+    const std::array<std::uint32_t, 6> six{1, 2, 3, 4, 5, 6};
+    const std::array<float, 4> box{1, 2, 3, 4};
+    const smx::FixedString<16> id{"cam2"};
+    const std::array<smx::FixedString<8>, 3> labels{};
+    auto refs = [&](std::uint64_t ids) {
+        return std::vector<smx::ArrayRef>{
+            smx::ArrayRef(&id, smx::DType::string(16), smx::Shape{}),
+            smx::ArrayRef(labels.data(), smx::DType::string(8), smx::Shape{3}),
+            smx::array_ref(box.data(), smx::Shape{1, 4}),
+            smx::array_ref(six.data(), smx::Shape{ids}),
+        };
+    };
+    EXPECT_THROW((void)w.write(refs(6)), smx::InvalidArgument) << "6 rows into a capacity of 5";
+    ASSERT_TRUE(w.write(refs(0)));
+    auto third = reader.next(10s);
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->boxes.size(), 1u);
+    EXPECT_EQ(third->ids.size(), 0u);
+    EXPECT_EQ(third->frame_id().view(), "cam2");
+    EXPECT_TRUE(third.valid());
 }
 
 // A typed reader of another layout is refused as an untyped one with a template is.

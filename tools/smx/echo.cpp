@@ -59,9 +59,18 @@ struct EchoOptions {
     double timeout = DEFAULT_TIMEOUT_S;
 };
 
-std::string summarise(const Field& field, const std::byte* data) {
-    const std::uint64_t n = field.shape.element_count();
-    std::string text = field.name + " " + field.dtype.typestr() + " " + field.shape.to_string();
+// `shape`: the field's shape in this frame (a bounded field's live rows).
+std::string summarise(const Field& field, const Shape& shape, const std::byte* data) {
+    const std::uint64_t n = shape.element_count();
+    std::string text = field.name + " " + field.dtype.typestr() + " " + shape.to_string();
+    if (field.bounded) text += " of " + field.shape_string();
+    if (field.dtype.is_string()) {  // text has no statistics: the first strings
+        text += " [";
+        for (std::uint64_t i = 0; i < std::min<std::uint64_t>(n, SMALL_FIELD); ++i)
+            text += (i ? ", " : "") + element_text(field.dtype, data, i);
+        return text + (n > SMALL_FIELD ? ", ... " + std::to_string(n - SMALL_FIELD) + " more]" : "]");
+    }
+    if (n == 0) return text + " []";
     if (n <= SMALL_FIELD) {
         text += " [";
         for (std::uint64_t i = 0; i < n; ++i) text += (i ? ", " : "") + element_text(field.dtype, data, i);
@@ -94,8 +103,10 @@ std::string frame_line(const Frame& frame, const std::vector<std::size_t>& field
     std::string line = "frame " + std::to_string(frame.frame_number());
     if (skipped) line += " (" + std::to_string(skipped) + " skipped)";
     std::vector<const std::byte*> data(fields.size());
+    std::vector<Shape> shapes(fields.size());
     copies.resize(fields.size());
     for (std::size_t k = 0; k < fields.size(); ++k) {
+        shapes[k] = frame.shape(fields[k]);  // before the copy: if the copy is consistent, so is this
         if (frame.pinned()) {
             data[k] = frame.bytes(fields[k]).data();
             continue;
@@ -106,7 +117,7 @@ std::string frame_line(const Frame& frame, const std::vector<std::size_t>& field
         data[k] = copies[k].data();
     }
     line += "  age " + format_duration(seconds_between(realtime_now_ns(), frame.timestamp_ns())) + "  ";
-    for (std::size_t k = 0; k < fields.size(); ++k) line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], data[k]);
+    for (std::size_t k = 0; k < fields.size(); ++k) line += (k ? "; " : "") + summarise(frame.schema()[fields[k]], shapes[k], data[k]);
     return line;
 }
 

@@ -65,6 +65,7 @@ inline double element_value(DType dtype, const std::byte* data, std::size_t i) n
         case DType::Kind::f8: return load<double>(p);
         case DType::Kind::c8: return std::abs(load<std::complex<float>>(p));
         case DType::Kind::c16: return std::abs(load<std::complex<double>>(p));
+        case DType::Kind::S: return std::nan("");  // text has no value (callers show strings as text)
     }
     return 0;
 }
@@ -93,6 +94,7 @@ void for_each_value(DType dtype, const std::byte* data, std::uint64_t count, F&&
         case DType::Kind::f8: each(double{}, as_double); break;
         case DType::Kind::c8: each(std::complex<float>{}, [](std::complex<float> v) { return static_cast<double>(std::abs(v)); }); break;
         case DType::Kind::c16: each(std::complex<double>{}, [](std::complex<double> v) { return std::abs(v); }); break;
+        case DType::Kind::S: break;  // text has no value (callers show strings as text)
     }
 }
 
@@ -111,8 +113,30 @@ std::string shortest(F v) {
     return std::string(text, r.ptr);
 }
 
+/// A string element as numpy shows it, b'...': trailing NUL bytes dropped, quotes, backslashes
+/// and bytes outside printable ASCII escaped (\xNN), so hostile text cannot drive the terminal.
+inline std::string string_text(const std::byte* p, std::size_t capacity) {
+    std::size_t n = capacity;
+    while (n > 0 && p[n - 1] == std::byte{0}) --n;
+    std::string out = "b'";
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(p[i]);
+        if (c == '\'' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\x%02x", c);
+            out += esc;
+        }
+    }
+    return out + "'";
+}
+
 /// Element `i` as exact text: integers in full, floats with enough digits to round-trip,
-/// complex as "(re+imj)" like numpy, bool as True/False.
+/// complex as "(re+imj)" like numpy, bool as True/False, strings as b'...'.
 inline std::string element_text(DType dtype, const std::byte* data, std::size_t i) {
     const std::byte* p = data + i * dtype.itemsize();
     char text[96];
@@ -137,6 +161,7 @@ inline std::string element_text(DType dtype, const std::byte* data, std::size_t 
             std::snprintf(text, sizeof text, "(%.17g%+.17gj)", z.real(), z.imag());
             return text;
         }
+        case DType::Kind::S: return string_text(p, dtype.itemsize());
     }
     return "?";
 }

@@ -67,7 +67,9 @@ std::optional<ValueRange> parse_range(std::string_view text) {
 }
 
 std::string image_problem(const Field& field, Colormap colormap) {
-    const std::string what = "field '" + field.name + "' (" + field.dtype.typestr() + " " + field.shape.to_string() + ")";
+    const std::string what = "field '" + field.name + "' (" + field.dtype.typestr() + " " + field.shape_string() + ")";
+    if (field.dtype.is_string()) return what + " is not an image: its elements are strings (smx echo shows them)";
+    if (field.bounded) return what + " is not an image: it is bounded (its rows vary from frame to frame)";
     const auto g = geometry_of(field);
     if (!g)
         return what + " is not an image: snapshot takes fields of shape (H, W) or (H, W, 1) as gray, (H, W, 3) as "

@@ -135,14 +135,14 @@ void print_info(const SegmentInfo& s, RemoteReaderLookup& lookup) {
         std::size_t name_w = 5, shape_w = 5;
         for (const Field& f : schema.fields()) {
             name_w = std::max(name_w, f.name.size());
-            shape_w = std::max(shape_w, f.shape.to_string().size());
+            shape_w = std::max(shape_w, f.shape_string().size());
         }
-        std::printf("  %-*s  %-5s  %-*s  %12s  %12s\n", static_cast<int>(name_w), "field", "dtype",
+        std::printf("  %-*s  %-6s  %-*s  %12s  %12s\n", static_cast<int>(name_w), "field", "dtype",
                     static_cast<int>(shape_w), "shape", "offset", "bytes");
         for (std::size_t i = 0; i < schema.size(); ++i) {
             const Field& f = schema[i];
-            std::printf("  %-*s  %-5s  %-*s  %12llu  %12llu\n", static_cast<int>(name_w), f.name.c_str(),
-                        f.dtype.typestr(), static_cast<int>(shape_w), f.shape.to_string().c_str(),
+            std::printf("  %-*s  %-6s  %-*s  %12llu  %12llu\n", static_cast<int>(name_w), f.name.c_str(),
+                        f.dtype.typestr(), static_cast<int>(shape_w), f.shape_string().c_str(),
                         static_cast<unsigned long long>(schema.offset(i)),
                         static_cast<unsigned long long>(f.nbytes()));
         }

@@ -197,6 +197,11 @@ void check_options(const RecordOptions& o) {
 
 void check_field_names(const std::string& topic, const Schema& schema) {
     for (const Field& f : schema.fields())
+        if (f.bounded)
+            throw CommandError(STATUS_USAGE, "topic '" + topic + "' has the bounded field '" + f.name + "' " +
+                                                 f.shape_string() + ", which smx record cannot store yet; record "
+                                                 "the other topics, or read this one with smx echo");
+    for (const Field& f : schema.fields())
         if (f.name == FRAME_NUMBER_DATASET || f.name == TIMESTAMP_DATASET)
             throw CommandError(STATUS_USAGE, "topic '" + topic + "' has a field called '" + f.name +
                                                  "', the name smx record gives its own dataset beside the fields; "

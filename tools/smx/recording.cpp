@@ -105,6 +105,13 @@ H5Handle type_of(DType dtype) {
             check(H5Tinsert(t.get(), "i", half, single ? H5T_IEEE_F32LE : H5T_IEEE_F64LE), "create the complex type");
             return t;
         }
+        case K::S: {
+            // h5py's spelling of numpy's |S<n>: a fixed-length, NUL-padded byte string.
+            H5Handle t = copy(H5T_C_S1);
+            check(H5Tset_size(t.get(), dtype.itemsize()), "create the string type");
+            check(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), "create the string type");
+            return t;
+        }
     }
     throw RecordingError(std::string("no HDF5 type for dtype ") + dtype.typestr());
 }

@@ -229,7 +229,8 @@ std::string segment_json(const SegmentInfo& s, std::optional<double> rate_hz,
                 j += std::string(i ? ", " : "") + "{\"name\": " + json_string(f.name) +
                      ", \"dtype\": " + json_string(f.dtype.typestr()) + ", \"shape\": [";
                 for (std::size_t d = 0; d < f.shape.ndim(); ++d) j += (d ? ", " : "") + std::to_string(f.shape[d]);
-                j += "], \"offset\": " + std::to_string(s.schema->offset(i)) +
+                j += std::string("], \"bounded\": ") + (f.bounded ? "true" : "false") +
+                     ", \"offset\": " + std::to_string(s.schema->offset(i)) +
                      ", \"nbytes\": " + std::to_string(f.nbytes()) + "}";
             }
             j += "]";
