@@ -60,7 +60,8 @@ def test_the_dataclass_and_the_cpp_struct_have_one_schema():
 
 def read_frames(topic: str, mode: str, until: int) -> dict:
     counts = {"accepted": 0, "torn": 0, "bad": 0, "last": 0}
-    with smx.SMReader(None, topic, Detections()) as reader:
+    # "dds": whole frames over DDS (the network path), the live lengths inside them.
+    with smx.SMReader(None, topic, Detections(), transport="dds" if mode == "dds" else None) as reader:
         deadline = time.monotonic() + 60
         while counts["last"] < until and time.monotonic() < deadline:
             frame = reader.next(timeout=20, pin=(mode == "pin"), copy=(mode == "copy"))
@@ -80,7 +81,7 @@ def read_frames(topic: str, mode: str, until: int) -> dict:
 
 
 @pytest.mark.parametrize("how", ["loan", "copy"])
-@pytest.mark.parametrize("mode", ["view", "pin", "copy"])
+@pytest.mark.parametrize("mode", ["view", "pin", "copy", "dds"])
 def test_typed_cpp_strings_and_bounded_fields_are_read_byte_exact_by_python(topic, spawn, how, mode):
     writer = spawn.cpp("detections-writer", "--topic", topic, "--frames", str(FRAMES), "--rate", "200",
                        "--wait-readers", "1", "--linger", *(["--copy"] if how == "copy" else []))

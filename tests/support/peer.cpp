@@ -229,7 +229,8 @@ bool quit_requested(const smx::Writer& writer) {
 // Waits (bounded) until `readers` readers registered in the writer's segment; says why not.
 bool wait_for_readers(const smx::Writer& writer, std::size_t readers) {
     const auto start = std::chrono::steady_clock::now();
-    while (writer.reader_count() < readers) {
+    // Local readers register in the segment; remote ones (transport dds) are matched DDS readers.
+    while (writer.reader_count() + writer.network_stats().remote_readers < readers) {
         if (std::chrono::steady_clock::now() - start > 20s) {
             say("ERROR readers did not register");
             return false;
