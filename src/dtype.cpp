@@ -78,7 +78,7 @@ void throw_string_too_long(std::size_t capacity, std::string_view text) {
     for (char& c : shown)
         if (static_cast<unsigned char>(c) < 0x20) c = '?';
     throw InvalidArgument(nul ? "text '" + shown + (text.size() > 40 ? "...": "") +
-                                    "' holds a NUL byte, which would end it early in a string field"
+                                    "' holds a NUL byte before its end, where readers would see the text end; remove it"
                               : "text '" + shown + "...' has " + std::to_string(text.size()) +
                                     " bytes; the string field holds at most " + std::to_string(capacity) +
                                     " (nothing is truncated: shorten it, or declare a longer field)");

@@ -97,13 +97,15 @@ bool Frame::copy_into(std::byte* dst, std::size_t dst_size) const {
     return m_store->unchanged(m_info.slot, m_info.seq);
 }
 
-bool Frame::copy_field_into(std::size_t index, std::byte* dst, std::size_t dst_size) const {
+bool Frame::copy_field_into(std::size_t index, std::byte* dst, std::size_t dst_size, std::uint64_t& rows) const {
     const Field& f = schema()[index];
     if (dst_size != f.nbytes())
         throw InvalidArgument("copy_field_into: field '" + f.name + "' has " + std::to_string(f.nbytes()) +
                               " bytes, the buffer " + std::to_string(dst_size));
-    const auto src = bytes(index);
-    detail::seqlock_copy(dst, src.data(), src.size());
+    // The length read once: the rows copied are the rows reported, whatever a writer stores meanwhile.
+    rows = length(index);
+    const std::uint64_t n = f.bounded ? rows * f.row_bytes() : f.nbytes();
+    detail::seqlock_copy(dst, static_cast<const std::byte*>(data(index)), n);
     return m_store->unchanged(m_info.slot, m_info.seq);
 }
 

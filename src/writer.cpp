@@ -415,7 +415,15 @@ void Loan::set_length(std::size_t index, std::uint64_t rows) {
 }
 
 void Loan::set_length(std::string_view name, std::uint64_t rows) {
-    set_length(static_cast<std::size_t>(schema().index_of(schema().field(name).name)), rows);
+    const int index = schema().index_of(name);
+    if (index < 0) {
+        try {
+            (void)schema().field(name);  // its message lists the fields
+        } catch (const InvalidArgument& e) {
+            throw InvalidArgument("loan on topic '" + writer().m_topic + "': " + e.what());
+        }
+    }
+    set_length(static_cast<std::size_t>(index), rows);
 }
 
 std::uint64_t Loan::length(std::size_t index) const {

@@ -99,7 +99,8 @@ struct FixedString {
     }
     std::string str() const { return std::string(view()); }
     /// Stores `text` and NUL-pads the rest. Throws InvalidArgument if it is longer than N bytes
-    /// (nothing is truncated silently) or holds a NUL byte (it would end the text early).
+    /// (nothing is truncated silently) or holds a NUL byte before its end (readers would see the
+    /// text end there); trailing NUL bytes are padding.
     void assign(std::string_view text);
     FixedString& operator=(std::string_view text) {
         assign(text);
@@ -131,6 +132,7 @@ template <std::size_t N> struct dtype_of<FixedString<N>> { static constexpr DTyp
 
 template <std::size_t N>
 void FixedString<N>::assign(std::string_view text) {
+    while (!text.empty() && text.back() == '\0') text.remove_suffix(1);  // padding
     if (text.size() > N || text.find('\0') != std::string_view::npos) detail::throw_string_too_long(N, text);
     std::size_t i = 0;
     for (; i < text.size(); ++i) bytes[i] = text[i];

@@ -101,12 +101,20 @@ public:
     [[nodiscard]] bool copy_into(std::byte* dst, std::size_t size) const;
     /// Copies one field into `dst`, which must hold exactly the field's nbytes(), and returns
     /// true if consistent. Of a bounded field only the live rows are copied (the rest of `dst` is
-    /// left alone): read length(index) before the copy — if the copy is consistent, so was it.
+    /// left alone); the overloads with `rows` say how many (length() for any other field).
     [[nodiscard]] bool copy_field_into(std::size_t index, span<std::byte> dst) const {
-        return copy_field_into(index, dst.data(), dst.size());
+        std::uint64_t rows = 0;
+        return copy_field_into(index, dst.data(), dst.size(), rows);
+    }
+    [[nodiscard]] bool copy_field_into(std::size_t index, span<std::byte> dst, std::uint64_t& rows) const {
+        return copy_field_into(index, dst.data(), dst.size(), rows);
     }
     /// The same into `size` bytes at `dst`.
-    [[nodiscard]] bool copy_field_into(std::size_t index, std::byte* dst, std::size_t size) const;
+    [[nodiscard]] bool copy_field_into(std::size_t index, std::byte* dst, std::size_t size) const {
+        std::uint64_t rows = 0;
+        return copy_field_into(index, dst, size, rows);
+    }
+    [[nodiscard]] bool copy_field_into(std::size_t index, std::byte* dst, std::size_t size, std::uint64_t& rows) const;
 
     /// Internal: built by Reader. `holds`: the frame keeps its slot (a pin, or a remote view).
     Frame(std::shared_ptr<detail::FrameStore> store, const FrameInfo& info, bool pinned, bool holds) noexcept;

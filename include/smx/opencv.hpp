@@ -48,8 +48,16 @@ cv::Mat as_mat(Tensor<T, H, W, C...>& tensor) {
     static_assert(detail::cv_depth<T>() >= 0, "smx::as_mat: OpenCV has no depth for this element type");
     constexpr int channels = static_cast<int>((std::size_t{1} * ... * C));
     static_assert(channels <= CV_CN_MAX, "smx::as_mat: more channels than OpenCV allows");
+    static_assert(H <= INT32_MAX && W <= INT32_MAX, "smx::as_mat: OpenCV's rows and columns are ints");
     return cv::Mat(static_cast<int>(H), static_cast<int>(W), CV_MAKETYPE(detail::cv_depth<T>(), channels),
                    static_cast<void*>(tensor.data()));
+}
+
+/// Tensors of rank 0 or 1 are no images: say so, instead of a list of overloads that do not fit.
+template <class T, std::size_t... D, std::enable_if_t<(sizeof...(D) < 2), int> = 0>
+cv::Mat as_mat(const Tensor<T, D...>&) {
+    static_assert(sizeof...(D) >= 2, "smx::as_mat: a Tensor of shape (H, W) or (H, W, C); this one has fewer dimensions");
+    return {};
 }
 
 /// The same over a read-only Tensor (a reader's frame): read the Mat, never write it.

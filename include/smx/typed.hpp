@@ -19,6 +19,9 @@
 ///     smx::TypedReader<Camera> reader(participant, "camera");
 ///     if (auto frame = reader.next(1s, smx::Hold::pin)) use(frame->depth(240, 424));
 ///
+/// Strings (`smx::String<16> frame_id;`, numpy `|S16`) and bounded fields of up to N rows with a
+/// live length (`smx::Bounded<float, 100, 4> boxes;`, numpy shape `(<=100, 4)`) are fields too.
+///
 /// The schema (`smx::schema_of<Camera>()`) lists the fields in declaration order with the
 /// element types' dtypes and the Tensor's dimensions; a Python dataclass whose fields are numpy
 /// arrays of those names, dtypes and shapes in that order has the same schema.
@@ -54,6 +57,30 @@ struct has_dtype : std::false_type {};
 template <class T>
 struct has_dtype<T, std::void_t<decltype(detail::dtype_of<std::remove_cv_t<T>>::value)>> : std::true_type {};
 struct TypedAccess;
+/// True if `itemsize` times the dimensions neither overflows nor exceeds MAX_FRAME_BYTES.
+constexpr bool fits_in_frame(std::size_t itemsize, std::initializer_list<std::size_t> dims) {
+    std::uint64_t bytes = itemsize;
+    for (const std::size_t d : dims) {
+        if (d != 0 && bytes > MAX_FRAME_BYTES / d) return false;
+        bytes *= d;
+    }
+    return bytes <= MAX_FRAME_BYTES;
+}
+/// True if every field name (sizeof of its literal, the NUL included) fits MAX_FIELD_NAME.
+constexpr bool names_fit(std::initializer_list<std::size_t> sizes) {
+    for (const std::size_t s : sizes)
+        if (s - 1 > MAX_FIELD_NAME) return false;
+    return true;
+}
+/// True if no member pointer appears twice.
+template <class... P>
+constexpr bool distinct(P... p) {
+    const std::size_t offsets[] = {p...};
+    for (std::size_t i = 0; i < sizeof...(P); ++i)
+        for (std::size_t j = i + 1; j < sizeof...(P); ++j)
+            if (offsets[i] == offsets[j]) return false;
+    return true;
+}
 [[noreturn]] [[gnu::cold]] [[gnu::noinline]] inline void throw_empty(const char* what) { throw Closed(what); }
 }  // namespace detail
 
@@ -72,6 +99,9 @@ class Tensor {
                   "float, double, std::complex<float> or std::complex<double>)");
     static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>, "smx::Tensor<T, ...>: T must not be const or volatile");
     static_assert(((Dims > 0) && ...), "smx::Tensor<T, Dims...>: every dimension must be at least 1");
+    static_assert(sizeof...(Dims) <= MAX_DIMS, "smx::Tensor<T, Dims...>: at most 8 dimensions (smx::MAX_DIMS)");
+    static_assert(detail::fits_in_frame(sizeof(T), {Dims...}),
+                  "smx::Tensor<T, Dims...>: the field is larger than a frame may be (smx::MAX_FRAME_BYTES, 1 TiB)");
 
 public:
     using element_type = T;
@@ -91,9 +121,13 @@ public:
     /// without elements (data() null), so it cannot reach storage it no longer owns.
     Tensor(Tensor&& other) noexcept
         : m_owned(std::exchange(other.m_owned, nullptr)), m_data(std::exchange(other.m_data, nullptr)) {}
-    /// Copies the elements into this Tensor's storage (a loan's slot, or its own).
+    /// Copies the elements into this Tensor's storage (a loan's slot, or its own). Throws
+    /// Closed if either was moved from (it has no elements).
     Tensor& operator=(const Tensor& other) {
-        if (this != &other) std::copy(other.begin(), other.end(), m_data);
+        if (this != &other) {
+            if (!m_data || !other.m_data) detail::throw_empty("smx::Tensor: assignment to or from a moved-from Tensor");
+            std::copy(other.begin(), other.end(), m_data);
+        }
         return *this;
     }
     Tensor& operator=(Tensor&& other) { return *this = static_cast<const Tensor&>(other); }
@@ -124,11 +158,11 @@ public:
     /// The same with every index checked: throws InvalidArgument naming the index and dimension.
     template <class... I>
     T& at(I... idx) {
-        return m_data[checked_index(idx...)];
+        return checked_data()[checked_index(idx...)];
     }
     template <class... I>
     const T& at(I... idx) const {
-        return m_data[checked_index(idx...)];
+        return const_cast<Tensor*>(this)->checked_data()[checked_index(idx...)];
     }
     /// Element `i` in flat (row-major) order; checked by assert only (debug builds).
     T& operator[](std::size_t i) noexcept {
@@ -179,6 +213,11 @@ private:
         return flat;
     }
 
+    T* checked_data() {
+        if (!m_data) detail::throw_empty("smx::Tensor: at() on a moved-from Tensor");
+        return m_data;
+    }
+
     T* m_owned = nullptr;  // set when the Tensor owns its storage
     T* m_data = nullptr;
 };
@@ -203,6 +242,9 @@ class Bounded {
                   "float, double, std::complex<float>, std::complex<double> or smx::FixedString<N>)");
     static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>, "smx::Bounded<T, ...>: T must not be const or volatile");
     static_assert(Capacity > 0 && ((Dims > 0) && ...), "smx::Bounded<T, Capacity, Dims...>: every dimension must be at least 1");
+    static_assert(sizeof...(Dims) < MAX_DIMS, "smx::Bounded<T, Capacity, Dims...>: at most 8 dimensions, the rows included");
+    static_assert(detail::fits_in_frame(sizeof(T), {Capacity, Dims...}),
+                  "smx::Bounded<T, Capacity, Dims...>: the field is larger than a frame may be (smx::MAX_FRAME_BYTES, 1 TiB)");
 
 public:
     using element_type = T;
@@ -223,9 +265,11 @@ public:
     Bounded(Bounded&& other) noexcept
         : m_owned(std::exchange(other.m_owned, nullptr)), m_data(std::exchange(other.m_data, nullptr)),
           m_own_length(std::exchange(other.m_own_length, 0)), m_length(std::exchange(other.m_length, nullptr)) {}
-    /// Copies `other`'s live rows and its length (into the slot, for a loan's).
+    /// Copies `other`'s live rows and its length (into the slot, for a loan's). Throws Closed if
+    /// either was moved from.
     Bounded& operator=(const Bounded& other) {
         if (this != &other) {
+            if (!m_data || !other.m_data) detail::throw_empty("smx::Bounded: assignment to or from a moved-from Bounded");
             const std::size_t n = other.size();
             std::copy(other.m_data, other.m_data + n * row_size, m_data);
             set_length(n);
@@ -244,16 +288,20 @@ public:
     /// Sets the live rows; new rows hold what the storage held (zeros, for a Bounded of its own).
     /// Throws InvalidArgument if `rows` exceeds the capacity.
     void resize(std::size_t rows) {
+        if (!m_data) detail::throw_empty("smx::Bounded: resize of a moved-from Bounded");
         if (rows > Capacity)
             throw InvalidArgument("Bounded::resize: " + std::to_string(rows) + " rows asked, the capacity is " +
                                   std::to_string(Capacity));
         set_length(rows);
     }
-    void clear() noexcept { set_length(0); }
+    void clear() noexcept {
+        if (m_data) set_length(0);
+    }
     /// Appends one element (rows of one element only: Bounded<T, N>). Throws InvalidArgument
     /// when full.
     template <std::size_t R = rank, std::enable_if_t<R == 1, int> = 0>
     void push_back(const T& value) {
+        if (!m_data) detail::throw_empty("smx::Bounded: push_back on a moved-from Bounded");
         const std::size_t n = size();
         if (n == Capacity)
             throw InvalidArgument("Bounded::push_back: full (capacity " + std::to_string(Capacity) + ")");
@@ -283,12 +331,12 @@ public:
         return m_data[flat_index(row, idx...)];
     }
     /// The same with every index checked: throws InvalidArgument naming the index.
-    template <class... I>
-    T& at(std::size_t row, I... idx) {
+    template <class R, class... I>
+    T& at(R row, I... idx) {
         return m_data[checked_index(row, idx...)];
     }
-    template <class... I>
-    const T& at(std::size_t row, I... idx) const {
+    template <class R, class... I>
+    const T& at(R row, I... idx) const {
         return m_data[checked_index(row, idx...)];
     }
     /// The live elements in flat (row-major) order.
@@ -322,15 +370,17 @@ private:
         }
         return flat;
     }
-    template <class... I>
-    std::size_t checked_index(std::size_t row, I... idx) const {
+    template <class R, class... I>
+    std::size_t checked_index(R row_index, I... idx) const {
         static_assert(sizeof...(I) + 1 == rank, "smx::Bounded: give the row and as many indices as a row has dimensions");
-        static_assert((std::is_integral_v<I> && ...), "smx::Bounded: indices are integers");
-        if (row >= size())
-            throw InvalidArgument("Bounded::at: row " + std::to_string(row) + " is beyond the " + std::to_string(size()) +
-                                  " live rows");
-        const long long index[rank] = {static_cast<long long>(row), static_cast<long long>(idx)...};
-        std::size_t flat = row;
+        static_assert(std::is_integral_v<R> && (std::is_integral_v<I> && ...), "smx::Bounded: indices are integers");
+        if (!m_data) detail::throw_empty("smx::Bounded: at() on a moved-from Bounded");
+        const long long row = static_cast<long long>(row_index);
+        if (row < 0 || static_cast<unsigned long long>(row) >= size())
+            throw InvalidArgument("Bounded::at: row " + std::to_string(row) + " is not one of the " +
+                                  std::to_string(size()) + " live rows");
+        const long long index[rank] = {row, static_cast<long long>(idx)...};
+        std::size_t flat = static_cast<std::size_t>(row);
         for (std::size_t d = 1; d < rank; ++d) {
             if (index[d] < 0 || static_cast<unsigned long long>(index[d]) >= row_extents[d - 1])
                 throw InvalidArgument("Bounded::at: index " + std::to_string(index[d]) + " of dimension " +
@@ -358,6 +408,7 @@ struct is_tensor<Bounded<T, Capacity, Dims...>> : std::true_type {};
 /// What SMX_FRAME records about a frame type: its fields' names and member pointers.
 template <class F, class... M>
 struct FrameFields {
+    using frame_type = F;
     std::array<const char*, sizeof...(M)> names;
     std::tuple<M F::*...> members;
 };
@@ -407,11 +458,13 @@ struct TypedAccess {
 
 }  // namespace detail
 
-/// True for a type described with SMX_FRAME.
+/// True for a type described with SMX_FRAME — that type itself: a struct derived from one is not
+/// (its own members would be dropped), it needs an SMX_FRAME of its own.
 template <class F, class = void>
 struct is_frame_type : std::false_type {};
 template <class F>
-struct is_frame_type<F, std::void_t<decltype(smx_frame_fields(static_cast<const F*>(nullptr)))>> : std::true_type {};
+struct is_frame_type<F, std::void_t<decltype(smx_frame_fields(static_cast<const F*>(nullptr)))>>
+    : std::is_same<typename decltype(smx_frame_fields(static_cast<const F*>(nullptr)))::frame_type, F> {};
 template <class F>
 inline constexpr bool is_frame_type_v = is_frame_type<F>::value;
 
@@ -419,7 +472,7 @@ inline constexpr bool is_frame_type_v = is_frame_type<F>::value;
 /// type's dtype and its Tensor's dimensions.
 template <class F>
 Schema schema_of() {
-    static_assert(is_frame_type_v<F>, "smx::schema_of<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+    static_assert(is_frame_type_v<F>, "smx::schema_of<F>: describe F with SMX_FRAME(F, field, ...) after its definition, in F's own namespace (a struct derived from a frame type needs its own SMX_FRAME)");
     constexpr auto fields = smx_frame_fields(static_cast<const F*>(nullptr));
     std::vector<Field> out;
     std::size_t i = 0;
@@ -467,7 +520,9 @@ public:
     void set_timestamp_ns(std::int64_t t) { untyped().set_timestamp_ns(t); }
     /// The untyped loan. Throws Closed if empty.
     Loan& untyped() {
-        if (!m_loan) detail::throw_empty("empty TypedLoan: the writer found every slot held (see Writer::stats)");
+        if (!m_loan)
+            detail::throw_empty("empty TypedLoan: the writer found every slot held (see Writer::stats), or the loan was "
+                                "already published or moved from");
         return *m_loan;
     }
     const Loan& untyped() const { return const_cast<TypedLoan*>(this)->untyped(); }
@@ -509,7 +564,7 @@ private:
 /// The writer of a topic whose frames are `F` (SMX_FRAME). Its schema is schema_of<F>().
 template <class F>
 class TypedWriter {
-    static_assert(is_frame_type_v<F>, "smx::TypedWriter<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+    static_assert(is_frame_type_v<F>, "smx::TypedWriter<F>: describe F with SMX_FRAME(F, field, ...) after its definition, in F's own namespace (a struct derived from a frame type needs its own SMX_FRAME)");
 
 public:
     /// As Writer's constructor, with the schema of F.
@@ -523,7 +578,8 @@ public:
         if (!loan) return TypedLoan<F>();
         return TypedLoan<F>(std::move(*loan));
     }
-    /// Publishes a filled loan (the loan is empty afterwards). Throws Closed for an empty one.
+    /// Publishes a filled loan. The loan is empty afterwards, also when publishing throws (a closed
+    /// writer: its slot is then given back unpublished). Throws Closed for an empty loan.
     PublishResult publish(TypedLoan<F>&& loan) {
         Loan& untyped = loan.untyped();
         loan.m_view.reset();
@@ -624,7 +680,7 @@ private:
 /// SchemaMismatch naming every difference.
 template <class F>
 class TypedReader {
-    static_assert(is_frame_type_v<F>, "smx::TypedReader<F>: describe F with SMX_FRAME(F, field, ...) after its definition");
+    static_assert(is_frame_type_v<F>, "smx::TypedReader<F>: describe F with SMX_FRAME(F, field, ...) after its definition, in F's own namespace (a struct derived from a frame type needs its own SMX_FRAME)");
 
 public:
     TypedReader(const Participant& participant, std::string topic, ReaderOptions options = {})
@@ -659,11 +715,13 @@ private:
 #define SMX_DETAIL_FIELD_NAME(T, m) #m
 #define SMX_DETAIL_FIELD_MEMBER(T, m) &T::m
 #define SMX_DETAIL_FIELD_OFFSET(T, m) offsetof(T, m)
+#define SMX_DETAIL_FIELD_NAME_SIZE(T, m) sizeof(#m)
 
-/// Describes `Type`, a struct of smx::Tensor members, as a frame type: lists its fields in
-/// declaration order (every member, each once). Put it after the struct, in the struct's
-/// namespace. The compiler refuses a listed member that is not a Tensor, a member left out, and
-/// an order other than the declaration's.
+/// Describes `Type`, a struct of smx::Tensor, smx::String and smx::Bounded members, as a frame
+/// type: lists its fields in declaration order (every member, each once). Put it after the
+/// struct, in the struct's namespace (lookup finds it there). The compiler refuses a listed
+/// member that is not one of those, a member left out or listed twice, an order other than the
+/// declaration's, names over 63 bytes, and a struct derived from a frame type (it needs its own).
 #define SMX_FRAME(Type, ...)                                                                                     \
     [[maybe_unused]] constexpr auto smx_frame_fields(const Type*) {                                              \
         return ::smx::detail::frame_fields<Type>(                                                                \
@@ -672,8 +730,12 @@ private:
             SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_MEMBER, Type, __VA_ARGS__));                                    \
     }                                                                                                            \
     static_assert(std::is_aggregate_v<Type> && std::is_standard_layout_v<Type>,                                  \
-                  "SMX_FRAME(" #Type ", ...): " #Type " must be a plain struct of smx::Tensor members "          \
+                  "SMX_FRAME(" #Type ", ...): " #Type " must be a plain struct of smx::Tensor/String/Bounded members "          \
                   "(no constructors, base classes or private members)");                                         \
+    static_assert(::smx::detail::distinct(SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_OFFSET, Type, __VA_ARGS__)),       \
+                  "SMX_FRAME(" #Type ", ...): a field is listed twice: list each field once");                   \
+    static_assert(::smx::detail::names_fit({SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_NAME_SIZE, Type, __VA_ARGS__)}), \
+                  "SMX_FRAME(" #Type ", ...): a field name is longer than 63 bytes (smx::MAX_FIELD_NAME)");       \
     static_assert(sizeof(Type) == ::smx::detail::fields_size(SMX_DETAIL_FOR_EACH(SMX_DETAIL_FIELD_MEMBER, Type,   \
                                                                                   __VA_ARGS__)),                 \
                   "SMX_FRAME(" #Type ", ...): " #Type " has members the macro does not list: list every field");  \

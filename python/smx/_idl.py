@@ -17,12 +17,16 @@ array back instead, so ``FrameBuffer.color.shape`` keeps working as it did with 
 from __future__ import annotations
 
 import dataclasses
+import operator
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import numpy as np
 
 from . import _core
 from ._errors import InvalidArgument
+
+#: The longest string element (``|S65535``), as in C++ (smx::MAX_STRING_BYTES).
+MAX_STRING_BYTES = 65535
 
 
 class BoundedArray(np.ndarray):
@@ -51,40 +55,56 @@ def string(capacity: int, text: Any = b"") -> np.ndarray:
     for templates (``frame_id: np.ndarray = smx.string(32)``). Assign text with
     ``instance.frame_id = "camera"`` (str is stored as UTF-8) and read it back with
     ``smx.text(frame.frame_id)``. Text longer than the capacity is refused, not truncated."""
-    return np.array(_encoded(text, int(capacity), "smx.string"), dtype=f"S{int(capacity)}")
+    try:
+        size = operator.index(capacity)
+    except TypeError:
+        raise InvalidArgument(f"smx.string({capacity!r}): the capacity is a whole number of bytes") from None
+    if not 1 <= size <= MAX_STRING_BYTES:
+        raise InvalidArgument(f"smx.string({size}): a string field holds 1..{MAX_STRING_BYTES} bytes")
+    return np.array(_encoded(text, size, "smx.string"), dtype=f"S{size}")
 
 
-def string_array(value: Any, dtype: np.dtype, where: str) -> Any:
-    """`value` (str, bytes, or an array or list of them) as an array of the string dtype `dtype`,
-    each text checked to fit (numpy itself would cut longer text silently). Anything else is
-    returned as it is, for the caller's dtype check to name."""
+def string_array(value: Any, dtype: np.dtype, where: str) -> np.ndarray:
+    """`value` (str, bytes, or an array or (nested) list of them) as an array of the string
+    dtype `dtype`, each text checked: it must fit (numpy itself would cut longer text silently)
+    and hold no NUL byte before its end (readers would see the text end there). Anything else —
+    numbers, None — raises InvalidArgument naming `where`."""
     if isinstance(value, np.ndarray) and value.dtype == dtype:
         return value
     capacity = dtype.itemsize
     if isinstance(value, (str, bytes)):
         return np.array(_encoded(value, capacity, where), dtype=dtype)
-    array = np.asarray(value)
-    if array.dtype.kind not in "SUO":
-        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "SUO":
+        raise InvalidArgument(f"{where}: a string field takes str or bytes, not an array of {value.dtype}")
+    # dtype=object keeps each element as given ([b"a", 1] stays bytes and int, not two texts).
+    array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value.astype(object)
     items = [_encoded(v, capacity, where) for v in array.ravel()]
     return np.array(items, dtype=dtype).reshape(array.shape)
 
 
 def text(array: Any) -> Any:
-    """The text of a string field: ``str`` for a 0-d ``S`` array (UTF-8 decoded, trailing NUL
-    bytes dropped), a list of them for an array of strings."""
+    """The text of a string field: ``str`` for a 0-d ``S`` array, nested lists of them (the
+    array's shape) for an array of strings. Trailing NUL bytes (padding) are dropped; bytes that
+    are not UTF-8 become U+FFFD (the raw bytes stay in the array: ``bytes(array[()])``)."""
     a = np.asarray(array)
     if a.dtype.kind != "S":
         raise TypeError(f"smx.text() takes a string field (numpy dtype S<n>), not {a.dtype}")
     if a.ndim == 0:
         return bytes(a[()]).decode("utf-8", errors="replace")
-    return [bytes(v).decode("utf-8", errors="replace") for v in a.ravel()]
+    return np.vectorize(lambda v: bytes(v).decode("utf-8", errors="replace"), otypes=[object])(a).tolist()
 
 
 def _encoded(value: Any, capacity: int, where: str) -> bytes:
     if not isinstance(value, (str, bytes)):
         raise InvalidArgument(f"{where}: a string field takes str or bytes, not {type(value).__name__}")
-    data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    try:
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    except UnicodeEncodeError as e:
+        raise InvalidArgument(f"{where}: {value!r} is not valid text ({e})") from None
+    # Trailing NUL bytes are padding; one before other bytes would end the text there for readers.
+    if b"\0" in data.rstrip(b"\0"):
+        raise InvalidArgument(f"{where}: {data[:40]!r} holds a NUL byte before its end, where readers would see "
+                              "the text end; remove it")
     if len(data) > capacity:
         raise InvalidArgument(f"{where}: {len(data)} bytes of text ({data[:40]!r}...) do not fit a string field of "
                          f"{capacity} bytes; nothing is truncated: shorten the text or declare a longer field")

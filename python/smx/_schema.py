@@ -10,14 +10,13 @@ import numpy as np
 
 from . import _core
 from ._errors import InvalidArgument
+from ._idl import MAX_STRING_BYTES
 
 #: numpy typestr of every numeric element type smx carries (little-endian, fixed size); byte
 #: strings of 1..MAX_STRING_BYTES bytes (``|S<n>``, numpy's ``np.bytes_``) come on top.
 SUPPORTED_TYPESTRS = (
     "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16",
 )
-#: The longest string element: ``|S65535``.
-MAX_STRING_BYTES = 65535
 #: The 4th entry of a Schema field that makes it bounded: ``("boxes", np.float32, (100, 4), BOUNDED)``.
 BOUNDED = "bounded"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterator, Mapping, Optional, Union
 
 import numpy as np
@@ -27,6 +28,26 @@ def _schema_of(template: Any) -> Schema:
     if isinstance(template, (list, tuple)):
         return Schema(template)
     return Schema.from_template(template)
+
+
+def _exact(value: Any, dtype: np.dtype, where: str) -> Any:
+    """`value` for a field of `dtype` with nothing changed on the way: an array of exactly that
+    dtype, or Python numbers (and lists of them) that `dtype` holds exactly (``loan.depth = 0``);
+    anything numpy would cast with a loss (300.7 or -1 into |u1) raises InvalidArgument."""
+    if isinstance(value, np.ndarray):
+        if value.dtype != dtype:
+            raise InvalidArgument(f"{where}: expected dtype {dtype.str}, got {value.dtype.str} (no casting: convert "
+                                  "it yourself, e.g. array.astype(...))")
+        return value
+    given = np.asarray(value)
+    if given.dtype.kind not in "biufc":
+        raise InvalidArgument(f"{where}: expected numbers of dtype {dtype.str}, got {type(value).__name__}")
+    with np.errstate(all="ignore"):
+        converted = given.astype(dtype)
+        same = np.array_equal(converted, given, equal_nan=given.dtype.kind in "fc")
+    if not same:
+        raise InvalidArgument(f"{where}: {value!r} does not fit dtype {dtype.str} exactly; nothing was written")
+    return converted
 
 
 class Loan:
@@ -73,6 +94,8 @@ class Loan:
         where = f"loan on topic '{self._writer.topic_name}', field '{name}'"
         if field.dtype.kind == "S":
             value = string_array(value, field.dtype, where)
+        else:
+            value = _exact(value, field.dtype, where)
         if field.bounded:
             value = np.asarray(value)
             if value.ndim != len(field.shape) or value.shape[1:] != field.shape[1:] or value.shape[0] > field.shape[0]:
@@ -81,14 +104,30 @@ class Loan:
             self._arrays[name][: value.shape[0]] = value
             self._core.set_length(name, value.shape[0])
             return
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != field.shape:
+            raise InvalidArgument(f"{where}: expected shape {field.shape}, got {value.shape} (a single number "
+                                  "fills the field)")
         self._arrays[name][...] = value
+
+    def length(self, name: str) -> int:
+        """The rows bounded field `name` carries so far (0 when the loan was taken)."""
+        self._check_lent()
+        return int(self._core.length(name))
 
     def set_length(self, name: str, rows: int) -> None:
         """Sets how many rows of bounded field `name` the frame carries (every bounded field
         starts a loan at 0 rows): fill ``loan[name][:rows]``, then set it. Assigning
         ``loan.boxes = rows_array`` does both."""
         self._check_lent()
-        self._core.set_length(name, int(rows))
+        try:
+            count = operator.index(rows)
+        except TypeError:
+            raise InvalidArgument(f"loan on topic '{self._writer.topic_name}', field '{name}': rows={rows!r} is "
+                                  "not a whole number") from None
+        if count < 0:
+            raise InvalidArgument(f"loan on topic '{self._writer.topic_name}', field '{name}': rows={count} is "
+                                  "negative")
+        self._core.set_length(name, min(count, 2**64 - 1))
 
     def __getitem__(self, name: str) -> np.ndarray:
         self._check_lent()

@@ -256,10 +256,7 @@ void register_reader(py::module_& m) {
             bool ok = true;
             {
                 py::gil_scoped_release nogil;
-                for (std::size_t i = 0; i < spans.size(); ++i) {
-                    rows[i] = f.frame.length(i);  // before the copy: consistent if the copy is
-                    ok = f.frame.copy_field_into(i, spans[i]) && ok;
-                }
+                for (std::size_t i = 0; i < spans.size(); ++i) ok = f.frame.copy_field_into(i, spans[i], rows[i]) && ok;
             }
             return py::make_tuple(ok, rows);
         }, py::arg("arrays"),

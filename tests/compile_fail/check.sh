@@ -12,7 +12,10 @@ shift 2
 expect=$(head -1 "$file" | sed -n 's|^// expect: ||p')
 [ -n "$expect" ] || { echo "FAIL: $file has no '// expect:' first line"; exit 1; }
 for std in c++17 c++20; do
-    out=$("$cxx" -std=$std -fsyntax-only "$@" "$file" 2>&1)
+    # The control also compiles warning-free (-Wpedantic: a one-field SMX_FRAME once warned in C++17).
+    warnings=""
+    [ "$expect" = "compiles" ] && warnings="-Wall -Wextra -Wpedantic -Werror"
+    out=$("$cxx" -std=$std -fsyntax-only $warnings "$@" "$file" 2>&1)
     status=$?
     if [ "$expect" = "compiles" ]; then
         [ $status -eq 0 ] || { echo "FAIL ($std): $file should compile:"; echo "$out"; exit 1; }

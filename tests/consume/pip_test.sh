@@ -23,7 +23,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # Captured first: `ldd | grep -q` under pipefail fails whenever grep's early exit breaks ldd's pipe.
 libs=$(ldd "$work/site/smx/_bin/smx")
 case "$libs" in
-    *"libsmx.so.0 => $work/site/smx/_bin/../libsmx.so.0"*) ;;
+    *"libsmx.so.0."*" => $work/site/smx/_bin/../libsmx.so.0."*) ;;
     *) fail "the bundled tool does not find the package's libsmx: $(printf '%s\n' "$libs" | grep smx)" ;;
 esac
 

@@ -153,3 +153,39 @@ def test_text_longer_than_a_string_field_is_refused_not_truncated(topic):
             with pytest.raises(smx.InvalidArgument, match="do not fit"):
                 loan.frame_id = b"y" * 20
         assert writer.frames_published == 1  # only the loan, published empty-handed
+
+
+def test_values_that_would_change_on_the_way_are_refused_by_writes_and_loans_alike(topic):
+    with smx.SMWriter(None, topic, Detections()) as writer:
+        frame = expected(2)
+        frame.frame_id = "cam\0era"
+        with pytest.raises(smx.InvalidArgument, match="holds a NUL byte before its end"):
+            writer.write(frame)
+        frame = expected(2)
+        frame.frame_id = b"cam\0\0"  # trailing NULs are padding
+        assert writer.write(frame) == 1
+        frame.labels = [b"a", "b", 1]  # a number among the strings is not text
+        with pytest.raises(smx.InvalidArgument, match="takes str or bytes, not int"):
+            writer.write(frame)
+        with writer.loan() as loan:
+            assert loan.length("boxes") == 0
+            with pytest.raises(smx.InvalidArgument, match="expected dtype <u4, got <f8"):
+                loan.ids = np.array([300.7, -1.0])
+            with pytest.raises(smx.InvalidArgument, match="does not fit dtype <u4 exactly"):
+                loan.ids = [-1]
+            with pytest.raises(smx.InvalidArgument, match="takes str or bytes, not int"):
+                loan.frame_id = 12345
+            with pytest.raises(smx.InvalidArgument, match=r"expected shape \(\), got \(1,\)"):
+                loan.stamp = np.array([1.0])
+            with pytest.raises(smx.InvalidArgument, match="rows=-1 is negative"):
+                loan.set_length("boxes", -1)
+            with pytest.raises(smx.InvalidArgument, match="loan on topic .*no field 'nope'"):
+                loan.set_length("nope", 1)
+            loan.stamp = 0  # a number fills the field
+            loan.ids = [1, 2]
+            assert loan.length("ids") == 2
+    with pytest.raises(smx.InvalidArgument, match="holds 1..65535 bytes"):
+        smx.string(0)
+    with pytest.raises(smx.InvalidArgument, match="whole number"):
+        smx.string(8.9)
+    assert smx.text(np.array([[b"a", b"b"]], "S2")) == [["a", "b"]]

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <numeric>
 
 namespace app {
@@ -211,6 +212,27 @@ TEST(Typed, a_bounded_field_of_its_own_keeps_its_rows_and_checks_them) {
     EXPECT_THROW(d.frame_id() = std::string_view("a\0b", 3), smx::InvalidArgument);
     d.labels(2) = "12345678";  // exactly the capacity: no NUL
     EXPECT_EQ(d.labels(2).view(), "12345678");
+    d.labels(1) = std::string_view("ab\0\0", 4);  // trailing NULs are padding
+    EXPECT_EQ(d.labels(1).view(), "ab");
+    try {
+        (void)d.boxes.at(-1, 0);
+        FAIL() << "a negative row was accepted";
+    } catch (const smx::InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("row -1 is not one of the 2 live rows"), std::string::npos) << e.what();
+    }
+    // Moved from, a field has no elements: using it throws instead of writing through null.
+    smx::Bounded<float, 4, 2> source;
+    source.resize(2);
+    smx::Bounded<float, 4, 2> taken(std::move(source));
+    EXPECT_EQ(taken.size(), 2u);
+    EXPECT_EQ(source.size(), 0u);
+    EXPECT_THROW(source.resize(3), smx::Closed);
+    EXPECT_THROW((void)source.at(0, 0), smx::Closed);
+    EXPECT_THROW(source = taken, smx::Closed);
+    smx::String<8> text;
+    smx::String<8> text_taken(std::move(text));
+    EXPECT_THROW(text = text_taken, smx::Closed);
+    EXPECT_THROW((void)text.at(), smx::Closed);
 }
 
 // Strings and bounded fields through a loan, a copy and the untyped API: readers see the live
@@ -246,7 +268,12 @@ TEST(Typed, strings_and_bounded_fields_travel_through_loans_and_copies) {
     EXPECT_EQ(untyped.bytes(2).size(), 3u * 4u * sizeof(float));
     EXPECT_EQ(untyped.length(0), 1u) << "shape (): one element";
     std::vector<std::byte> buffer(untyped.schema()[2].nbytes());
-    EXPECT_TRUE(untyped.copy_field_into(2, buffer));
+    std::uint64_t rows = 0;
+    EXPECT_TRUE(untyped.copy_field_into(2, buffer, rows));
+    EXPECT_EQ(rows, 3u) << "the rows copied";
+    float copied = 0;
+    std::memcpy(&copied, buffer.data() + (2 * 4 + 1) * sizeof(float), sizeof copied);
+    EXPECT_EQ(copied, 2.5f);
     app::Detections back;
     ASSERT_TRUE(frame.copy_to(back));
     EXPECT_EQ(back.boxes.size(), 3u);

@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 
 // Fields with at most this many elements are printed in full.
 constexpr std::uint64_t SMALL_FIELD = 8;
+constexpr std::size_t SHOWN_STRING = 80;  // characters of one string element shown
 
 constexpr const char* ECHO_FOOTER = R"TEXT(
 One line per frame, in order, as the writer publishes them:
@@ -66,8 +67,11 @@ std::string summarise(const Field& field, const Shape& shape, const std::byte* d
     if (field.bounded) text += " of " + field.shape_string();
     if (field.dtype.is_string()) {  // text has no statistics: the first strings
         text += " [";
-        for (std::uint64_t i = 0; i < std::min<std::uint64_t>(n, SMALL_FIELD); ++i)
-            text += (i ? ", " : "") + element_text(field.dtype, data, i);
+        for (std::uint64_t i = 0; i < std::min<std::uint64_t>(n, SMALL_FIELD); ++i) {
+            std::string s = element_text(field.dtype, data, i);
+            if (s.size() > SHOWN_STRING) s = s.substr(0, SHOWN_STRING) + "...'";  // a line, not a page
+            text += (i ? ", " : "") + s;
+        }
         return text + (n > SMALL_FIELD ? ", ... " + std::to_string(n - SMALL_FIELD) + " more]" : "]");
     }
     if (n == 0) return text + " []";
@@ -106,13 +110,17 @@ std::string frame_line(const Frame& frame, const std::vector<std::size_t>& field
     std::vector<Shape> shapes(fields.size());
     copies.resize(fields.size());
     for (std::size_t k = 0; k < fields.size(); ++k) {
-        shapes[k] = frame.shape(fields[k]);  // before the copy: if the copy is consistent, so is this
+        const Field& f = frame.schema()[fields[k]];
         if (frame.pinned()) {
+            shapes[k] = frame.shape(fields[k]);
             data[k] = frame.bytes(fields[k]).data();
             continue;
         }
-        copies[k].resize(frame.schema()[fields[k]].nbytes());
-        if (!frame.copy_field_into(fields[k], copies[k]))
+        copies[k].resize(f.nbytes());
+        std::uint64_t rows = 0;
+        const bool consistent = frame.copy_field_into(fields[k], copies[k], rows);
+        shapes[k] = f.bounded ? f.shape.with_dim(0, rows) : f.shape;
+        if (!consistent)
             return line + "  torn: the writer reused its slot while it was read; not shown";
         data[k] = copies[k].data();
     }
