@@ -361,3 +361,51 @@ TEST(CliPlay, shortens_pauses_longer_than_max_gap_and_survives_absurd_timestamps
         EXPECT_NE(r2.err.find("--max-gap: Value " + std::string(nan) + " not in range"), std::string::npos) << r2.err;
     }
 }
+
+// Strings and bounded fields: h5py reads the strings as S<n> and each frame's live rows from
+// "<field>%length" (zeros past them); play republishes every row and string byte for byte.
+TEST(CliRecord, records_strings_and_bounded_fields_and_plays_them_back_byte_exact) {
+    const std::string topic = smx::test::unique_topic("cli_rec_fields");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    constexpr std::uint64_t K = 12;
+    {
+        PeerWriter writer(topic, {"--frames", std::to_string(K), "--rate", "50", "--wait-readers", "1", "--linger"},
+                          "detections-writer");
+        const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--count", std::to_string(K)});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    Child h5py({PYTHON, "-c", R"PY(
+import json, sys
+import h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f[sys.argv[2]]
+schema = {s["name"]: s for s in json.loads(g.attrs["schema"])}
+assert schema["boxes"]["bounded"] and not schema["frame_id"]["bounded"], schema
+assert list(g["frame_number"][:]) == list(range(1, 13)), g["frame_number"][:]
+assert g["frame_id"].dtype == np.dtype("S16") and g["boxes"].shape == (12, 10, 4)
+for i, n in enumerate(range(1, 13)):
+    assert g["frame_id"][i] == f"camera_{n}".encode(), g["frame_id"][i]
+    rows = int(g["boxes%length"][i])
+    assert rows == n % 11, (n, rows)
+    want = (n * 100 + np.arange(rows * 4)).reshape(rows, 4).astype(np.float32)
+    assert np.array_equal(g["boxes"][i][:rows], want) and not g["boxes"][i][rows:].any(), g["boxes"][i]
+    assert int(g["ids%length"][i]) == (n * 3) % 6
+print("OK")
+)PY", h5.path, topic});
+    ASSERT_EQ(h5py.exit_code(60s), 0) << h5py.transcript();
+
+    Child play({SMX, "play", h5.path, "--rate", "40", "--loop"});
+    Child reader({smx::test::peer(), "detections-reader", "--topic", topic, "--mode", "pin", "--until",
+                  std::to_string(K), "--timeout-ms", "30000"});
+    const auto result = reader.wait_for_line("RESULT", 60s);
+    ASSERT_TRUE(result) << reader.transcript() << play.transcript();
+    EXPECT_NE(result->find(" bad=0"), std::string::npos) << *result;
+    EXPECT_NE(result->find(" last=" + std::to_string(K)), std::string::npos) << *result;
+    EXPECT_EQ(result->find(" accepted=0 "), std::string::npos) << *result;
+    EXPECT_EQ(reader.exit_code(30s), 0);
+    play.signal(SIGINT);
+    EXPECT_EQ(play.exit_code(30s), 0);
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}

@@ -148,7 +148,10 @@ void publish_frame(RecordingReader& file, const RecordingReader::Topic& t, Playi
         ++p.dropped;  // every slot pinned by readers for longer than the writer's full_wait
         return;
     }
-    for (std::size_t i = 0; i < t.schema.size(); ++i) file.read(p.recorded, i, p.next, loan->data(i));
+    for (std::size_t i = 0; i < t.schema.size(); ++i) {
+        file.read(p.recorded, i, p.next, loan->data(i));
+        if (t.schema[i].bounded) loan->set_length(i, t.lengths[i][p.next]);  // checked on opening the file
+    }
     if (p.writer->publish(std::move(*loan))) ++p.published;
     else ++p.dropped;
 }

@@ -137,6 +137,7 @@ void Recorder::record_frames(std::size_t k) {
     const std::uint64_t missed_at_start = reader.stats().missed;
     std::uint64_t last_recorded = 0, written = 0;
     std::vector<const void*> fields(schema.size());
+    std::vector<std::uint64_t> lengths(schema.size());
     const std::uint64_t frame_bytes = field_bytes(schema);
     while (!stopping && (options.count == 0 || written < options.count)) {
         auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(FLUSH_PERIOD);
@@ -157,9 +158,12 @@ void Recorder::record_frames(std::size_t k) {
         // --every N keeps frames N frame numbers apart, counted from the first recorded (and
         // from the first of a restarted writer, whose numbers begin again at 1).
         if (written > 0 && n > last_recorded && n - last_recorded < options.every) continue;
-        for (std::size_t i = 0; i < schema.size(); ++i) fields[i] = frame->data(i);
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            fields[i] = frame->data(i);
+            lengths[i] = frame->length(i);  // pinned: the rows cannot change under the copy
+        }
         std::lock_guard lock(mutex);
-        file.append(k, fields, n, frame->timestamp_ns());
+        file.append(k, fields, lengths, n, frame->timestamp_ns());
         last_recorded = n;
         ++written;
         TopicProgress& p = progress[k];
@@ -196,11 +200,6 @@ void check_options(const RecordOptions& o) {
 }
 
 void check_field_names(const std::string& topic, const Schema& schema) {
-    for (const Field& f : schema.fields())
-        if (f.bounded)
-            throw CommandError(STATUS_USAGE, "topic '" + topic + "' has the bounded field '" + f.name + "' " +
-                                                 f.shape_string() + ", which smx record cannot store yet; record "
-                                                 "the other topics, or read this one with smx echo");
     for (const Field& f : schema.fields())
         if (f.name == FRAME_NUMBER_DATASET || f.name == TIMESTAMP_DATASET)
             throw CommandError(STATUS_USAGE, "topic '" + topic + "' has a field called '" + f.name +

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -204,7 +205,7 @@ std::string schema_json(const Schema& schema) {
         j += std::string(i ? ", " : "") + "{\"name\": " + json_text(f.name) + ", \"dtype\": \"" + f.dtype.typestr() +
              "\", \"shape\": [";
         for (std::size_t d = 0; d < f.shape.ndim(); ++d) j += (d ? ", " : "") + std::to_string(f.shape[d]);
-        j += "]}";
+        j += std::string("], \"bounded\": ") + (f.bounded ? "true" : "false") + "}";
     }
     return j + "]";
 }
@@ -263,6 +264,9 @@ struct RecordingFile::Topic {
     std::string name;
     H5Handle group;
     std::vector<AppendTarget> fields;
+    std::vector<std::optional<AppendTarget>> lengths;  // a bounded field's live rows
+    std::vector<std::vector<std::byte>> scratch;        // a bounded field's frame, zeros past its rows
+    Schema schema{{"x", DType::Kind::u1, {1}}};         // set from the topic's spec
     AppendTarget frame_numbers, timestamps;
     std::uint64_t frames = 0;
 };
@@ -344,6 +348,7 @@ RecordingFile::RecordingFile(const std::string& path, bool overwrite, int compre
     for (const TopicSpec& spec : topics) {
         auto t = std::make_unique<Topic>();
         t->name = spec.writer.topic;
+        t->schema = spec.schema;
         const std::string group = group_path_of(spec.writer.topic);
         // Topic "camera" after "camera/info": its group is already there, made on the way.
         hid_t id = H5Lexists(root, group.substr(0, group.find('/')).c_str(), H5P_DEFAULT) > 0
@@ -359,6 +364,16 @@ RecordingFile::RecordingFile(const std::string& path, bool overwrite, int compre
             write_attribute(t->fields.back().dataset.get(), "field", f.name);
             write_attribute(t->fields.back().dataset.get(), "index", static_cast<std::int64_t>(i));
             write_attribute(t->fields.back().dataset.get(), "dtype", f.dtype.typestr());
+            t->lengths.emplace_back();
+            t->scratch.emplace_back();
+            if (f.bounded) {
+                // The capacity in the field's dataset, the live rows of each frame beside it.
+                const std::string length_name = escaped(f.name) + LENGTH_SUFFIX;
+                write_attribute(t->fields.back().dataset.get(), "bounded", std::int64_t{1});
+                write_attribute(t->fields.back().dataset.get(), "length_dataset", length_name);
+                t->lengths.back() = create_dataset(t->group.get(), length_name, DType::Kind::u8, Shape{}, compress);
+                t->scratch.back().resize(f.nbytes());
+            }
         }
         t->frame_numbers = create_dataset(t->group.get(), FRAME_NUMBER_DATASET, DType::Kind::u8, Shape{}, compress);
         t->timestamps = create_dataset(t->group.get(), TIMESTAMP_DATASET, DType::Kind::i8, Shape{}, compress);
@@ -377,12 +392,26 @@ RecordingFile::~RecordingFile() {
 }
 
 std::uint64_t RecordingFile::append(std::size_t topic, const std::vector<const void*>& fields,
-                                    std::uint64_t frame_number, std::int64_t timestamp_ns) {
+                                    const std::vector<std::uint64_t>& lengths, std::uint64_t frame_number,
+                                    std::int64_t timestamp_ns) {
     quiet_hdf5_here();
     Topic& t = *m_topics.at(topic);
     const std::uint64_t index = t.frames;
     try {
-        for (std::size_t i = 0; i < t.fields.size(); ++i) append_to(t.fields[i], index, fields.at(i), "a field");
+        for (std::size_t i = 0; i < t.fields.size(); ++i) {
+            if (!t.lengths[i]) {
+                append_to(t.fields[i], index, fields.at(i), "a field");
+                continue;
+            }
+            // Rows past the frame's are zeros, not whatever an older frame left in the slot.
+            const Field& f = t.schema[i];
+            const std::uint64_t rows = std::min<std::uint64_t>(lengths.at(i), f.shape[0]);
+            std::vector<std::byte>& frame = t.scratch[i];
+            std::memcpy(frame.data(), fields.at(i), rows * f.row_bytes());
+            std::memset(frame.data() + rows * f.row_bytes(), 0, frame.size() - rows * f.row_bytes());
+            append_to(t.fields[i], index, frame.data(), "a field");
+            append_to(*t.lengths[i], index, &rows, "a field's length");
+        }
         // The frame number last: a frame whose number is in the file has all its fields there.
         append_to(t.timestamps, index, &timestamp_ns, TIMESTAMP_DATASET);
         append_to(t.frame_numbers, index, &frame_number, FRAME_NUMBER_DATASET);
@@ -485,7 +514,7 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
     if (found.groups.empty()) throw RecordingError("'" + path + "' is an smx recording without topics");
     for (const std::string& g : found.groups) {
         H5Handle group(H5Gopen2(root, g.c_str(), H5P_DEFAULT), close_group, "open group '" + g + "'");
-        Topic t{g, {}, Schema{{"x", DType::Kind::u1, {1}}}, {}, {}, 0};
+        Topic t{g, {}, Schema{{"x", DType::Kind::u1, {1}}}, {}, {}, 0, {}};
         t.writer.topic = read_string_attribute(group.get(), "topic");
         t.writer.pid = read_int_attribute(group.get(), "writer_pid");
         t.writer.host = read_string_attribute(group.get(), "writer_host");
@@ -505,7 +534,8 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
             H5Handle ds(H5Dopen2(group.get(), name, H5P_DEFAULT), close_dataset, "open dataset '" + g + "/" + name + "'");
             const std::vector<hsize_t> dims = dims_of(ds.get());
             Field f{read_string_attribute(ds.get(), "field"), DType::parse(read_string_attribute(ds.get(), "dtype")),
-                    Shape(std::vector<std::uint64_t>(dims.begin() + 1, dims.end()))};
+                    Shape(std::vector<std::uint64_t>(dims.begin() + 1, dims.end())),
+                    has_attribute(ds.get(), "bounded") && read_int_attribute(ds.get(), "bounded") != 0};
             fields.emplace_back(read_int_attribute(ds.get(), "index"), f);
             datasets.push_back(std::move(ds));
         }
@@ -528,6 +558,19 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
         t.frame_numbers = read_column<std::uint64_t>(group.get(), g, FRAME_NUMBER_DATASET, H5T_NATIVE_UINT64, frames);
         t.timestamps_ns = read_column<std::int64_t>(group.get(), g, TIMESTAMP_DATASET, H5T_NATIVE_INT64, frames);
         t.frames = std::min<std::uint64_t>(t.frame_numbers.size(), t.timestamps_ns.size());
+        t.lengths.resize(t.schema.size());
+        for (std::size_t i = 0; i < t.schema.size(); ++i) {
+            const Field& f = t.schema[i];
+            if (!f.bounded) continue;
+            const std::string name = read_string_attribute(ordered[i].get(), "length_dataset");
+            t.lengths[i] = read_column<std::uint64_t>(group.get(), g, name.c_str(), H5T_NATIVE_UINT64, t.frames);
+            t.frames = std::min<std::uint64_t>(t.frames, t.lengths[i].size());
+            for (const std::uint64_t rows : t.lengths[i])
+                if (rows > f.shape[0])
+                    throw RecordingError("topic group '" + g + "' of '" + path + "': dataset '" + name + "' gives " +
+                                         std::to_string(rows) + " rows for field '" + f.name + "', which holds at most " +
+                                         std::to_string(f.shape[0]));
+        }
         m_topics.push_back(std::move(t));
         m_datasets.push_back(std::move(ordered));
     }

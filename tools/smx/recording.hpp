@@ -24,6 +24,9 @@ inline constexpr std::int64_t RECORDING_VERSION = 1;
 /// Dataset names beside the fields in a topic's group.
 inline constexpr const char* FRAME_NUMBER_DATASET = "frame_number";
 inline constexpr const char* TIMESTAMP_DATASET = "timestamp_ns";
+/// Suffix of the dataset of a bounded field's live lengths: "<field>%length" ('%' never ends an
+/// escaped field name otherwise, so it cannot clash with a field).
+inline constexpr const char* LENGTH_SUFFIX = "%length";
 
 /// An HDF5 identifier closed with its own H5*close function on destruction.
 class H5Handle {
@@ -83,8 +86,11 @@ public:
     RecordingFile& operator=(const RecordingFile&) = delete;
 
     /// Appends one frame to topic `topic` (index into the constructor's list): one pointer per
-    /// field, each to field nbytes of the schema's dtype. Returns the frames now in the topic.
-    std::uint64_t append(std::size_t topic, const std::vector<const void*>& fields, std::uint64_t frame_number,
+    /// field, each to field nbytes of the schema's dtype, and the live rows of each field
+    /// (`lengths`, used for bounded fields: the rows beyond are stored as zeros). Returns the
+    /// frames now in the topic.
+    std::uint64_t append(std::size_t topic, const std::vector<const void*>& fields,
+                         const std::vector<std::uint64_t>& lengths, std::uint64_t frame_number,
                          std::int64_t timestamp_ns);
     /// Makes everything appended so far durable and visible to readers (H5Fflush).
     void flush();
@@ -107,6 +113,7 @@ public:
         std::vector<std::uint64_t> frame_numbers;
         std::vector<std::int64_t> timestamps_ns;
         std::uint64_t frames = 0;  ///< complete frames: the shortest of the topic's datasets
+        std::vector<std::vector<std::uint64_t>> lengths;  ///< per field: a bounded field's rows per frame
     };
     /// Throws RecordingError: not an HDF5 file, not an smx recording, an unreadable layout.
     explicit RecordingReader(const std::string& path);
