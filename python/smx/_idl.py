@@ -72,12 +72,15 @@ def string_array(value: Any, dtype: np.dtype, where: str) -> np.ndarray:
     if isinstance(value, np.ndarray) and value.dtype == dtype:
         return value
     capacity = dtype.itemsize
-    if isinstance(value, (str, bytes)):
+    if isinstance(value, (str, bytes, bytearray, memoryview)):
         return np.array(_encoded(value, capacity, where), dtype=dtype)
     if isinstance(value, np.ndarray) and value.dtype.kind not in "SUO":
         raise InvalidArgument(f"{where}: a string field takes str or bytes, not an array of {value.dtype}")
     # dtype=object keeps each element as given ([b"a", 1] stays bytes and int, not two texts).
-    array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value.astype(object)
+    try:
+        array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value.astype(object)
+    except ValueError as e:  # a ragged list
+        raise InvalidArgument(f"{where}: {e}") from None
     items = [_encoded(v, capacity, where) for v in array.ravel()]
     return np.array(items, dtype=dtype).reshape(array.shape)
 
@@ -95,6 +98,8 @@ def text(array: Any) -> Any:
 
 
 def _encoded(value: Any, capacity: int, where: str) -> bytes:
+    if isinstance(value, (bytearray, memoryview)):
+        value = bytes(value)
     if not isinstance(value, (str, bytes)):
         raise InvalidArgument(f"{where}: a string field takes str or bytes, not {type(value).__name__}")
     try:

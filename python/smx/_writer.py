@@ -30,23 +30,37 @@ def _schema_of(template: Any) -> Schema:
     return Schema.from_template(template)
 
 
+# Which kinds of numbers a field of each kind takes from Python numbers (bool only into bool;
+# integers into any number; floats into floats and complex; complex into complex only).
+_TAKES = {"b": "b", "i": "iu", "u": "iu", "f": "iuf", "c": "iufc"}
+
+
 def _exact(value: Any, dtype: np.dtype, where: str) -> Any:
-    """`value` for a field of `dtype` with nothing changed on the way: an array of exactly that
-    dtype, or Python numbers (and lists of them) that `dtype` holds exactly (``loan.depth = 0``);
-    anything numpy would cast with a loss (300.7 or -1 into |u1) raises InvalidArgument."""
+    """`value` for a field of `dtype`, with nothing changed on the way but a float's rounding: an
+    array of exactly that dtype, or numbers (Python or numpy scalars, lists of them) of a kind
+    the field holds — integers only if each fits (300 or -1 into |u1 is refused), floats into
+    floats (rounded to the field's precision; one that would become inf is refused), bool only
+    into bool. Anything else raises InvalidArgument naming `where`."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise InvalidArgument(f"{where}: a masked array's mask would be lost; pass array.filled(...)")
     if isinstance(value, np.ndarray):
         if value.dtype != dtype:
             raise InvalidArgument(f"{where}: expected dtype {dtype.str}, got {value.dtype.str} (no casting: convert "
                                   "it yourself, e.g. array.astype(...))")
         return value
-    given = np.asarray(value)
-    if given.dtype.kind not in "biufc":
-        raise InvalidArgument(f"{where}: expected numbers of dtype {dtype.str}, got {type(value).__name__}")
+    try:
+        given = np.asarray(value)
+    except ValueError as e:  # a ragged list
+        raise InvalidArgument(f"{where}: {e}") from None
+    if given.dtype.kind not in _TAKES.get(dtype.kind, ""):
+        raise InvalidArgument(f"{where}: expected values of dtype {dtype.str}, got {type(value).__name__} of "
+                              f"{given.dtype} (no casting: pass an array of {dtype.str})")
     with np.errstate(all="ignore"):
         converted = given.astype(dtype)
-        same = np.array_equal(converted, given, equal_nan=given.dtype.kind in "fc")
-    if not same:
-        raise InvalidArgument(f"{where}: {value!r} does not fit dtype {dtype.str} exactly; nothing was written")
+    if dtype.kind in "iu" and not np.array_equal(converted, given):
+        raise InvalidArgument(f"{where}: {value!r} does not fit dtype {dtype.str}; nothing was written")
+    if dtype.kind in "fc" and not np.array_equal(np.isfinite(converted), np.isfinite(given)):
+        raise InvalidArgument(f"{where}: {value!r} is out of the range of dtype {dtype.str}; nothing was written")
     return converted
 
 
@@ -92,6 +106,8 @@ class Loan:
         # `loan.depth = arr` means "fill the field with arr", not "rebind the name".
         field = self._writer.schema[name]
         where = f"loan on topic '{self._writer.topic_name}', field '{name}'"
+        if value is self._arrays[name]:
+            return  # `loan.x += 1`: changed in place already (a bounded field keeps its rows)
         if field.dtype.kind == "S":
             value = string_array(value, field.dtype, where)
         else:
@@ -105,7 +121,8 @@ class Loan:
             self._core.set_length(name, value.shape[0])
             return
         if isinstance(value, np.ndarray) and value.ndim and value.shape != field.shape:
-            raise InvalidArgument(f"{where}: expected shape {field.shape}, got {value.shape} (a single number "
+            fill = "text" if field.dtype.kind == "S" else "number"
+            raise InvalidArgument(f"{where}: expected shape {field.shape}, got {value.shape} (a single {fill} "
                                   "fills the field)")
         self._arrays[name][...] = value
 

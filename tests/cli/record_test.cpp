@@ -409,3 +409,42 @@ print("OK")
     EXPECT_EQ(play.exit_code(30s), 0);
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
+
+// A recording edited by hand is refused on opening, naming the dataset, where HDF5 would convert
+// silently: a length of -1 (read as 0), a string dataset longer than its dtype (read cut).
+TEST(CliPlay, refuses_edited_field_and_length_datasets_that_hdf5_would_convert) {
+    const std::string topic = smx::test::unique_topic("cli_play_edited");
+    ShmGuard guard(topic);
+    TempFile h5(topic, ".h5");
+    {
+        PeerWriter writer(topic, {"--frames", "3", "--wait-readers", "1", "--linger"}, "detections-writer");
+        const ToolRun r = run_smx({"record", topic, "-o", h5.path, "--count", "3"});
+        ASSERT_EQ(r.status, 0) << describe(r);
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    const auto edit = [&](const std::string& code) {
+        TempFile copy(topic + "_e", ".h5");
+        Child cp({"/bin/cp", h5.path, copy.path});
+        EXPECT_EQ(cp.exit_code(30s), 0);
+        Child python({PYTHON, "-c", "import h5py, numpy as np, sys\ng = h5py.File(sys.argv[1], 'r+')[sys.argv[2]]\n" + code,
+                      copy.path, topic});
+        EXPECT_EQ(python.exit_code(60s), 0) << python.transcript();
+        return run_smx({"play", copy.path});
+    };
+    const ToolRun negative = edit(
+        "a = g['boxes%length'][:].astype(np.int64); a[1] = -1; del g['boxes%length']; g['boxes%length'] = a\n");
+    EXPECT_EQ(negative.status, 2) << describe(negative);
+    EXPECT_NE(negative.err.find("length dataset 'boxes%length' of field 'boxes': the rows of field 'boxes' must be "
+                                "unsigned 64-bit integers"),
+              std::string::npos)
+        << negative.err;
+    const ToolRun longer = edit(
+        "attrs = dict(g['frame_id'].attrs); del g['frame_id']\n"
+        "d = g.create_dataset('frame_id', data=np.array([b'0123456789abcdefXY'] * 3, 'S18'))\n"
+        "d.attrs.update(attrs)\n");
+    EXPECT_EQ(longer.status, 2) << describe(longer);
+    EXPECT_NE(longer.err.find("dataset 'frame_id': its data is not of the HDF5 type smx record writes for its dtype |S16"),
+              std::string::npos)
+        << longer.err;
+    EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
+}

@@ -531,13 +531,25 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
             if (H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0)
                 fail("list group '" + g + "'");
             if (H5Aexists_by_name(group.get(), name, "field", H5P_DEFAULT) <= 0) continue;
-            H5Handle ds(H5Dopen2(group.get(), name, H5P_DEFAULT), close_dataset, "open dataset '" + g + "/" + name + "'");
-            const std::vector<hsize_t> dims = dims_of(ds.get());
-            Field f{read_string_attribute(ds.get(), "field"), DType::parse(read_string_attribute(ds.get(), "dtype")),
-                    Shape(std::vector<std::uint64_t>(dims.begin() + 1, dims.end())),
-                    has_attribute(ds.get(), "bounded") && read_int_attribute(ds.get(), "bounded") != 0};
-            fields.emplace_back(read_int_attribute(ds.get(), "index"), f);
-            datasets.push_back(std::move(ds));
+            try {
+                H5Handle ds(H5Dopen2(group.get(), name, H5P_DEFAULT), close_dataset, "open it");
+                const std::vector<hsize_t> dims = dims_of(ds.get());
+                Field f{read_string_attribute(ds.get(), "field"), DType::parse(read_string_attribute(ds.get(), "dtype")),
+                        Shape(std::vector<std::uint64_t>(dims.begin() + 1, dims.end())),
+                        has_attribute(ds.get(), "bounded") && read_int_attribute(ds.get(), "bounded") != 0};
+                // HDF5 converts any numeric type on reading, and cuts strings: the data must be
+                // of exactly the type smx record writes for its dtype.
+                H5Handle stored(H5Dget_type(ds.get()), close_type, "read its type");
+                if (H5Tequal(stored.get(), type_of(f.dtype).get()) <= 0)
+                    throw RecordingError("its data is not of the HDF5 type smx record writes for its dtype " +
+                                         std::string(f.dtype.typestr()) + " (was the file edited?)");
+                fields.emplace_back(read_int_attribute(ds.get(), "index"), f);
+                datasets.push_back(std::move(ds));
+            } catch (const RecordingError& e) {
+                throw RecordingError("topic group '" + g + "' of '" + path + "', dataset '" + name + "': " + e.what());
+            } catch (const InvalidArgument& e) {
+                throw RecordingError("topic group '" + g + "' of '" + path + "', dataset '" + name + "': " + e.what());
+            }
         }
         std::vector<std::size_t> order(fields.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -562,7 +574,19 @@ RecordingReader::RecordingReader(const std::string& path) : m_file(open_file(pat
         for (std::size_t i = 0; i < t.schema.size(); ++i) {
             const Field& f = t.schema[i];
             if (!f.bounded) continue;
-            const std::string name = read_string_attribute(ordered[i].get(), "length_dataset");
+            std::string name;
+            try {
+                name = read_string_attribute(ordered[i].get(), "length_dataset");
+                // Only what smx record writes: HDF5 would turn -1 into 0 and 3.9 into 3 silently.
+                H5Handle ds(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), close_dataset, "open it");
+                H5Handle stored(H5Dget_type(ds.get()), close_type, "read its type");
+                if (H5Tget_class(stored.get()) != H5T_INTEGER || H5Tget_sign(stored.get()) != H5T_SGN_NONE ||
+                    H5Tget_size(stored.get()) != 8)
+                    throw RecordingError("the rows of field '" + f.name + "' must be unsigned 64-bit integers");
+            } catch (const RecordingError& e) {
+                throw RecordingError("topic group '" + g + "' of '" + path + "', length dataset '" + name +
+                                     "' of field '" + f.name + "': " + e.what());
+            }
             t.lengths[i] = read_column<std::uint64_t>(group.get(), g, name.c_str(), H5T_NATIVE_UINT64, t.frames);
             t.frames = std::min<std::uint64_t>(t.frames, t.lengths[i].size());
             for (const std::uint64_t rows : t.lengths[i])
