@@ -55,9 +55,20 @@ void ReaderCore::check_open() const {
 // in info (the writer restarted, perhaps in the same process, whose participant still matches)
 // replaces the one read, and a writer this process can map beats whatever DDS said, so info
 // forged to name another machine cannot keep a reader off its local writer.
-void ReaderCore::pump() {
+void ReaderCore::pump(bool drain) {
     check_open();
-    if (m_source && !m_source->writer_alive()) detach(ReaderState::writer_gone);
+    if (m_source && !m_source->writer_alive()) {
+        // For next(): frames published before the writer went are still in the mapping, and are
+        // handed out first (a writer that publishes and closes at once loses nothing). Only while
+        // that makes progress: a frame that cannot be taken does not keep the reader on a gone writer.
+        const auto pending = drain ? m_source->oldest_after(m_last_returned) : std::nullopt;
+        if (pending && pending->frame_number != m_draining_from) {
+            m_draining_from = pending->frame_number;
+        } else {
+            m_draining_from = 0;
+            detach(ReaderState::writer_gone);
+        }
+    }
     if (m_source && m_transport == Transport::shm) return;
     const auto now = std::chrono::steady_clock::now();
     if (auto info = m_sessions->take_info(); info && !(m_source && info->session == m_source->session())) {
@@ -271,12 +282,12 @@ bool ReaderCore::block(std::chrono::nanoseconds slice, std::optional<std::uint32
 }
 
 template <class Attempt>
-auto ReaderCore::wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) -> decltype(attempt()) {
+auto ReaderCore::wait_loop(std::chrono::nanoseconds timeout, bool drain, Attempt&& attempt) -> decltype(attempt()) {
     using Result = decltype(attempt());
     std::lock_guard<std::mutex> call(m_call_mutex);
     const auto deadline = deadline_after(timeout);
     for (;;) {
-        pump();
+        pump(drain);
         std::optional<std::uint32_t> generation;
         if (m_source) generation = m_source->generation();
         if (auto r = attempt()) return r;
@@ -288,15 +299,15 @@ auto ReaderCore::wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) 
 }
 
 std::optional<Frame> ReaderCore::next(std::chrono::nanoseconds timeout, Hold how) {
-    return wait_loop(timeout, [&] { return take_next(how); });
+    return wait_loop(timeout, true, [&] { return take_next(how); });
 }
 
 CopyResult ReaderCore::copy_next(const CopyBuffer& buffer, std::chrono::nanoseconds timeout) {
-    return wait_loop(timeout, [&] { return copy_next_now(buffer); });
+    return wait_loop(timeout, true, [&] { return copy_next_now(buffer); });
 }
 
 bool ReaderCore::wait_for_writer(std::chrono::nanoseconds timeout) {
-    return wait_loop(timeout, [&] { return m_state == ReaderState::attached; });
+    return wait_loop(timeout, false, [&] { return m_state == ReaderState::attached; });
 }
 
 // ---- the rest -------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ public:
 
 private:
     void check_open() const;
-    void pump();
+    /// `drain`: for next() and copy_next(): a gone writer's frames not yet returned come first.
+    void pump(bool drain = false);
     void try_connect(const SessionInfo& info);
     void check_template(const FrameSource& source);
     void connected(Connection c);
@@ -69,7 +70,7 @@ private:
     std::optional<Frame> take_next(Hold how);
     CopyResult copy_next_now(const CopyBuffer& buffer);
     template <class Attempt>
-    auto wait_loop(std::chrono::nanoseconds timeout, Attempt&& attempt) -> decltype(attempt());
+    auto wait_loop(std::chrono::nanoseconds timeout, bool drain, Attempt&& attempt) -> decltype(attempt());
     bool block(std::chrono::nanoseconds slice, std::optional<std::uint32_t> generation);
 
     std::string m_topic;
@@ -92,6 +93,7 @@ private:
     std::string m_waiting_reason;  // the last probe's (Connection::why)
     ReaderState m_state = ReaderState::waiting_for_writer;
     std::uint64_t m_last_returned = 0;
+    std::uint64_t m_draining_from = 0;  // the frame handed out last from a gone writer (pump)
     std::uint64_t m_last_session = 0;  // of the last source attached
     std::chrono::steady_clock::time_point m_last_probe{};
     bool m_spin_spent = false;  // spun since the last frame returned: sleep at once

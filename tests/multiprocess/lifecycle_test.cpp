@@ -60,6 +60,32 @@ TEST(LateJoiner, a_reader_started_after_the_writer_went_idle_gets_the_newest_fra
     EXPECT_TRUE(smx::test::shm_entries_containing(topic).empty());
 }
 
+// A writer that publishes its last frames and closes at once (smx play at the end of a
+// recording): a reader blocked in next() still gets every one of them, then sees it gone.
+TEST(WriterLifecycle, frames_published_just_before_the_writer_closes_are_still_delivered) {
+    const std::string topic = smx::test::unique_topic("close_drain");
+    smx::test::ShmGuard guard(topic);
+    constexpr std::uint64_t FRAMES = 3;
+    smx::Participant participant;
+    smx::Reader reader(participant, topic);
+    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--frames",
+                  std::to_string(FRAMES), "--wait-readers", "1"});  // no --linger: closes after the last
+    ASSERT_TRUE(reader.wait_for_writer(20s)) << writer.transcript();
+    std::uint64_t got = 0;
+    while (got < FRAMES) {
+        auto frame = reader.next(20s);
+        if (!frame) break;
+        EXPECT_EQ(frame->frame_number(), got + 1);
+        EXPECT_TRUE(smx::pattern::check_all(*frame, frame->frame_number()));
+        got = frame->frame_number();
+    }
+    EXPECT_EQ(got, FRAMES) << writer.transcript();
+    EXPECT_EQ(writer.exit_code(20s), 0) << writer.transcript();
+    EXPECT_FALSE(reader.next(200ms)) << "no frame after the last";
+    EXPECT_EQ(reader.state(), smx::ReaderState::writer_gone);
+    EXPECT_EQ(reader.stats().missed, 0u);
+}
+
 TEST(WriterLifecycle, a_second_live_writer_is_refused_naming_the_first_and_takes_over_once_it_is_killed) {
     const std::string topic = smx::test::unique_topic("second");
     smx::test::ShmGuard guard(topic);
