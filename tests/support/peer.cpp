@@ -560,15 +560,13 @@ void each_member(Frame& f, Fn&& fn) {
     fn(f.timestamp, 0), fn(f.color, 1), fn(f.depth, 2), fn(f.extrinsics, 3), fn(f.intrinsics, 4);
 }
 
-int run_typed_writer(const std::map<std::string, std::string>& a) {
-    if (smx::schema_of<peer::Rgbd>() != smx::pattern::rgbd_schema()) {
-        say("ERROR the typed Rgbd's schema is not rgbd: " + smx::schema_of<peer::Rgbd>().to_string());
-        return 2;
-    }
+// A typed writer of F: frame n filled by fill(F&, n) in a loan, or with --copy in an F of its own.
+template <class F, class Fill>
+int run_typed_writer_of(const std::map<std::string, std::string>& a, Fill&& fill) {
     smx::Participant participant(domain_of(a));
     smx::WriterOptions opt;
     opt.full_wait = 2s;
-    smx::TypedWriter<peer::Rgbd> writer(participant, get(a, "topic", ""), opt);
+    smx::TypedWriter<F> writer(participant, get(a, "topic", ""), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.untyped().segment_name() + " " +
         hex(writer.untyped().session()));
     if (!wait_for_readers(writer.untyped(), std::stoul(get(a, "wait-readers", "0")))) return 2;
@@ -576,16 +574,16 @@ int run_typed_writer(const std::map<std::string, std::string>& a) {
     const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
     const double rate = std::stod(get(a, "rate", "0"));
     const bool copy = a.count("copy") != 0;
-    std::optional<peer::Rgbd> own;
+    std::optional<F> own;  // frames can be large: only for --copy
     if (copy) own.emplace();
     for (std::uint64_t n = 1; n <= frames; ++n) {
         if (copy) {
-            each_member(*own, [n](auto& t, std::uint64_t field) { smx::pattern::fill(bytes_of(t), n, field); });
+            fill(*own, n);
             if (!writer.write(*own)) { say("FULL " + std::to_string(n)); return 3; }
         } else {
             auto loan = writer.loan();
             if (!loan) { say("FULL " + std::to_string(n)); return 3; }
-            each_member(*loan, [n](auto& t, std::uint64_t field) { smx::pattern::fill(bytes_of(t), n, field); });
+            fill(*loan, n);
             if (!writer.publish(std::move(loan))) { say("FULL " + std::to_string(n)); return 3; }
         }
         if (rate > 0)
@@ -596,9 +594,11 @@ int run_typed_writer(const std::map<std::string, std::string>& a) {
     return 0;
 }
 
-int run_typed_reader(const std::map<std::string, std::string>& a) {
+// A typed reader of F that checks each frame with matches(const F&, n): "ATTACHED", then "RESULT".
+template <class F, class Matches>
+int run_typed_reader_of(const std::map<std::string, std::string>& a, Matches&& matches) {
     smx::Participant participant(domain_of(a));
-    smx::TypedReader<peer::Rgbd> reader(participant, get(a, "topic", ""));
+    smx::TypedReader<F> reader(participant, get(a, "topic", ""));
     const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
     if (const int failed = attach(reader.untyped(), timeout)) return failed;
     say("ATTACHED " + reader.untyped().schema().to_string());
@@ -609,72 +609,42 @@ int run_typed_reader(const std::map<std::string, std::string>& a) {
         const auto frame = reader.next(timeout, hold);
         if (!frame) break;
         last = frame.frame_number();
-        bool ok = true;
-        each_member(*frame, [&](const auto& t, std::uint64_t field) {
-            ok = smx::pattern::check(bytes_of(t), last, field) && ok;
-        });
-        if (!frame.valid()) ++torn_detected;
-        else if (ok) ++accepted;
-        else ++bad;  // a torn frame accepted
-    }
-    say(result_line(reader.untyped(), accepted, torn_detected, bad, last));
-    return 0;
-}
-
-int run_detections_writer(const std::map<std::string, std::string>& a) {
-    smx::Participant participant(domain_of(a));
-    smx::WriterOptions opt;
-    opt.full_wait = 2s;
-    smx::TypedWriter<peer::Detections> writer(participant, get(a, "topic", ""), opt);
-    say("READY " + std::to_string(::getpid()) + " " + writer.untyped().segment_name() + " " +
-        hex(writer.untyped().session()));
-    if (!wait_for_readers(writer.untyped(), std::stoul(get(a, "wait-readers", "0")))) return 2;
-    const auto start = std::chrono::steady_clock::now();
-    const std::uint64_t frames = std::stoull(get(a, "frames", "0"));
-    const double rate = std::stod(get(a, "rate", "0"));
-    const bool copy = a.count("copy") != 0;
-    peer::Detections own;
-    for (std::uint64_t n = 1; n <= frames; ++n) {
-        if (copy) {
-            peer::detections_expected(own, n);
-            if (!writer.write(own)) { say("FULL " + std::to_string(n)); return 3; }
-        } else {
-            auto loan = writer.loan();
-            if (!loan) { say("FULL " + std::to_string(n)); return 3; }
-            peer::detections_expected(*loan, n);
-            if (!writer.publish(std::move(loan))) { say("FULL " + std::to_string(n)); return 3; }
-        }
-        if (rate > 0)
-            std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(n) / rate));
-    }
-    say("PUBLISHED " + std::to_string(writer.untyped().frames_published()));
-    if (a.count("linger")) linger(writer.untyped());
-    return 0;
-}
-
-int run_detections_reader(const std::map<std::string, std::string>& a) {
-    smx::Participant participant(domain_of(a));
-    smx::TypedReader<peer::Detections> reader(participant, get(a, "topic", ""));
-    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "10000")));
-    if (const int failed = attach(reader.untyped(), timeout)) return failed;
-    say("ATTACHED " + reader.untyped().schema().to_string());
-    const smx::Hold hold = get(a, "mode", "view") == "pin" ? smx::Hold::pin : smx::Hold::view;
-    const std::uint64_t until = std::stoull(get(a, "until", "1"));
-    std::uint64_t accepted = 0, torn_detected = 0, bad = 0, last = 0;
-    while (last < until) {
-        const auto frame = reader.next(timeout, hold);
-        if (!frame) break;
-        last = frame.frame_number();
-        const bool ok = peer::detections_match(*frame, last);
+        const bool ok = matches(*frame, last);
         if (!frame.valid()) ++torn_detected;
         else if (ok) ++accepted;
         else {
-            ++bad;
+            ++bad;  // a torn frame accepted
             say("BAD " + std::to_string(last));
         }
     }
     say(result_line(reader.untyped(), accepted, torn_detected, bad, last));
     return 0;
+}
+
+int run_typed_writer(const std::map<std::string, std::string>& a) {
+    if (smx::schema_of<peer::Rgbd>() != smx::pattern::rgbd_schema()) {
+        say("ERROR the typed Rgbd's schema is not rgbd: " + smx::schema_of<peer::Rgbd>().to_string());
+        return 2;
+    }
+    return run_typed_writer_of<peer::Rgbd>(a, [](peer::Rgbd& f, std::uint64_t n) {
+        each_member(f, [n](auto& t, std::uint64_t field) { smx::pattern::fill(bytes_of(t), n, field); });
+    });
+}
+
+int run_typed_reader(const std::map<std::string, std::string>& a) {
+    return run_typed_reader_of<peer::Rgbd>(a, [](const peer::Rgbd& f, std::uint64_t n) {
+        bool ok = true;
+        each_member(f, [&](const auto& t, std::uint64_t field) { ok = smx::pattern::check(bytes_of(t), n, field) && ok; });
+        return ok;
+    });
+}
+
+int run_detections_writer(const std::map<std::string, std::string>& a) {
+    return run_typed_writer_of<peer::Detections>(a, peer::detections_expected);
+}
+
+int run_detections_reader(const std::map<std::string, std::string>& a) {
+    return run_typed_reader_of<peer::Detections>(a, peer::detections_match);
 }
 
 }  // namespace
