@@ -13,7 +13,7 @@ PACKAGES := g++ make cmake pkg-config \
             libgtest-dev libcli11-dev libpng-dev \
             python3 python3-dev python3-numpy python3-pytest pybind11-dev \
             python3-setuptools python3-wheel python3-pip \
-            util-linux procps liblz4-dev libzstd-dev
+            util-linux iproute2 procps liblz4-dev libzstd-dev
 # `smx record` / `smx play` write and read HDF5 (libhdf5, C API); the tests read the files with
 # h5py as a user would.
 PACKAGES += libhdf5-dev python3-h5py

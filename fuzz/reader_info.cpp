@@ -149,6 +149,7 @@ public:
         return info;
     }
     void interrupt() noexcept override {}
+    void set_notify(std::function<void()>) override {}
 
 private:
     std::deque<SessionInfo> m_infos;

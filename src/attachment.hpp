@@ -21,6 +21,7 @@ public:
 
     Segment& segment() const noexcept { return *m_segment; }
     const ReaderRegistration& registration() const noexcept { return m_registration; }
+    ReaderRegistration& registration() noexcept { return m_registration; }
     const SlotReader& slots() const noexcept { return m_slots; }
 
     const Schema& schema() const noexcept override { return *m_segment->schema(); }

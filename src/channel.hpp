@@ -83,6 +83,9 @@ public:
     /// Wakes wait() from another thread; the next wait() returns `interrupted` at once if none
     /// is running. Thread-safe.
     virtual void interrupt() noexcept = 0;
+    /// `fn` runs (on a transport thread) whenever session info may have arrived: how a wait set
+    /// learns it without a thread of its own. Empty: no more calls (returns once none runs).
+    virtual void set_notify(std::function<void()> fn) = 0;
 };
 
 /// A frame on the network path (the payload topic), apart from its bytes.
@@ -126,6 +129,9 @@ public:
     virtual void wait(std::chrono::nanoseconds timeout) = 0;
     /// Wakes wait() from another thread. Thread-safe.
     virtual void interrupt() noexcept = 0;
+    /// `fn` runs (on a transport thread) whenever a sample may be waiting or the matched writers
+    /// changed. Empty: no more calls (returns once none runs).
+    virtual void set_notify(std::function<void()> fn) = 0;
     /// From now on, samples of other DDS participants' payload writers are dropped (0: any).
     virtual void accept_only(std::uint64_t participant) = 0;
     /// Writers of the payload topic matched now, and whether any ever was.

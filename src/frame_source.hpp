@@ -17,6 +17,8 @@
 
 namespace smx::detail {
 
+class Wakeup;  // shm/wakeup.hpp: a readable descriptor (an eventfd) and its token
+
 /// A published frame a source offers: where it is and which write it was.
 struct FrameRef {
     std::uint32_t slot = 0;
@@ -55,6 +57,13 @@ public:
     virtual bool writer_alive() noexcept = 0;
     /// Wakes a wait() in another thread. Thread-safe.
     virtual void nudge() noexcept = 0;
+    /// For a wait set: from now on `wakeup` becomes readable whenever wait() would return (the
+    /// local path: the writer writes it while mark_asleep(true) holds; the network path: the
+    /// transport's thread on every sample), and wait() sleeps on it. Null: back to the default.
+    virtual void set_wake(std::shared_ptr<const Wakeup> wakeup) = 0;
+    /// Marks the reader asleep (a wait set about to sleep on its eventfd) or awake again. Look at
+    /// generation() and the frames *after* marking asleep: a frame published later wakes it.
+    virtual void mark_asleep(bool asleep) noexcept = 0;
 };
 
 /// The outcome of connecting to an announced session.

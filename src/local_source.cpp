@@ -1,12 +1,16 @@
 #include "local_source.hpp"
 
 #include "attachment.hpp"
+#include "fork.hpp"
 #include "names.hpp"
 #include "shm/doorbell.hpp"
 #include "shm/layout.hpp"
 #include "shm/process.hpp"
+#include "shm/wakeup.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <unistd.h>
 
 namespace smx::detail {
@@ -67,11 +71,70 @@ public:
         return false;
     }
 
-    void nudge() noexcept override { m_doorbell.nudge(); }
+    void nudge() noexcept override {
+        m_doorbell.nudge();
+        if (m_wakeup) m_wakeup->notify();  // a reader asleep on its wake-up eventfd
+    }
+
+    ~LocalFrameSource() override { set_wake(nullptr); }
+
+    // The writer gets the reader's eventfd through its inbox, an abstract socket name, which
+    // belongs to the writer's network namespace. A reader in another one that shares /dev/shm (a
+    // container with the host's IPC but its own network), or one whose writer has no inbox, gets
+    // a relay instead: one thread that sleeps on the futex as this registration and passes every
+    // ring on to the eventfd.
+    void set_wake(std::shared_ptr<const Wakeup> wakeup) override {
+        stop_relay();
+        m_attachment->registration().set_wake(nullptr);
+        m_wakeup = std::move(wakeup);
+        if (!m_wakeup) return;
+        // Handed in before the token is stored: a writer that finds the token finds the eventfd.
+        if (m_wakeup->offer_to(m_attachment->segment().session())) {
+            m_attachment->registration().set_wake(m_wakeup.get());
+            return;
+        }
+        m_relay_stop.store(false, std::memory_order_release);
+        m_relay = std::thread([this] { relay(); });
+    }
+
+    void mark_asleep(bool asleep) noexcept override {
+        if (!m_wakeup || m_relay.joinable()) return;  // the relay sleeps as the registration
+        if (asleep)
+            m_attachment->registration().mark_asleep();
+        else
+            m_attachment->registration().mark_awake();
+    }
 
 private:
+    void relay() noexcept {
+        std::uint32_t seen = m_doorbell.value();
+        while (!m_relay_stop.load(std::memory_order_acquire)) {
+            (void)m_attachment->registration().wait(seen, LIVENESS_CHECK, std::chrono::nanoseconds::zero());
+            const std::uint32_t now = m_doorbell.value();
+            if (now != seen) m_wakeup->notify();
+            seen = now;
+        }
+    }
+
+    void stop_relay() noexcept {
+        if (!m_relay.joinable()) return;
+        if (!m_process.is_current()) {
+            // A forked child: the thread is the parent's; its handle here must not be joined
+            // (nothing to join) nor destroyed joinable (std::terminate).
+            (void)new std::thread(std::move(m_relay));
+            return;
+        }
+        m_relay_stop.store(true, std::memory_order_release);
+        m_doorbell.nudge();
+        m_relay.join();
+    }
+
     std::shared_ptr<Attachment> m_attachment;
     Doorbell m_doorbell;
+    std::shared_ptr<const Wakeup> m_wakeup;
+    std::thread m_relay;
+    std::atomic<bool> m_relay_stop{false};
+    OwnerProcess m_process;
     pid_t m_writer_pid;
     std::chrono::steady_clock::time_point m_last_check;
 };

@@ -84,12 +84,23 @@ public:
 namespace smx {
 
 Reader::Reader(const Participant& participant, std::string topic, ReaderOptions options)
-    : m_impl(std::make_unique<detail::ReaderImpl>(participant, std::move(topic), std::nullopt, options)) {}
+    : m_impl(std::make_unique<detail::ReaderImpl>(participant, std::move(topic), std::nullopt, options)) {
+    m_impl->m_core->set_owner(this);
+}
 Reader::Reader(const Participant& participant, std::string topic, Schema expected, ReaderOptions options)
-    : m_impl(std::make_unique<detail::ReaderImpl>(participant, std::move(topic), std::move(expected), options)) {}
+    : m_impl(std::make_unique<detail::ReaderImpl>(participant, std::move(topic), std::move(expected), options)) {
+    m_impl->m_core->set_owner(this);
+}
 Reader::~Reader() = default;
-Reader::Reader(Reader&&) noexcept = default;
-Reader& Reader::operator=(Reader&&) noexcept = default;
+// The core learns its new owner: a wait set reports the Reader object, wherever it moved.
+Reader::Reader(Reader&& other) noexcept : m_impl(std::move(other.m_impl)) {
+    if (m_impl) m_impl->m_core->set_owner(this);
+}
+Reader& Reader::operator=(Reader&& other) noexcept {
+    m_impl = std::move(other.m_impl);
+    if (m_impl) m_impl->m_core->set_owner(this);
+    return *this;
+}
 
 detail::ReaderCore& Reader::core() const {
     if (!m_impl) throw Closed("reader was moved from");

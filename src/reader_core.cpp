@@ -1,6 +1,7 @@
 #include "reader_core.hpp"
 
 #include "shm/seqlock_copy.hpp"
+#include "shm/wakeup.hpp"
 
 #include <cstring>
 #include <utility>
@@ -138,6 +139,7 @@ void ReaderCore::attach(std::unique_ptr<FrameSource> source) {
     }
     m_state = ReaderState::attached;
     ++m_stats.attachments;
+    if (m_wake) source->set_wake(m_wake);
     std::lock_guard<std::mutex> lock(m_source_mutex);
     m_source = std::move(source);
 }
@@ -310,6 +312,49 @@ bool ReaderCore::wait_for_writer(std::chrono::nanoseconds timeout) {
     return wait_loop(timeout, false, [&] { return m_state == ReaderState::attached; });
 }
 
+// ---- wait sets ------------------------------------------------------------------------------
+
+std::shared_ptr<const Wakeup> ReaderCore::wakeup() {
+    std::lock_guard<std::mutex> call(m_call_mutex);
+    check_open();
+    if (m_wake) return m_wake;
+    m_wake = std::make_shared<const Wakeup>();
+    m_sessions->set_notify([wakeup = m_wake] { wakeup->notify(); });
+    if (m_source) m_source->set_wake(m_wake);
+    return m_wake;
+}
+
+void ReaderCore::add_close_hook(const void* key, std::function<void()> fn) {
+    check_open();
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_close_hooks.emplace_back(key, std::move(fn));
+}
+
+void ReaderCore::remove_close_hook(const void* key) {
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    std::erase_if(m_close_hooks, [key](const auto& h) { return h.first == key; });
+}
+
+bool ReaderCore::ready(bool arm) {
+    std::lock_guard<std::mutex> call(m_call_mutex);
+    try {
+        pump(true);
+    } catch (const Error&) {
+        return true;  // next() throws it, where the user handles this reader
+    }
+    if (!m_source) return false;
+    if (arm) m_source->mark_asleep(true);
+    // What next_ref() would find, without its side effect.
+    if (m_source->oldest_after(m_last_returned)) return true;
+    const auto newest = m_source->newest();
+    return newest && newest->frame_number < m_last_returned;
+}
+
+void ReaderCore::disarm() noexcept {
+    std::lock_guard<std::mutex> call(m_call_mutex);
+    if (m_source) m_source->mark_asleep(false);
+}
+
 // ---- the rest -------------------------------------------------------------------------------
 
 ReaderStats ReaderCore::stats() const noexcept {
@@ -331,6 +376,12 @@ void ReaderCore::interrupt() noexcept {
 
 void ReaderCore::close() noexcept {
     if (m_closed.exchange(true, std::memory_order_acq_rel)) return;
+    decltype(m_close_hooks) hooks;
+    {
+        std::lock_guard<std::mutex> lock(m_hooks_mutex);
+        hooks = std::exchange(m_close_hooks, {});
+    }
+    for (auto& [key, fn] : hooks) fn();
     std::shared_ptr<FrameSource> source;
     std::unique_ptr<SessionSource> sessions;
     if (!m_process.is_current()) {
@@ -348,6 +399,7 @@ void ReaderCore::close() noexcept {
         source = std::move(m_source);
         sessions = std::move(m_sessions);
     }
+    if (sessions) sessions->set_notify({});  // before the eventfd can go
     m_state = ReaderState::closed;
 }
 

@@ -12,10 +12,13 @@
 #include <smx/reader.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace smx::detail {
 
@@ -51,6 +54,25 @@ public:
     /// Thread-safe: wakes a read blocked in another thread and waits for it to return first.
     /// In a forked child it only lets go of this process's copies (fork.hpp).
     void close() noexcept;
+
+    // ---- wait sets (waitset.cpp): the same thread as the reads ----
+    /// The reader's wake-up eventfd, made on the first call: from then on it becomes readable
+    /// whenever a frame may have come, session info arrived, or interrupt() was called, for this
+    /// and every later writer session (this reader's own waits sleep on it too). Every wait set
+    /// the reader is in watches it.
+    std::shared_ptr<const Wakeup> wakeup();
+    /// Non-blocking: brings the session up to date (attach, writer gone) and says whether next()
+    /// would return at once — a frame, or an error it throws (a schema mismatch, ...). `arm`:
+    /// marks the reader asleep before looking, so a frame published later wakes the socket.
+    bool ready(bool arm);
+    /// Undoes ready(true)'s mark.
+    void disarm() noexcept;
+    /// `fn` runs once when the reader closes (a wait set forgets it), unless removed first.
+    void add_close_hook(const void* key, std::function<void()> fn);
+    void remove_close_hook(const void* key);
+    /// The public Reader that owns this core now (it follows moves): what a wait set reports.
+    Reader* owner() const noexcept { return m_owner; }
+    void set_owner(Reader* owner) noexcept { m_owner = owner; }
 
 private:
     void check_open() const;
@@ -98,6 +120,10 @@ private:
     std::chrono::steady_clock::time_point m_last_probe{};
     bool m_spin_spent = false;  // spun since the last frame returned: sleep at once
     ReaderStats m_stats;
+    std::shared_ptr<const Wakeup> m_wake;  // wakeup()
+    Reader* m_owner = nullptr;
+    std::mutex m_hooks_mutex;  // close() may run in another thread
+    std::vector<std::pair<const void*, std::function<void()>>> m_close_hooks;
     OwnerProcess m_process;
 };
 

@@ -1,5 +1,7 @@
 #include "remote_source.hpp"
 
+#include "shm/wakeup.hpp"
+
 #include "codec.hpp"
 
 #include <smx/error.hpp>
@@ -174,6 +176,13 @@ public:
     }
 
     void nudge() noexcept override { m_subscriber->interrupt(); }
+
+    // The transport's thread signals every sample; the reader's own waits stay on DDS's waitset.
+    void set_wake(std::shared_ptr<const Wakeup> wakeup) override {
+        if (!wakeup) return m_subscriber->set_notify({});
+        m_subscriber->set_notify([wakeup] { wakeup->notify(); });
+    }
+    void mark_asleep(bool) noexcept override {}
 
 private:
     FrameRef ref(std::uint32_t i) const noexcept {

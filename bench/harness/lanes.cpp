@@ -9,6 +9,8 @@ std::unique_ptr<Source> make_source(const LaneContext& context, const Lane& lane
         case Path::smx_zero_copy:
         case Path::smx_zero_copy_spin:
         case Path::smx_copy:
+        case Path::smx_waitset_1:
+        case Path::smx_waitset_8:
         case Path::smx_remote:
         case Path::smx_remote_lz4:
         case Path::smx_remote_zstd: return make_smx_source(context, lane, topic);
@@ -27,6 +29,8 @@ std::unique_ptr<Sink> make_sink(const LaneContext& context, const Lane& lane, co
         case Path::smx_zero_copy:
         case Path::smx_zero_copy_spin:
         case Path::smx_copy:
+        case Path::smx_waitset_1:
+        case Path::smx_waitset_8:
         case Path::smx_remote:
         case Path::smx_remote_lz4:
         case Path::smx_remote_zstd: return make_smx_sink(context, lane, topic);

@@ -79,6 +79,11 @@ std::unique_ptr<Sink> make_iceoryx_sink(const LaneContext& context, const Lane& 
 /// should its writer have been killed).
 std::string futex_block_name(const std::string& topic);
 
+/// The smx-waitset-8 lane's extra topics: one idle writer each (real topics, attached).
+inline constexpr unsigned WAITSET_IDLE_TOPICS = 7;
+/// The name of extra topic `i` of the wait set lane on `topic`.
+std::string waitset_idle_topic(const std::string& topic, unsigned i);
+
 /// The name of the iceoryx runtime of the bench process `pid` (unique on the host while it lives).
 std::string iceoryx_runtime_name(int pid);
 

@@ -17,6 +17,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// A loan source that also keeps idle writers of `idle` more topics alive (the wait set lane).
+class SmxIdleWriters {
+public:
+    SmxIdleWriters(const Participant& p, const std::string& topic, unsigned idle) {
+        const Schema small{{"x", DType::Kind::u4, {1}}};
+        for (unsigned i = 0; i < idle; ++i) m_writers.push_back(std::make_unique<Writer>(p, waitset_idle_topic(topic, i), small));
+    }
+
+private:
+    std::vector<std::unique_ptr<Writer>> m_writers;
+};
+
 WriterOptions smx_writer_options(Compression compression = Compression::none) {
     WriterOptions o;
     o.network.compression = compression;
@@ -35,6 +47,13 @@ public:
     SmxLoanSource(const Participant& p, const std::string& topic, const Schema& schema,
                   Compression compression = Compression::none, bool camera_content = false)
         : m_writer(p, topic, schema, smx_writer_options(compression)) {
+        init(schema, camera_content);
+    }
+    // The wait set lane's writer: the frames' writer, and idle writers of `idle` more topics.
+    SmxLoanSource(const Participant& p, const std::string& topic, const Schema& schema, unsigned idle)
+        : m_writer(p, topic, schema, smx_writer_options()), m_idle(std::make_unique<SmxIdleWriters>(p, topic, idle)) {}
+
+    void init(const Schema& schema, bool camera_content) {
         if (!camera_content) return;
         m_content.resize(schema.frame_size());
         fill_scene(schema, m_content);
@@ -61,6 +80,7 @@ public:
 
 private:
     Writer m_writer;
+    std::unique_ptr<SmxIdleWriters> m_idle;
     std::vector<std::byte> m_content;  // empty: stamps only
 };
 
@@ -127,6 +147,50 @@ private:
     Reader m_reader;
 };
 
+// A wait set over this lane's reader and `idle` more readers (of the idle writers' topics the
+// source made): wait, then next(Hold::pin) of the reader it names. What a loop over many topics
+// pays per frame beside a reader blocked in next() alone.
+class SmxWaitSetSink final : public Sink {
+public:
+    SmxWaitSetSink(const Participant& p, const std::string& topic, const Schema& schema, unsigned idle)
+        : m_reader(p, topic, schema) {
+        m_set.attach(m_reader);
+        for (unsigned i = 0; i < idle; ++i) {
+            m_idle.push_back(std::make_unique<Reader>(p, waitset_idle_topic(topic, i)));
+            m_set.attach(*m_idle.back());
+        }
+    }
+    bool wait_ready(std::chrono::nanoseconds timeout) override {
+        if (!m_reader.wait_for_writer(timeout)) return false;
+        for (auto& r : m_idle)
+            if (!r->wait_for_writer(timeout)) return false;
+        return true;
+    }
+    std::optional<Got> next(std::chrono::nanoseconds timeout) override {
+        const auto deadline = Clock::now() + timeout;
+        for (;;) {
+            if (std::optional<Frame> f = m_reader.next(0ns, Hold::pin)) {
+                const std::int64_t held = baseline::realtime_ns();
+                bool intact = true;
+                for (std::size_t i = 0; i < f->schema().size() && intact; ++i)
+                    intact = baseline::stamped(f->bytes(i), f->frame_number());
+                return Got{f->frame_number(), f->timestamp_ns(), held, intact};
+            }
+            const auto now = Clock::now();
+            if (now >= deadline) return std::nullopt;
+            const WaitResult r = m_set.wait(deadline - now);
+            if (r.woken) return std::nullopt;  // interrupt()
+        }
+    }
+    std::uint64_t missed() const override { return m_reader.stats().missed; }
+    void interrupt() noexcept override { m_set.wake(); }
+
+private:
+    Reader m_reader;
+    std::vector<std::unique_ptr<Reader>> m_idle;
+    WaitSet m_set;  // declared last: destroyed before the readers it holds
+};
+
 // copy_next: a consistent copy in our own (pre-faulted) memory.
 class SmxCopySink final : public Sink {
 public:
@@ -151,6 +215,8 @@ private:
 
 }  // namespace
 
+std::string waitset_idle_topic(const std::string& topic, unsigned i) { return topic + "_idle" + std::to_string(i); }
+
 std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, const std::string& topic) {
     const Schema schema = lane.payload.schema();
     if (lane.path == Path::smx_copy) return std::make_unique<SmxWriteSource>(c.participant, topic, schema);
@@ -160,6 +226,7 @@ std::unique_ptr<Source> make_smx_source(const LaneContext& c, const Lane& lane, 
                                                                              : Compression::none;
         return std::make_unique<SmxLoanSource>(c.participant, topic, schema, compression, true);
     }
+    if (lane.path == Path::smx_waitset_8) return std::make_unique<SmxLoanSource>(c.participant, topic, schema, WAITSET_IDLE_TOPICS);
     return std::make_unique<SmxLoanSource>(c.participant, topic, schema);
 }
 
@@ -175,6 +242,9 @@ std::unique_ptr<Sink> make_smx_sink(const LaneContext& c, const Lane& lane, cons
         remote.transport = Transport::dds;  // as a reader on another host: frames whole over DDS
         return std::make_unique<SmxPinSink>(c.participant, topic, schema, remote);
     }
+    if (lane.path == Path::smx_waitset_1) return std::make_unique<SmxWaitSetSink>(c.participant, topic, schema, 0);
+    if (lane.path == Path::smx_waitset_8)
+        return std::make_unique<SmxWaitSetSink>(c.participant, topic, schema, WAITSET_IDLE_TOPICS);
     // Measuring the writer's cost, a reader that copies would compete for memory bandwidth.
     if (lane.path == Path::smx_copy && c.mode != Mode::cost)
         return std::make_unique<SmxCopySink>(c.participant, topic, schema);

@@ -29,7 +29,8 @@ std::vector<Lane> latency_lanes(const BenchOptions& o) {
     for (Path path : {Path::dds_floor, Path::futex_floor})
         if (o.wants_path(to_string(path))) lanes.push_back({path, tiny});
     for (const Payload& p : payloads_of(o))
-        for (Path path : {Path::smx_zero_copy, Path::smx_copy, Path::iceoryx, Path::memcpy_floor, Path::plain_dds})
+        for (Path path : {Path::smx_zero_copy, Path::smx_waitset_1, Path::smx_waitset_8, Path::smx_copy, Path::iceoryx,
+                          Path::memcpy_floor, Path::plain_dds})
             if (o.wants_path(to_string(path)) && interleaved(path, p)) lanes.push_back({path, p});
     if (std::none_of(lanes.begin(), lanes.end(), [](const Lane& l) { return info(l.path).delivered; })) lanes.clear();
     return lanes;

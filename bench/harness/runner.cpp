@@ -263,6 +263,8 @@ void ScenarioRunner::remove_leftovers(const Scenario& s, const std::string& topi
         const std::string lane = lane_topic(topic, l, lanes);
         if (s.lanes[l].path == Path::futex_floor) ::shm_unlink(futex_block_name(lane).c_str());
         if (info(s.lanes[l].path).smx) remove_stale_segment(m_domain, lane);
+        if (s.lanes[l].path == Path::smx_waitset_8)
+            for (unsigned i = 0; i < WAITSET_IDLE_TOPICS; ++i) remove_stale_segment(m_domain, waitset_idle_topic(lane, i));
     }
     if (std::any_of(s.lanes.begin(), s.lanes.end(), [](const Lane& l) { return l.path == Path::iceoryx; }))
         for (pid_t pid : pids) baseline::RouDi::remove_application_files(iceoryx_runtime_name(pid));

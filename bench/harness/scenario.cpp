@@ -13,12 +13,14 @@ namespace smx::cli::bench {
 namespace {
 
 // One row per path: the only place that says what a path is.
-constexpr std::array<PathInfo, 11> PATHS{{
+constexpr std::array<PathInfo, 13> PATHS{{
     {Path::dds_floor, "dds-floor", "DDS floor (tiny sample)", "#8250df", false, true, false},
     {Path::futex_floor, "futex-floor", "futex floor (FUTEX_WAKE -> WAIT)", "#57606a", false, true, false},
     {Path::smx_zero_copy, "smx-zero-copy", "smx zero-copy (loan+publish -> pin)", "#1a7f37", true, true, true},
     {Path::smx_zero_copy_spin, "smx-zero-copy-spin", "smx zero-copy, reader spins (--spin)", "#4ac26b", true, true, true},
     {Path::iceoryx, "iceoryx", "iceoryx 2.0 (loan+publish -> take)", "#bf8700", true, true, false},
+    {Path::smx_waitset_1, "smx-waitset-1", "smx wait set, 1 topic (wait -> pin)", "#2da44e", true, true, true},
+    {Path::smx_waitset_8, "smx-waitset-8", "smx wait set, 8 topics (wait -> pin)", "#116329", true, true, true},
     {Path::smx_copy, "smx-copy", "smx copy (write -> copy)", "#0969da", true, true, true},
     {Path::memcpy_floor, "memcpy-floor", "memcpy floor, paced (writer alone)", "#953800", true, false, false},
     {Path::plain_dds, "plain-dds", "plain DDS (frame as a sample)", "#cf222e", true, true, false},

@@ -25,6 +25,8 @@ enum class Path {
     smx_zero_copy,       ///< Writer::loan + publish -> Reader::next(Hold::pin)
     smx_zero_copy_spin,  ///< the same, the reader spinning before it blocks (ReaderOptions::spin)
     smx_copy,            ///< Writer::write -> Reader::copy_next
+    smx_waitset_1,       ///< Writer::loan + publish -> WaitSet::wait, then Reader::next(Hold::pin)
+    smx_waitset_8,       ///< the same, the wait set holding 7 more readers of idle writers' topics
     iceoryx,             ///< iceoryx 2.0 untyped loan + publish -> take (WaitSet)
     futex_floor,         ///< store + FUTEX_WAKE -> FUTEX_WAIT returns: no payload
     memcpy_floor,        ///< the writer copies the frame once per period; no reader

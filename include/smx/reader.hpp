@@ -24,6 +24,7 @@ namespace smx {
 namespace detail {
 class ReaderCore;
 class ReaderImpl;
+class WaitSetImpl;
 /// What the library calls for a copy's destination (pointer and size: the same in C++17 and C++20).
 using BufferSource = std::function<std::pair<std::byte*, std::size_t>(const std::shared_ptr<const Schema>&)>;
 }  // namespace detail
@@ -177,6 +178,7 @@ private:
     CopyResult copy_latest_to(const detail::BufferSource& source);
     CopyResult copy_next_to(const detail::BufferSource& source, std::chrono::nanoseconds timeout);
     detail::ReaderCore& core() const;
+    friend class detail::WaitSetImpl;
     std::unique_ptr<detail::ReaderImpl> m_impl;
 };
 

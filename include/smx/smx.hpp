@@ -15,4 +15,5 @@
 #include <smx/span.hpp>
 #include <smx/typed.hpp>
 #include <smx/version.hpp>
+#include <smx/waitset.hpp>
 #include <smx/writer.hpp>

@@ -36,12 +36,14 @@ from ._idl import BaseIDL, BaseIdl, bounded, string, text
 from ._participant import DomainParticipant
 from ._reader import SMReader
 from ._schema import BOUNDED, MAX_STRING_BYTES, SUPPORTED_TYPESTRS, Field, Schema, typestr
+from ._waitset import AsyncReader, Executor, Timer, WaitResult, WaitSet
 from ._writer import Loan, SMWriter
 
 __version__: str = _core.__version__
 
 __all__ = [
     "AllSlotsHeld",
+    "AsyncReader",
     "BOUNDED",
     "BaseIDL",
     "BaseIdl",
@@ -50,6 +52,7 @@ __all__ = [
     "DomainParticipant",
     "Error",
     "ErrorCode",
+    "Executor",
     "Field",
     "Frame",
     "InvalidArgument",
@@ -66,7 +69,10 @@ __all__ = [
     "SegmentCorrupt",
     "SystemCallError",
     "TooManyReaders",
+    "Timer",
     "TornReadError",
+    "WaitResult",
+    "WaitSet",
     "WaitingForFirstMessageException",
     "WriterExists",
     "bounded",

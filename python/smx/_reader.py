@@ -84,6 +84,9 @@ class SMReader:
     logs it). Keep a frame past the next call with ``reader.copy()`` or ``next(pin=True)``.
     ``raw_views=True`` gives the seed's unpinned views instead (check ``frame.valid``).
 
+    ``wait_for_writer=False`` returns at once instead of waiting for the writer in the
+    constructor (as a reader in an ``smx.WaitSet``, ``Executor`` or asyncio loop wants).
+
     ``spin=`` (seconds, default 0) makes ``next()`` busy-poll up to that long for a new frame
     before sleeping, once per frame. It helps only when the frame comes within the spin: for a
     periodic writer, spin about the period minus your processing time (~1 µs instead of a
@@ -105,8 +108,11 @@ class SMReader:
         trusted_uids: Sequence[int] = (),
         transport: Optional[str] = None,
         raw_views: bool = False,
+        wait_for_writer: bool = True,
     ) -> None:
-        self._held: Any = None  # the pin of the last reader()/read_into()/iteration frame
+        self._held: Any = None
+        self._on_frame: Optional[Callable[[Any], Any]] = None
+        self._aio: Any = None  # the pin of the last reader()/read_into()/iteration frame
         self._raw_views = bool(raw_views)
         if topic_name is None:
             raise TypeError("SMReader needs a topic_name")
@@ -131,6 +137,8 @@ class SMReader:
         self._core = _core.Reader(self.domain_participant._core, self.topic_name, core_schema, float(spin),
                                   [int(u) for u in trusted_uids], transport)
         _lifecycle.track(self)
+        if not wait_for_writer:
+            return
         try:
             self._wait_for_writer(timeout, warn_every)
         except BaseException:
@@ -365,6 +373,29 @@ class SMReader:
     def interrupt(self) -> None:
         """Makes a ``next()`` blocked in another thread return None."""
         self._core.interrupt()
+
+    # --- many topics in one loop (smx.WaitSet, smx.Executor, asyncio) --------------------------
+
+    def on_frame(self, callback: Optional[Callable[[Any], Any]]) -> None:
+        """Sets the callback an ``smx.Executor`` (or ``smx.framework.Node``) runs for every frame
+        of this reader once it is added there: ``callback(frame)``, the frame pinned while it
+        runs. None removes it."""
+        self._on_frame = callback
+
+    @property
+    def aio(self) -> Any:
+        """asyncio reads: ``await reader.aio.next()``, ``async for frame in reader.aio`` (see
+        smx.AsyncReader). ``reader.next()`` itself stays the blocking call of the seed's API."""
+        if self._aio is None:
+            from ._waitset import AsyncReader
+
+            self._aio = AsyncReader(self)
+        return self._aio
+
+    def __aiter__(self) -> Any:
+        """``async for frame in reader:`` — as ``for frame in reader``, awaiting instead of
+        blocking (the running loop goes on meanwhile)."""
+        return self.aio.__aiter__()
 
     @property
     def schema(self) -> Optional[Schema]:

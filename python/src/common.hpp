@@ -24,6 +24,12 @@ void register_errors(py::module_& m);
 void register_schema(py::module_& m);
 void register_reader(py::module_& m);
 void register_writer(py::module_& m);
+void register_waitset(py::module_& m);
+
+/// A Python reader's smx::Reader, shared with the wait sets it is in (`Reader._shared()`).
+struct SharedReader {
+    std::shared_ptr<Reader> reader;
+};
 
 /// Takes the library's log messages (log.hpp) into a small queue, from any thread, never
 /// touching Python there: a writer logs while it holds its mutex with the GIL released, and

@@ -61,5 +61,6 @@ PYBIND11_MODULE(_core, m) {
     smx::python::register_schema(m);
     smx::python::register_reader(m);
     smx::python::register_writer(m);
+    smx::python::register_waitset(m);
     smx::python::install_log_queue();
 }

@@ -101,8 +101,8 @@ public:
                                   std::to_string(std::chrono::duration<double>(ReaderOptions::MAX_SPIN).count()) + " s");
         options.spin = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(spin));
         py::gil_scoped_release nogil;
-        m_reader = expected ? std::make_unique<Reader>(participant, std::move(topic), *expected, options)
-                            : std::make_unique<Reader>(participant, std::move(topic), options);
+        m_reader = expected ? std::make_shared<Reader>(participant, std::move(topic), *expected, options)
+                            : std::make_shared<Reader>(participant, std::move(topic), options);
         m_topic = m_reader->topic();
     }
 
@@ -201,12 +201,21 @@ public:
             if (m_reader) m_reader->interrupt();
         }
         std::lock_guard<std::mutex> lock(m_mutex);
-        std::unique_ptr<Reader> doomed;
+        std::shared_ptr<Reader> doomed;
         {
             std::lock_guard<std::mutex> ilock(m_interrupt_mutex);
             doomed = std::move(m_reader);
         }
-        doomed.reset();  // DDS entities go; frames still out keep their mapping
+        // DDS entities go now, even while a wait set still holds the (closed) object; frames
+        // still out keep their mapping.
+        if (doomed) doomed->close();
+    }
+
+    /// The reader itself, for a wait set (it outlives close(): a wait set may still hold it).
+    std::shared_ptr<Reader> shared() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (!m_reader) throw Closed("reader of topic '" + m_topic + "' is closed");
+        return m_reader;
     }
 
     const std::string& topic() const noexcept { return m_topic; }
@@ -215,7 +224,7 @@ public:
 private:
     std::mutex m_mutex;            // serialises every use of m_reader
     std::mutex m_interrupt_mutex;  // lets interrupt() reach a reader busy under m_mutex
-    std::unique_ptr<Reader> m_reader;
+    std::shared_ptr<Reader> m_reader;
     std::string m_topic;
     std::atomic<bool> m_interrupted{false};
     std::atomic<bool> m_closed{false};
@@ -264,6 +273,7 @@ void register_reader(py::module_& m) {
            "come first); returns (consistent, [rows of each field]).");
 
     py::class_<PyReader>(m, "Reader", "Reads one topic (see smx.SMReader).")
+        .def("_shared", [](PyReader& r) { return SharedReader{r.shared()}; })
         .def(py::init<const Participant&, std::string, std::shared_ptr<Schema>, double, std::vector<std::uint32_t>,
                       std::optional<std::string>>(),
              py::arg("participant"), py::arg("topic"), py::arg("schema") = nullptr, py::arg("spin") = 0.0,

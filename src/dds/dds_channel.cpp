@@ -145,7 +145,9 @@ public:
         {
             Qos q;
             set_common_qos(q, 1);
-            m_info_reader = Entity(dds_check(dds_create_reader(pp, m_info_topic.get(), q.get(), nullptr),
+            m_listener = dds_create_listener(this);
+            dds_lset_data_available(m_listener, &DdsSessionSource::on_data);
+            m_info_reader = Entity(dds_check(dds_create_reader(pp, m_info_topic.get(), q.get(), m_listener),
                                              "creating the info reader of topic '" + topic + "'"));
         }
         m_info_cond = Entity(dds_check(dds_create_readcondition(m_info_reader.get(), DDS_ANY_STATE),
@@ -157,8 +159,11 @@ public:
     }
 
     ~DdsSessionSource() override {
-        // The waitset must go before the conditions attached to it.
+        // The waitset must go before the conditions attached to it, the reader before its listener.
         m_waitset = Entity();
+        m_info_cond = Entity();
+        m_info_reader = Entity();
+        if (m_listener) dds_delete_listener(m_listener);
     }
 
     ChannelEvent wait(std::chrono::nanoseconds timeout) override {
@@ -197,11 +202,17 @@ public:
 
     void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
 
+    void set_notify(std::function<void()> fn) override { m_notify.set(std::move(fn)); }
+
 private:
     static constexpr dds_attach_t INFO_TOKEN = 1, GUARD_TOKEN = 2;
 
+    static void on_data(dds_entity_t, void* self) { static_cast<DdsSessionSource*>(self)->m_notify(); }
+
     std::shared_ptr<ParticipantImpl> m_participant;
     std::string m_topic;
+    dds_listener_t* m_listener = nullptr;  // outlives the info reader (deleted after it)
+    Notify m_notify;
     // Declaration order is destruction order reversed: waitset last declared, first destroyed.
     Entity m_info_topic, m_info_reader, m_info_cond, m_guard, m_waitset;
 };

@@ -102,6 +102,7 @@ public:
             if (!user_data.empty()) dds_qset_userdata(q.get(), user_data.data(), user_data.size());
             m_listener = dds_create_listener(this);
             dds_lset_subscription_matched(m_listener, &DdsPayloadSubscriber::on_matched);
+            dds_lset_data_available(m_listener, &DdsPayloadSubscriber::on_data);
             m_reader = Entity(dds_check(dds_create_reader(pp, m_topic.get(), q.get(), m_listener),
                                         "creating the payload reader of topic '" + topic + "'"));
         }
@@ -155,6 +156,8 @@ public:
     }
 
     void interrupt() noexcept override { dds_set_guardcondition(m_guard.get(), true); }
+
+    void set_notify(std::function<void()> fn) override { m_notify.set(std::move(fn)); }
 
     void accept_only(std::uint64_t participant) override {
         m_only = participant;
@@ -219,7 +222,10 @@ private:
         me->m_writers.store(static_cast<std::int32_t>(status.current_count), std::memory_order_release);
         if (status.current_count > 0) me->m_ever.store(true, std::memory_order_release);
         me->m_changes.fetch_add(1, std::memory_order_acq_rel);
+        me->m_notify();
     }
+
+    static void on_data(dds_entity_t, void* self) { static_cast<DdsPayloadSubscriber*>(self)->m_notify(); }
 
     std::shared_ptr<ParticipantImpl> m_participant;
     std::string m_smx_topic;
@@ -231,6 +237,7 @@ private:
     mutable std::int32_t m_counted = 0;
     mutable bool m_ever_accepted = false;
     dds_listener_t* m_listener = nullptr;
+    Notify m_notify;
     std::uint64_t m_only = 0;  // accept_only()
     std::vector<dds_instance_handle_t> m_allowed, m_refused;
     Entity m_topic, m_reader, m_cond, m_guard, m_waitset;

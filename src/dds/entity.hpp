@@ -7,6 +7,8 @@
 
 #include <dds/dds.h>
 
+#include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -34,6 +36,24 @@ public:
 private:
     dds_entity_t m_e = 0;
     OwnerProcess m_process;
+};
+
+/// A callback a DDS listener calls (on Cyclone's thread) when data arrives, set and cleared from
+/// the reader's thread: the wait set's notification (channel.hpp's set_notify).
+class Notify {
+public:
+    void set(std::function<void()> fn) {
+        std::lock_guard lock(m_mutex);
+        m_fn = std::move(fn);
+    }
+    void operator()() {
+        std::lock_guard lock(m_mutex);
+        if (m_fn) m_fn();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::function<void()> m_fn;
 };
 
 /// Owns a QoS object.

@@ -15,7 +15,9 @@ inline constexpr std::uint64_t SEGMENT_MAGIC = 0x3130474553584d53ull;  // "SMXSE
 // 2: the doorbell (bell, writer_closed, sleeping mask) and the registered mask in the header.
 // 3: liveness from locks, not pids (the liveness locks below).
 // 4: each reader registration counts its releases (`unpins`), for the writer's pin lease.
-inline constexpr std::uint32_t LAYOUT_VERSION = 5;
+// 5: field flags (bounded fields).
+// 6: a registration's `wake` token (wait sets: shm/wakeup.hpp).
+inline constexpr std::uint32_t LAYOUT_VERSION = 6;
 inline constexpr std::uint32_t READY = 0x52454459u;                     // "REDY"
 inline constexpr std::size_t CACHE_LINE = 64;
 inline constexpr std::uint32_t MAX_SLOTS = 1024;
@@ -95,6 +97,9 @@ struct ReaderRecord {
     // while nothing was released since, so a pin taken afresh is never mistaken for it.
     std::atomic<std::uint32_t> unpins;
     std::uint32_t reserved;
+    // Non-zero: while this registration is marked asleep, the writer wakes it through the
+    // eventfd handed in with this token (shm/wakeup.hpp) instead of the futex.
+    std::atomic<std::uint64_t> wake;
     std::atomic<std::uint32_t>* pins() noexcept {
         return reinterpret_cast<std::atomic<std::uint32_t>*>(this + 1);
     }

@@ -243,6 +243,7 @@ bool reclaim(Segment& segment, std::uint32_t r, std::uint64_t pid, bool verify) 
     for (std::uint32_t s = 0; s < segment.slot_count(); ++s) rec.pins()[s].store(0, std::memory_order_seq_cst);
     rec.unpins.fetch_add(1, std::memory_order_seq_cst);
     Doorbell(segment).clear_sleeper(r);
+    rec.wake.store(0, std::memory_order_release);
     mark_registered(segment, r, false);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
@@ -356,6 +357,7 @@ ReaderRegistration::ReaderRegistration(Segment& segment, std::string_view topic)
         std::uint64_t expected = 0;
         if (rec.pid.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
             rec.start_time.store(start, std::memory_order_release);
+            rec.wake.store(0, std::memory_order_release);  // a dead predecessor's token
             mark_registered(segment, r, true);
             m_index = r;
             if (reclaimed) wake_waiting_writer(segment);
@@ -377,6 +379,7 @@ ReaderRegistration::~ReaderRegistration() {
     for (std::uint32_t s = 0; s < m_segment.slot_count(); ++s)
         if (rec.pins()[s].exchange(0, std::memory_order_seq_cst) != 0) released = true;
     Doorbell(m_segment).clear_sleeper(m_index);
+    rec.wake.store(0, std::memory_order_release);
     mark_registered(m_segment, m_index, false);
     rec.start_time.store(0, std::memory_order_relaxed);
     rec.pid.store(0, std::memory_order_release);
@@ -386,6 +389,18 @@ ReaderRegistration::~ReaderRegistration() {
         h.pin_release_epoch.fetch_add(1, std::memory_order_seq_cst);
         futex_wake_all(h.pin_release_epoch);
     }
+}
+
+void ReaderRegistration::set_wake(const Wakeup* wakeup) noexcept {
+    if (!m_process.is_current()) return;
+    m_wakeup = wakeup;
+    m_segment.reader(m_index).wake.store(wakeup ? wakeup->token() : 0, std::memory_order_seq_cst);
+}
+
+Doorbell::Wake ReaderRegistration::wait(std::uint32_t seen, std::chrono::nanoseconds timeout,
+                                        std::chrono::nanoseconds spin) const noexcept {
+    const Doorbell bell(m_segment);
+    return m_wakeup ? bell.wait(m_index, seen, timeout, spin, *m_wakeup) : bell.wait(m_index, seen, timeout, spin);
 }
 
 bool ReaderRegistration::pin(std::uint32_t slot, std::uint64_t seq) noexcept {

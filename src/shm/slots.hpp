@@ -62,7 +62,9 @@ class SlotWriter {
 public:
     /// The segment must be freshly created (every seq 0).
     explicit SlotWriter(Segment& segment, std::chrono::nanoseconds pin_lease = NO_PIN_LEASE)
-        : m_segment(segment), m_doorbell(segment), m_seq(segment.slot_count(), 0), m_pin_lease(pin_lease) {}
+        : m_segment(segment), m_doorbell(segment), m_seq(segment.slot_count(), 0), m_pin_lease(pin_lease) {
+        m_doorbell.open_inbox();
+    }
 
     /// Reserves a slot and marks it being-written (odd seq). When every candidate is pinned it
     /// reclaims dead readers' pins and breaks pins held past the lease; then, if `max_wait` > 0,
@@ -157,13 +159,19 @@ public:
     /// False in a forked child (see fork.hpp).
     bool owned_here() const noexcept { return m_process.is_current(); }
     std::uint32_t index() const noexcept { return m_index; }
-    /// Sleeps on the segment's doorbell as this registration (see Doorbell::wait).
-    Doorbell::Wake wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept {
-        return Doorbell(m_segment).wait(m_index, seen, timeout, spin);
-    }
+    /// Sleeps on the segment's doorbell as this registration (see Doorbell::wait): on the futex,
+    /// or on the wake-up eventfd once set_wake() gave one.
+    Doorbell::Wake wait(std::uint32_t seen, std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin) const noexcept;
+    /// From now on the writer wakes this registration through `wakeup` (null: the futex again).
+    /// It must outlive the registration or be unset first.
+    void set_wake(const Wakeup* wakeup) noexcept;
+    /// Marks this registration asleep / awake (a wait set around its sleep on the wake-up eventfd).
+    void mark_asleep() const noexcept { Doorbell(m_segment).mark_sleeper(m_index); }
+    void mark_awake() const noexcept { Doorbell(m_segment).clear_sleeper(m_index); }
 
 private:
     Segment& m_segment;
+    const Wakeup* m_wakeup = nullptr;
     std::uint32_t m_index = 0;
     OwnerProcess m_process;
 };

@@ -38,7 +38,7 @@ assert report["quick"] is True
 modes = {r["mode"] for r in report["runs"]}
 assert {"latency", "throughput", "cost", "idle"} <= modes, f"modes run: {sorted(modes)}"
 paths = {r["path"] for r in report["runs"]}
-expected = {"smx-zero-copy", "smx-zero-copy-spin", "smx-copy", "plain-dds", "dds-floor", "futex-floor", "memcpy-floor",
+expected = {"smx-zero-copy", "smx-zero-copy-spin", "smx-copy", "smx-waitset-1", "smx-waitset-8", "plain-dds", "dds-floor", "futex-floor", "memcpy-floor",
             "iceoryx", "smx-remote", "smx-remote-lz4", "smx-remote-zstd"}
 assert expected <= paths, f"paths run: {sorted(paths)}"
 for r in report["runs"]:

@@ -61,6 +61,7 @@
 #include <smx/smx.hpp>
 #include <smx/typed.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
@@ -70,6 +71,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <poll.h>
 #include <sstream>
@@ -621,6 +623,47 @@ int run_typed_reader_of(const std::map<std::string, std::string>& a, Matches&& m
     return 0;
 }
 
+// Readers of every topic of --topics (comma-separated) in one WaitSet, until each returned frame
+// --until: every frame checked; one RESULT line per topic.
+int run_waitset_reader(const std::map<std::string, std::string>& a) {
+    smx::Participant participant(domain_of(a));
+    const auto timeout = std::chrono::milliseconds(std::stoll(get(a, "timeout-ms", "20000")));
+    const std::uint64_t until = std::stoull(get(a, "until", "1"));
+    std::vector<std::unique_ptr<smx::Reader>> readers;
+    std::istringstream topics(get(a, "topics", ""));
+    smx::WaitSet ws;
+    for (std::string t; std::getline(topics, t, ',');) {
+        readers.push_back(std::make_unique<smx::Reader>(participant, t));
+        ws.attach(*readers.back());
+    }
+    for (auto& r : readers)
+        if (const int failed = attach(*r, timeout)) return failed;
+    say("ATTACHED");
+    std::map<smx::Reader*, std::array<std::uint64_t, 3>> seen;  // accepted, bad, last
+    auto done = [&] {
+        for (auto& r : readers)
+            if (seen[r.get()][2] < until) return false;
+        return true;
+    };
+    while (!done()) {
+        const smx::WaitResult w = ws.wait(timeout);
+        if (w.empty()) break;
+        for (smx::Reader* r : w.readers)
+            while (auto f = r->next(0ns, smx::Hold::pin)) {
+                auto& s = seen[r];
+                s[2] = f->frame_number();
+                ++(smx::pattern::check_all(*f, s[2]) ? s[0] : s[1]);
+            }
+    }
+    for (auto& r : readers) {
+        const auto& s = seen[r.get()];
+        say("RESULT topic=" + r->topic() + " accepted=" + std::to_string(s[0]) + " bad=" + std::to_string(s[1]) +
+            " missed=" + std::to_string(r->stats().missed) + " last=" + std::to_string(s[2]) +
+            " unnoticed=" + std::to_string(r->stats().unnoticed_frames));
+    }
+    return done() ? 0 : 3;
+}
+
 int run_typed_writer(const std::map<std::string, std::string>& a) {
     if (smx::schema_of<peer::Rgbd>() != smx::pattern::rgbd_schema()) {
         say("ERROR the typed Rgbd's schema is not rgbd: " + smx::schema_of<peer::Rgbd>().to_string());
@@ -651,7 +694,7 @@ int run_detections_reader(const std::map<std::string, std::string>& a) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter|typed-writer|typed-reader|detections-writer|detections-reader [options]\n");
+        std::fprintf(stderr, "usage: smx_test_peer writer|reader|follow|pinner|waiter|waitset-reader|typed-writer|typed-reader|detections-writer|detections-reader [options]\n");
         return 64;
     }
     try {
@@ -662,6 +705,7 @@ int main(int argc, char** argv) {
         if (role == "follow") return run_follower(a);
         if (role == "pinner") return run_pinner(a);
         if (role == "waiter") return run_waiter(a);
+        if (role == "waitset-reader") return run_waitset_reader(a);
         if (role == "typed-writer") return run_typed_writer(a);
         if (role == "typed-reader") return run_typed_reader(a);
         if (role == "detections-writer") return run_detections_writer(a);

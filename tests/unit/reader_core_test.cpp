@@ -152,6 +152,9 @@ public:
         return m->alive;
     }
     void nudge() noexcept override { m->bump(); }
+    // The wait set is tested over real processes (tests/multiprocess/waitset_test.cpp).
+    void set_wake(std::shared_ptr<const smx::detail::Wakeup>) override {}
+    void mark_asleep(bool) noexcept override {}
 
 private:
     template <class Better>
@@ -195,6 +198,7 @@ public:
         m->interrupted = true;
         m->changed.notify_all();
     }
+    void set_notify(std::function<void()>) override {}
 
 private:
     std::shared_ptr<Shared> m;

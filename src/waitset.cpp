@@ -1,0 +1,323 @@
+// The wait set: one epoll over each attached reader's wake-up eventfd (shm/wakeup.hpp), the
+// user's timers (timerfd), the user wake-up (eventfd) and a tick (timerfd) that brings every
+// reader's session up to date as often as a reader blocked in next() does (writer crashes,
+// restarts, late writers) while another event loop sleeps on the epoll (prepare()); wait()
+// itself sleeps at most that long. See docs/design.md "Wait sets".
+
+#include <smx/waitset.hpp>
+
+#include "reader_core.hpp"
+#include "shm/wakeup.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+namespace smx::detail {
+
+// Owns a descriptor.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) noexcept : m_fd(fd) {}
+    Fd(Fd&& o) noexcept : m_fd(std::exchange(o.m_fd, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        std::swap(m_fd, o.m_fd);
+        return *this;
+    }
+    ~Fd() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    int get() const noexcept { return m_fd; }
+
+private:
+    int m_fd = -1;
+};
+
+namespace {
+
+// As a reader blocked in next(): its source checks the writer's liveness, and an unattached
+// reader looks for a writer, this often (reader_core.cpp's WAKE_SLICE).
+constexpr auto TICK = std::chrono::milliseconds(100);
+
+[[noreturn]] void fail(const char* what) {
+    const int err = errno;
+    throw SystemError(err, std::string("wait set: ") + what + ": " + std::strerror(err));
+}
+
+itimerspec timer_spec(std::chrono::nanoseconds first, std::chrono::nanoseconds period) {
+    auto ts = [](std::chrono::nanoseconds ns) {
+        timespec t{};
+        t.tv_sec = static_cast<time_t>(ns.count() / 1'000'000'000);
+        t.tv_nsec = static_cast<long>(ns.count() % 1'000'000'000);
+        return t;
+    };
+    return itimerspec{ts(period), ts(first)};
+}
+
+// What an epoll event is about: data.u64 = kind << 56 | id.
+enum Kind : std::uint64_t { WAKE = 1, TICKER = 2, TIMER = 3, READER = 4 };
+constexpr std::uint64_t tag(Kind k, std::uint64_t id) { return (std::uint64_t{k} << 56) | id; }
+
+}  // namespace
+
+class WaitSetImpl {
+public:
+    WaitSetImpl()
+        : m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+          m_tick(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+        if (m_epoll.get() < 0) fail("epoll_create1");
+        if (m_wake.get() < 0) fail("eventfd");
+        if (m_tick.get() < 0) fail("timerfd_create");
+        add(m_wake.get(), tag(WAKE, 0));
+        add(m_tick.get(), tag(TICKER, 0));
+    }
+
+    ~WaitSetImpl() {
+        disarm_all();  // prepare() leaves the readers marked asleep
+        for (auto& e : m_entries)
+            if (!e.closed->load(std::memory_order_acquire)) e.core->remove_close_hook(this);
+    }
+
+    void attach(Reader& reader) {
+        ReaderCore& core = reader.core();
+        collect_closed();
+        for (const auto& e : m_entries)
+            if (e.core == &core)
+                throw InvalidArgument("wait set: the reader of topic '" + core.topic() + "' is attached already");
+        Entry e{&core, core.wakeup(), std::make_shared<std::atomic<bool>>(false), m_next_id++};
+        add(e.wakeup->fd(), tag(READER, e.id));
+        // A reader closed (or destroyed) elsewhere is only flagged here; wait() forgets it.
+        core.add_close_hook(this, [closed = e.closed, wakeup = e.wakeup] {
+            closed->store(true, std::memory_order_release);
+            wakeup->notify();
+        });
+        m_entries.push_back(std::move(e));
+    }
+
+    bool detach(Reader& reader) noexcept {
+        if (!reader.m_impl) return false;
+        for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
+            if (it->closed->load(std::memory_order_acquire) || it->core != &reader.core()) continue;
+            it->core->remove_close_hook(this);
+            it->core->disarm();
+            forget(it);
+            return true;
+        }
+        return false;
+    }
+
+    std::vector<Reader*> readers() {
+        collect_closed();
+        std::vector<Reader*> out;
+        for (const auto& e : m_entries) out.push_back(e.core->owner());
+        return out;
+    }
+
+    TimerId add_timer(std::chrono::nanoseconds first, std::chrono::nanoseconds period) {
+        Fd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+        if (fd.get() < 0) fail("timerfd_create");
+        // 0 would disarm the timer: "at once" is the smallest delay there is.
+        const itimerspec spec = timer_spec(std::max(first, std::chrono::nanoseconds(1)), period);
+        if (::timerfd_settime(fd.get(), 0, &spec, nullptr) != 0) fail("timerfd_settime");
+        const TimerId id{m_next_id++};
+        add(fd.get(), tag(TIMER, id.value));
+        m_timers.push_back(Timer{id, std::move(fd)});
+        return id;
+    }
+
+    bool remove_timer(TimerId id) noexcept {
+        const auto it = std::find_if(m_timers.begin(), m_timers.end(), [id](const Timer& t) { return t.id == id; });
+        if (it == m_timers.end()) return false;
+        (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->fd.get(), nullptr);
+        m_timers.erase(it);
+        return true;
+    }
+
+    void wake() noexcept {
+        const std::uint64_t one = 1;
+        (void)!::write(m_wake.get(), &one, sizeof one);
+    }
+
+    WaitResult wait(std::chrono::nanoseconds timeout) {
+        const auto start = std::chrono::steady_clock::now();
+        const auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - start
+                                  ? std::chrono::steady_clock::time_point::max()
+                                  : start + timeout;
+        WaitResult r;
+        struct Disarm {
+            WaitSetImpl& ws;
+            ~Disarm() { ws.disarm_all(); }
+        } disarm{*this};
+        for (;;) {
+            // Armed before looking (a frame published after the look wakes its eventfd), looked
+            // at after every sleep: what the events say is only a hint.
+            collect_ready(r);
+            if (!r.empty()) return r;
+            const auto now = std::chrono::steady_clock::now();
+            const bool last = now >= deadline;
+            // Milliseconds, rounded up: a timeout never ends early. Timers have their own fds.
+            const auto left = last ? std::chrono::nanoseconds::zero() : std::min<std::chrono::nanoseconds>(deadline - now, TICK);
+            const int ms = static_cast<int>((left.count() + 999'999) / 1'000'000);
+            epoll_event events[64];
+            const int n = ::epoll_wait(m_epoll.get(), events, 64, ms);
+            if (n < 0 && errno != EINTR) fail("epoll_wait");
+            disarm_all();
+            for (int i = 0; i < n; ++i) consume(events[i].data.u64, r);
+            if (last && r.empty()) {
+                collect_ready(r);
+                return r;
+            }
+        }
+    }
+
+    int fd() const noexcept { return m_epoll.get(); }
+
+    bool prepare() {
+        WaitResult r;
+        collect_ready(r);
+        arm_tick(std::chrono::steady_clock::now());
+        if (r.empty()) return false;
+        disarm_all();
+        return true;
+    }
+
+private:
+    struct Entry {
+        ReaderCore* core;
+        std::shared_ptr<const Wakeup> wakeup;  // outlives the reader: its fd stays in the epoll until forgotten
+        std::shared_ptr<std::atomic<bool>> closed;
+        std::uint64_t id;
+    };
+    struct Timer {
+        TimerId id;
+        Fd fd;
+    };
+
+    void add(int fd, std::uint64_t data) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = data;
+        if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl");
+    }
+
+    void forget(std::vector<Entry>::iterator it) noexcept {
+        (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->wakeup->fd(), nullptr);
+        m_entries.erase(it);
+    }
+
+    void collect_closed() noexcept {
+        for (auto it = m_entries.begin(); it != m_entries.end();) {
+            if (it->closed->load(std::memory_order_acquire)) {
+                forget(it);
+                it = m_entries.begin();
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void collect_ready(WaitResult& r) {
+        collect_closed();
+        for (auto& e : m_entries) {
+            if (e.core->ready(true)) r.readers.push_back(e.core->owner());
+            m_armed = true;
+        }
+    }
+
+    void disarm_all() noexcept {
+        if (!std::exchange(m_armed, false)) return;
+        for (auto& e : m_entries)
+            if (!e.closed->load(std::memory_order_acquire)) e.core->disarm();
+    }
+
+    // For another loop sleeping on fd(): the tick fires TICK after the last look (re-armed at
+    // most every TICK / 2, not per frame).
+    void arm_tick(std::chrono::steady_clock::time_point now) {
+        if (m_entries.empty() || now - m_tick_armed < TICK / 2) return;
+        const itimerspec spec = timer_spec(TICK, std::chrono::nanoseconds::zero());
+        if (::timerfd_settime(m_tick.get(), 0, &spec, nullptr) != 0) fail("timerfd_settime");
+        m_tick_armed = now;
+    }
+
+    void consume(std::uint64_t data, WaitResult& r) {
+        const auto kind = static_cast<Kind>(data >> 56);
+        const std::uint64_t id = data & ((std::uint64_t{1} << 56) - 1);
+        std::uint64_t count = 0;
+        switch (kind) {
+            case WAKE:
+                if (::read(m_wake.get(), &count, sizeof count) == sizeof count) r.woken = true;
+                break;
+            case TICKER:
+                (void)!::read(m_tick.get(), &count, sizeof count);
+                m_tick_armed = {};
+                break;
+            case TIMER:
+                for (auto& t : m_timers) {
+                    if (t.id.value != id) continue;
+                    if (::read(t.fd.get(), &count, sizeof count) == sizeof count && count > 0) {
+                        r.timers.push_back(t.id);
+                        r.expirations.push_back(count);
+                    }
+                }
+                break;
+            case READER:
+                for (auto& e : m_entries)
+                    if (e.id == id) e.wakeup->drain();
+                break;
+        }
+    }
+
+    Fd m_epoll, m_wake, m_tick;
+    std::vector<Entry> m_entries;
+    std::vector<Timer> m_timers;
+    std::uint64_t m_next_id = 1;
+    bool m_armed = false;
+    std::chrono::steady_clock::time_point m_tick_armed{};
+};
+
+}  // namespace smx::detail
+
+namespace smx {
+
+WaitSet::WaitSet() : m_impl(std::make_unique<detail::WaitSetImpl>()) {}
+WaitSet::~WaitSet() = default;
+WaitSet::WaitSet(WaitSet&&) noexcept = default;
+WaitSet& WaitSet::operator=(WaitSet&&) noexcept = default;
+
+namespace {
+detail::WaitSetImpl& impl_of(const std::unique_ptr<detail::WaitSetImpl>& impl) {
+    if (!impl) throw Closed("wait set was moved from");
+    return *impl;
+}
+}  // namespace
+
+void WaitSet::attach(Reader& reader) { impl_of(m_impl).attach(reader); }
+bool WaitSet::detach(Reader& reader) noexcept { return m_impl && m_impl->detach(reader); }
+std::vector<Reader*> WaitSet::readers() const { return impl_of(m_impl).readers(); }
+
+TimerId WaitSet::add_timer(std::chrono::nanoseconds period) {
+    if (period.count() <= 0)
+        throw InvalidArgument("wait set: a timer's period must be positive, not " + std::to_string(period.count()) + " ns");
+    return impl_of(m_impl).add_timer(period, period);
+}
+TimerId WaitSet::add_oneshot(std::chrono::nanoseconds delay) {
+    if (delay.count() < 0)
+        throw InvalidArgument("wait set: a one-shot timer's delay must not be negative, not " + std::to_string(delay.count()) + " ns");
+    return impl_of(m_impl).add_timer(delay, std::chrono::nanoseconds::zero());
+}
+bool WaitSet::remove_timer(TimerId id) noexcept { return m_impl && m_impl->remove_timer(id); }
+void WaitSet::wake() noexcept {
+    if (m_impl) m_impl->wake();
+}
+WaitResult WaitSet::wait(std::chrono::nanoseconds timeout) { return impl_of(m_impl).wait(timeout); }
+int WaitSet::fd() const noexcept { return m_impl ? m_impl->fd() : -1; }
+bool WaitSet::prepare() { return impl_of(m_impl).prepare(); }
+
+}  // namespace smx
