@@ -4,6 +4,7 @@
 // restarts, late writers) while another event loop sleeps on the epoll (prepare()); wait()
 // itself sleeps at most that long. See docs/design.md "Wait sets".
 
+#include <smx/log.hpp>
 #include <smx/waitset.hpp>
 
 #include "reader_core.hpp"
@@ -319,5 +320,137 @@ void WaitSet::wake() noexcept {
 WaitResult WaitSet::wait(std::chrono::nanoseconds timeout) { return impl_of(m_impl).wait(timeout); }
 int WaitSet::fd() const noexcept { return m_impl ? m_impl->fd() : -1; }
 bool WaitSet::prepare() { return impl_of(m_impl).prepare(); }
+
+// ---- Executor --------------------------------------------------------------------------------
+
+Executor::Executor() = default;
+Executor::~Executor() = default;
+
+void Executor::add(Reader& reader, FrameCallback callback) {
+    // Readers closed meanwhile left the wait set: their entries go (another reader may now live
+    // at the same address).
+    const std::vector<Reader*> live = m_set.readers();
+    std::erase_if(m_readers, [&](const auto& e) { return std::find(live.begin(), live.end(), e.first) == live.end(); });
+    for (auto& [r, cb] : m_readers)
+        if (r == &reader) {
+            cb = std::move(callback);
+            return;
+        }
+    m_set.attach(reader);
+    m_readers.emplace_back(&reader, std::move(callback));
+}
+
+bool Executor::remove(Reader& reader) noexcept {
+    const auto it = std::find_if(m_readers.begin(), m_readers.end(), [&](const auto& e) { return e.first == &reader; });
+    if (it == m_readers.end()) return false;
+    m_readers.erase(it);
+    (void)m_set.detach(reader);
+    return true;
+}
+
+TimerId Executor::add_timer(std::chrono::nanoseconds period, TimerCallback callback) {
+    const TimerId id = m_set.add_timer(period);
+    m_timers.emplace_back(id, std::move(callback));
+    return id;
+}
+
+TimerId Executor::add_oneshot(std::chrono::nanoseconds delay, TimerCallback callback) {
+    const TimerId id = m_set.add_oneshot(delay);
+    m_timers.emplace_back(id, std::move(callback));
+    m_oneshots.push_back(id);
+    return id;
+}
+
+bool Executor::remove_timer(TimerId id) noexcept {
+    std::erase_if(m_timers, [id](const auto& t) { return t.first == id; });
+    std::erase(m_oneshots, id);
+    return m_set.remove_timer(id);
+}
+
+void Executor::stop() noexcept {
+    m_stop.store(true, std::memory_order_release);
+    m_set.wake();
+}
+
+void Executor::report(std::exception_ptr error, Reader* reader) {
+    ++m_errors;
+    if (m_on_error) {
+        m_on_error(error, reader);
+        return;
+    }
+    std::string what = "unknown exception";
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    log(LogLevel::warning, std::string("executor: a callback ") +
+                             (reader ? "for topic '" + reader->topic() + "'" : std::string("of a timer")) +
+                             " threw: " + what);
+}
+
+std::size_t Executor::deliver(Reader& reader) {
+    std::size_t ran = 0;
+    for (std::size_t i = 0; i < m_max_frames && !m_stop.load(std::memory_order_acquire); ++i) {
+        std::optional<Frame> frame;
+        try {
+            frame = reader.next(std::chrono::nanoseconds::zero(), Hold::pin);
+        } catch (...) {  // the reader's own error (a schema mismatch, ...)
+            report(std::current_exception(), &reader);
+            return ran;
+        }
+        if (!frame) return ran;
+        // Looked up per frame: a callback may have removed or replaced itself.
+        const auto it = std::find_if(m_readers.begin(), m_readers.end(), [&](const auto& e) { return e.first == &reader; });
+        if (it == m_readers.end()) return ran;
+        const FrameCallback callback = it->second;
+        ++ran;
+        try {
+            callback(*frame);
+        } catch (...) {
+            report(std::current_exception(), &reader);
+        }
+    }
+    return ran;
+}
+
+std::size_t Executor::spin_once(std::chrono::nanoseconds timeout) {
+    const WaitResult r = m_set.wait(timeout);
+    std::size_t ran = 0;
+    for (Reader* reader : r.readers) {
+        if (m_stop.load(std::memory_order_acquire)) return ran;
+        ran += deliver(*reader);
+    }
+    for (TimerId id : r.timers) {
+        if (m_stop.load(std::memory_order_acquire)) return ran;
+        const auto it = std::find_if(m_timers.begin(), m_timers.end(), [id](const auto& t) { return t.first == id; });
+        if (it == m_timers.end()) continue;
+        const TimerCallback callback = it->second;
+        if (std::find(m_oneshots.begin(), m_oneshots.end(), id) != m_oneshots.end()) (void)remove_timer(id);
+        ++ran;
+        try {
+            callback();
+        } catch (...) {
+            report(std::current_exception(), nullptr);
+        }
+    }
+    return ran;
+}
+
+void Executor::spin(std::chrono::nanoseconds timeout) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - start
+                              ? std::chrono::steady_clock::time_point::max()
+                              : start + timeout;
+    while (!m_stop.load(std::memory_order_acquire)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return;
+        (void)spin_once(deadline == std::chrono::steady_clock::time_point::max()
+                            ? std::chrono::nanoseconds::max()
+                            : std::chrono::nanoseconds(deadline - now));
+    }
+    m_stop.store(false, std::memory_order_release);
+}
 
 }  // namespace smx

@@ -7,8 +7,11 @@
 #include <smx/export.hpp>
 #include <smx/reader.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -92,6 +95,68 @@ public:
 
 private:
     std::unique_ptr<detail::WaitSetImpl> m_impl;
+};
+
+/// Runs callbacks from a WaitSet: `on_frame(frame)` for every frame of a reader, in order, the
+/// frame pinned (unchanged, whatever the writer does) while the callback runs, and `on_timer()`
+/// for timers. A callback that throws is reported to `on_error` (default: a warning in the library's log,
+/// naming the topic) and the loop goes on. Not thread-safe, except stop().
+///
+///     smx::Executor ex;
+///     ex.add(camera, [](const smx::Frame& f) { ... });
+///     ex.add_timer(100ms, [&] { ... });
+///     ex.spin();                                   // until ex.stop()
+class SMX_EXPORT Executor {
+public:
+    using FrameCallback = std::function<void(const Frame&)>;
+    using TimerCallback = std::function<void()>;
+    /// Told of every exception a callback (or a reader's next()) threw, with the reader it came
+    /// from (nullptr: a timer's).
+    using ErrorCallback = std::function<void(std::exception_ptr, Reader*)>;
+
+    Executor();
+    ~Executor();
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    /// Calls `callback` for every frame of `reader` (replacing an earlier callback of it). The
+    /// reader must not move while added; closing or destroying it removes it.
+    void add(Reader& reader, FrameCallback callback);
+    /// Stops calling back for `reader`; false if it was not added.
+    bool remove(Reader& reader) noexcept;
+    /// Calls `callback` every `period`.
+    TimerId add_timer(std::chrono::nanoseconds period, TimerCallback callback);
+    /// Calls `callback` once, `delay` from now.
+    TimerId add_oneshot(std::chrono::nanoseconds delay, TimerCallback callback);
+    bool remove_timer(TimerId id) noexcept;
+    /// Replaces the default error report (the library log).
+    void on_error(ErrorCallback callback) { m_on_error = std::move(callback); }
+
+    /// Waits up to `timeout` for work and runs what is ready; returns the callbacks run.
+    std::size_t spin_once(std::chrono::nanoseconds timeout);
+    /// Runs callbacks until stop() (or `timeout`). A stop() before spin() ends it at once.
+    void spin(std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max());
+    /// Makes spin() return after the callback running now. Thread-safe.
+    void stop() noexcept;
+    /// Callbacks that threw so far.
+    std::uint64_t errors() const noexcept { return m_errors; }
+    /// At most this many frames of one reader per round (default 8): a fast topic cannot
+    /// starve the others.
+    void set_max_frames(std::size_t n) noexcept { m_max_frames = n == 0 ? 1 : n; }
+    WaitSet& wait_set() noexcept { return m_set; }
+
+private:
+    void report(std::exception_ptr error, Reader* reader);
+    std::size_t deliver(Reader& reader);
+
+    WaitSet m_set;
+    std::vector<std::pair<Reader*, FrameCallback>> m_readers;
+    std::vector<std::pair<TimerId, TimerCallback>> m_timers;
+    std::vector<TimerId> m_oneshots;
+    ErrorCallback m_on_error;
+    std::atomic<bool> m_stop{false};
+    std::uint64_t m_errors = 0;
+    std::size_t m_max_frames = 8;
 };
 
 }  // namespace smx

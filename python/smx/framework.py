@@ -118,6 +118,18 @@ class _Message:
         return self.cls(**values)
 
 
+def _kind(ipc_kind: Any, topic: str) -> IpcKind:
+    """smx's IpcKind of `ipc_kind`: one of ours, upstream's (by member name: a script that still
+    imports airo_ipc's enum works), or its value ("dds", "shared_memory")."""
+    if isinstance(ipc_kind, IpcKind):
+        return ipc_kind
+    name = ipc_kind.name if isinstance(ipc_kind, enum.Enum) else str(ipc_kind)
+    for kind in IpcKind:
+        if name in (kind.name, kind.value):
+            return kind
+    raise InvalidArgument(f"topic '{topic}': IPC kind {ipc_kind!r} is neither IpcKind.DDS nor IpcKind.SHARED_MEMORY")
+
+
 class Node(SpawnProcess, ABC):
     """A process that subscribes and publishes smx topics; see the module's docstring.
 
@@ -189,8 +201,8 @@ class Node(SpawnProcess, ABC):
         if callable(close):
             close()
 
-    def _template(self, topic_name: str, template: Any, ipc_kind: IpcKind) -> Any:
-        kind = IpcKind(ipc_kind.value if isinstance(ipc_kind, enum.Enum) else ipc_kind)
+    def _template(self, topic_name: str, template: Any, ipc_kind: Any) -> Any:
+        kind = _kind(ipc_kind, topic_name)
         if kind is IpcKind.DDS and isinstance(template, type):
             message = _Message(template, topic_name)
             self._messages[topic_name] = message
