@@ -64,6 +64,10 @@ public:
     /// Marks the reader asleep (a wait set about to sleep on its eventfd) or awake again. Look at
     /// generation() and the frames *after* marking asleep: a frame published later wakes it.
     virtual void mark_asleep(bool asleep) noexcept = 0;
+    /// A wait set's verdict on the last sleep after mark_asleep(true): `woken` by the wake-up,
+    /// or not although a frame came meanwhile (the writer could not wake it). The local path
+    /// falls back to a relay after repeated misses; the network path has nothing to fix.
+    virtual void wake_result(bool /*woken*/) noexcept {}
 };
 
 /// The outcome of connecting to an announced session.

@@ -87,14 +87,27 @@ public:
         stop_relay();
         m_attachment->registration().set_wake(nullptr);
         m_wakeup = std::move(wakeup);
+        m_missed_wakes = 0;
         if (!m_wakeup) return;
         // Handed in before the token is stored: a writer that finds the token finds the eventfd.
         if (m_wakeup->offer_to(m_attachment->segment().session())) {
             m_attachment->registration().set_wake(m_wakeup.get());
             return;
         }
-        m_relay_stop.store(false, std::memory_order_release);
-        m_relay = std::thread([this] { relay(); });
+        start_relay();
+    }
+
+    // Two sleeps in a row that nothing woke although a frame came: the writer does not hold this
+    // reader's eventfd (it dropped it: its descriptor limit, no memory), so relay instead.
+    void wake_result(bool woken) noexcept override {
+        if (!m_wakeup || m_relay.joinable()) return;
+        if (woken) {
+            m_missed_wakes = 0;
+            return;
+        }
+        if (++m_missed_wakes < 2) return;
+        m_attachment->registration().set_wake(nullptr);
+        start_relay();
     }
 
     void mark_asleep(bool asleep) noexcept override {
@@ -106,6 +119,15 @@ public:
     }
 
 private:
+    void start_relay() noexcept {
+        m_relay_stop.store(false, std::memory_order_release);
+        try {
+            m_relay = std::thread([this] { relay(); });
+        } catch (...) {
+            // No thread: the wait set's 100 ms tick still finds this reader's frames.
+        }
+    }
+
     void relay() noexcept {
         std::uint32_t seen = m_doorbell.value();
         while (!m_relay_stop.load(std::memory_order_acquire)) {
@@ -134,6 +156,7 @@ private:
     std::shared_ptr<const Wakeup> m_wakeup;
     std::thread m_relay;
     std::atomic<bool> m_relay_stop{false};
+    int m_missed_wakes = 0;
     OwnerProcess m_process;
     pid_t m_writer_pid;
     std::chrono::steady_clock::time_point m_last_check;

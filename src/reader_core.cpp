@@ -335,8 +335,10 @@ void ReaderCore::remove_close_hook(const void* key) {
     std::erase_if(m_close_hooks, [key](const auto& h) { return h.first == key; });
 }
 
-bool ReaderCore::ready(bool arm) {
+bool ReaderCore::ready(bool arm, bool unwoken) {
+    if (!m_process.is_current()) return false;  // a forked child's copy: nothing of it is ours
     std::lock_guard<std::mutex> call(m_call_mutex);
+    const FrameSource* slept = std::exchange(m_armed, nullptr);
     try {
         pump(true);
     } catch (const Error&) {
@@ -345,14 +347,23 @@ bool ReaderCore::ready(bool arm) {
     if (!m_source) return false;
     if (arm) m_source->mark_asleep(true);
     // What next_ref() would find, without its side effect.
-    if (m_source->oldest_after(m_last_returned)) return true;
     const auto newest = m_source->newest();
-    return newest && newest->frame_number < m_last_returned;
+    const bool ready = m_source->oldest_after(m_last_returned) || (newest && newest->frame_number < m_last_returned);
+    if (ready && unwoken && slept == m_source.get()) m_source->wake_result(false);
+    if (arm && !ready) m_armed = m_source.get();
+    return ready;
 }
 
 void ReaderCore::disarm() noexcept {
+    if (!m_process.is_current()) return;  // a forked child: the marks are the parent's
     std::lock_guard<std::mutex> call(m_call_mutex);
     if (m_source) m_source->mark_asleep(false);
+}
+
+void ReaderCore::wake_result(bool woken) noexcept {
+    if (!m_process.is_current()) return;
+    std::lock_guard<std::mutex> call(m_call_mutex);
+    if (m_source) m_source->wake_result(woken);
 }
 
 // ---- the rest -------------------------------------------------------------------------------

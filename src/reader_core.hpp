@@ -63,10 +63,14 @@ public:
     std::shared_ptr<const Wakeup> wakeup();
     /// Non-blocking: brings the session up to date (attach, writer gone) and says whether next()
     /// would return at once — a frame, or an error it throws (a schema mismatch, ...). `arm`:
-    /// marks the reader asleep before looking, so a frame published later wakes the socket.
-    bool ready(bool arm);
+    /// marks the reader asleep before looking, so a frame published later wakes its eventfd.
+    /// `unwoken`: the wait set's sleep since the last ready(true) ran out with nothing firing; a
+    /// frame found now came while this reader slept armed and was not woken (wake_result).
+    bool ready(bool arm, bool unwoken = false);
     /// Undoes ready(true)'s mark.
     void disarm() noexcept;
+    /// Its wake-up fired (FrameSource::wake_result).
+    void wake_result(bool woken) noexcept;
     /// `fn` runs once when the reader closes (a wait set forgets it), unless removed first.
     void add_close_hook(const void* key, std::function<void()> fn);
     void remove_close_hook(const void* key);
@@ -121,6 +125,7 @@ private:
     bool m_spin_spent = false;  // spun since the last frame returned: sleep at once
     ReaderStats m_stats;
     std::shared_ptr<const Wakeup> m_wake;  // wakeup()
+    const FrameSource* m_armed = nullptr;  // the source ready(true) left asleep (found nothing)
     Reader* m_owner = nullptr;
     std::mutex m_hooks_mutex;  // close() may run in another thread
     std::vector<std::pair<const void*, std::function<void()>>> m_close_hooks;

@@ -7,6 +7,7 @@
 #include <smx/log.hpp>
 #include <smx/waitset.hpp>
 
+#include "fork.hpp"
 #include "reader_core.hpp"
 #include "shm/wakeup.hpp"
 
@@ -80,19 +81,27 @@ public:
         add(m_tick.get(), tag(TICKER, 0));
     }
 
+    // In a forked child the epoll instance, the marks and the readers are the parent's: nothing of
+    // them is touched (EPOLL_CTL_DEL on the shared instance would remove the parent's entries).
     ~WaitSetImpl() {
+        if (!m_process.is_current()) return;
         disarm_all();  // prepare() leaves the readers marked asleep
         for (auto& e : m_entries)
             if (!e.closed->load(std::memory_order_acquire)) e.core->remove_close_hook(this);
     }
 
+    void check_owner() const {
+        if (!m_process.is_current()) throw Closed(m_process.inherited_message("the wait set"));
+    }
+
     void attach(Reader& reader) {
+        check_owner();
         ReaderCore& core = reader.core();
         collect_closed();
         for (const auto& e : m_entries)
             if (e.core == &core)
                 throw InvalidArgument("wait set: the reader of topic '" + core.topic() + "' is attached already");
-        Entry e{&core, core.wakeup(), std::make_shared<std::atomic<bool>>(false), m_next_id++};
+        Entry e{&core, core.wakeup(), std::make_shared<std::atomic<bool>>(false), m_next_id++, {}};
         add(e.wakeup->fd(), tag(READER, e.id));
         // A reader closed (or destroyed) elsewhere is only flagged here; wait() forgets it.
         core.add_close_hook(this, [closed = e.closed, wakeup = e.wakeup] {
@@ -103,7 +112,7 @@ public:
     }
 
     bool detach(Reader& reader) noexcept {
-        if (!reader.m_impl) return false;
+        if (!reader.m_impl || !m_process.is_current()) return false;
         for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
             if (it->closed->load(std::memory_order_acquire) || it->core != &reader.core()) continue;
             it->core->remove_close_hook(this);
@@ -114,7 +123,18 @@ public:
         return false;
     }
 
+    bool mute(Reader& reader, std::chrono::nanoseconds duration) {
+        check_owner();
+        for (auto& e : m_entries)
+            if (!e.closed->load(std::memory_order_acquire) && e.core == &reader.core()) {
+                e.muted_until = std::chrono::steady_clock::now() + duration;
+                return true;
+            }
+        return false;
+    }
+
     std::vector<Reader*> readers() {
+        check_owner();
         collect_closed();
         std::vector<Reader*> out;
         for (const auto& e : m_entries) out.push_back(e.core->owner());
@@ -122,6 +142,7 @@ public:
     }
 
     TimerId add_timer(std::chrono::nanoseconds first, std::chrono::nanoseconds period) {
+        check_owner();
         Fd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
         if (fd.get() < 0) fail("timerfd_create");
         // 0 would disarm the timer: "at once" is the smallest delay there is.
@@ -134,6 +155,7 @@ public:
     }
 
     bool remove_timer(TimerId id) noexcept {
+        if (!m_process.is_current()) return false;
         const auto it = std::find_if(m_timers.begin(), m_timers.end(), [id](const Timer& t) { return t.id == id; });
         if (it == m_timers.end()) return false;
         (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->fd.get(), nullptr);
@@ -142,37 +164,43 @@ public:
     }
 
     void wake() noexcept {
+        if (!m_process.is_current()) return;  // the eventfd is the parent's too
         const std::uint64_t one = 1;
         (void)!::write(m_wake.get(), &one, sizeof one);
     }
 
     WaitResult wait(std::chrono::nanoseconds timeout) {
+        check_owner();
         const auto start = std::chrono::steady_clock::now();
         const auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - start
                                   ? std::chrono::steady_clock::time_point::max()
                                   : start + timeout;
-        WaitResult r;
+        WaitResult r = std::exchange(m_pending, WaitResult{});
         struct Disarm {
             WaitSetImpl& ws;
             ~Disarm() { ws.disarm_all(); }
         } disarm{*this};
+        bool unwoken = false;  // the last sleep ran to its end with nothing firing
         for (;;) {
             // Armed before looking (a frame published after the look wakes its eventfd), looked
             // at after every sleep: what the events say is only a hint.
-            collect_ready(r);
+            collect_ready(r, unwoken);
             if (!r.empty()) return r;
             const auto now = std::chrono::steady_clock::now();
             const bool last = now >= deadline;
             // Milliseconds, rounded up: a timeout never ends early. Timers have their own fds.
-            const auto left = last ? std::chrono::nanoseconds::zero() : std::min<std::chrono::nanoseconds>(deadline - now, TICK);
+            auto left = last ? std::chrono::nanoseconds::zero() : std::min<std::chrono::nanoseconds>(deadline - now, TICK);
+            for (const auto& e : m_entries)  // a muted reader is looked at again when its time is up
+                if (e.muted_until > now) left = std::min<std::chrono::nanoseconds>(left, e.muted_until - now);
             const int ms = static_cast<int>((left.count() + 999'999) / 1'000'000);
             epoll_event events[64];
             const int n = ::epoll_wait(m_epoll.get(), events, 64, ms);
             if (n < 0 && errno != EINTR) fail("epoll_wait");
             disarm_all();
             for (int i = 0; i < n; ++i) consume(events[i].data.u64, r);
+            unwoken = n == 0;
             if (last && r.empty()) {
-                collect_ready(r);
+                collect_ready(r, unwoken);
                 return r;
             }
         }
@@ -180,11 +208,17 @@ public:
 
     int fd() const noexcept { return m_epoll.get(); }
 
+    // Takes what already fired first (kept for the next wait()): a frame read since would
+    // otherwise leave its eventfd readable, and wake the foreign loop once more for nothing.
     bool prepare() {
+        check_owner();
+        epoll_event events[64];
+        const int n = ::epoll_wait(m_epoll.get(), events, 64, 0);
+        for (int i = 0; i < n; ++i) consume(events[i].data.u64, m_pending);
         WaitResult r;
         collect_ready(r);
         arm_tick(std::chrono::steady_clock::now());
-        if (r.empty()) return false;
+        if (r.empty() && m_pending.empty()) return false;
         disarm_all();
         return true;
     }
@@ -195,6 +229,7 @@ private:
         std::shared_ptr<const Wakeup> wakeup;  // outlives the reader: its fd stays in the epoll until forgotten
         std::shared_ptr<std::atomic<bool>> closed;
         std::uint64_t id;
+        std::chrono::steady_clock::time_point muted_until{};  // mute()
     };
     struct Timer {
         TimerId id;
@@ -224,11 +259,16 @@ private:
         }
     }
 
-    void collect_ready(WaitResult& r) {
+    // `unwoken`: the sleep before ran out with nothing firing, so a reader found ready now was
+    // armed when its frame came and not woken (its writer lacks its eventfd: see wake_result).
+    void collect_ready(WaitResult& r, bool unwoken = false) {
         collect_closed();
+        const auto now = std::chrono::steady_clock::now();
         for (auto& e : m_entries) {
-            if (e.core->ready(true)) r.readers.push_back(e.core->owner());
+            if (e.closed->load(std::memory_order_acquire) || e.muted_until > now) continue;
+            const bool ready = e.core->ready(true, unwoken);
             m_armed = true;
+            if (ready) r.readers.push_back(e.core->owner());
         }
     }
 
@@ -270,14 +310,19 @@ private:
                 break;
             case READER:
                 for (auto& e : m_entries)
-                    if (e.id == id) e.wakeup->drain();
+                    if (e.id == id) {
+                        e.wakeup->drain();
+                        if (!e.closed->load(std::memory_order_acquire)) e.core->wake_result(true);
+                    }
                 break;
         }
     }
 
+    OwnerProcess m_process;
     Fd m_epoll, m_wake, m_tick;
     std::vector<Entry> m_entries;
     std::vector<Timer> m_timers;
+    WaitResult m_pending;  // what prepare() took: timers and wake-ups for the next wait()
     std::uint64_t m_next_id = 1;
     bool m_armed = false;
     std::chrono::steady_clock::time_point m_tick_armed{};
@@ -301,6 +346,7 @@ detail::WaitSetImpl& impl_of(const std::unique_ptr<detail::WaitSetImpl>& impl) {
 
 void WaitSet::attach(Reader& reader) { impl_of(m_impl).attach(reader); }
 bool WaitSet::detach(Reader& reader) noexcept { return m_impl && m_impl->detach(reader); }
+bool WaitSet::mute(Reader& reader, std::chrono::nanoseconds duration) { return impl_of(m_impl).mute(reader, duration); }
 std::vector<Reader*> WaitSet::readers() const { return impl_of(m_impl).readers(); }
 
 TimerId WaitSet::add_timer(std::chrono::nanoseconds period) {
@@ -322,6 +368,12 @@ int WaitSet::fd() const noexcept { return m_impl ? m_impl->fd() : -1; }
 bool WaitSet::prepare() { return impl_of(m_impl).prepare(); }
 
 // ---- Executor --------------------------------------------------------------------------------
+
+namespace {
+// A reader whose next() throws (a schema mismatch: the writer must change) is left out this long
+// after each report: readiness is level-triggered, so it would be reported again at once.
+constexpr auto READER_ERROR_PAUSE = std::chrono::seconds(1);
+}  // namespace
 
 Executor::Executor() = default;
 Executor::~Executor() = default;
@@ -396,8 +448,9 @@ std::size_t Executor::deliver(Reader& reader) {
         std::optional<Frame> frame;
         try {
             frame = reader.next(std::chrono::nanoseconds::zero(), Hold::pin);
-        } catch (...) {  // the reader's own error (a schema mismatch, ...)
+        } catch (...) {  // the reader's own error (a schema mismatch, ...): once a second, not a flood
             report(std::current_exception(), &reader);
+            (void)m_set.mute(reader, READER_ERROR_PAUSE);
             return ran;
         }
         if (!frame) return ran;

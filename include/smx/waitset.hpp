@@ -66,6 +66,10 @@ public:
     void attach(Reader& reader);
     /// Removes `reader`; false if it was not attached.
     bool detach(Reader& reader) noexcept;
+    /// Leaves `reader` out of the results for `duration` (then it is looked at again): for a
+    /// reader whose next() keeps throwing, which level-triggered readiness would report at once
+    /// again. False if it is not attached.
+    bool mute(Reader& reader, std::chrono::nanoseconds duration);
     /// The readers attached, in order.
     std::vector<Reader*> readers() const;
 
@@ -99,7 +103,8 @@ private:
 
 /// Runs callbacks from a WaitSet: `on_frame(frame)` for every frame of a reader, in order, the
 /// frame pinned (unchanged, whatever the writer does) while the callback runs, and `on_timer()`
-/// for timers. A callback that throws is reported to `on_error` (default: a warning in the library's log,
+/// for timers. A reader whose next() throws (a schema mismatch) is reported too, then left out for
+/// a second (WaitSet::mute), so it cannot flood. A callback that throws is reported to `on_error` (default: a warning in the library's log,
 /// naming the topic) and the loop goes on. Not thread-safe, except stop().
 ///
 ///     smx::Executor ex;

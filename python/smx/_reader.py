@@ -380,6 +380,9 @@ class SMReader:
         """Sets the callback an ``smx.Executor`` (or ``smx.framework.Node``) runs for every frame
         of this reader once it is added there: ``callback(frame)``, the frame pinned while it
         runs. None removes it."""
+        if callback is not None and not callable(callback):
+            raise TypeError(f"reader of topic '{self.topic_name}': on_frame() takes a callable (or None), "
+                            f"not {type(callback).__name__}")
         self._on_frame = callback
 
     @property
@@ -435,6 +438,9 @@ class SMReader:
         core = getattr(self, "_core", None)
         if getattr(self, "_held", None) is not None:
             self._let_go()
+        aio, self._aio = getattr(self, "_aio", None), None
+        if aio is not None:
+            aio.close()
         if core is not None:
             core.close()
         _lifecycle.untrack(self)

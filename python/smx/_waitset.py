@@ -19,12 +19,13 @@ log = logging.getLogger("smx")
 class Timer:
     """A timer of a WaitSet (``add_timer``): compare it, or give it to ``remove_timer``."""
 
-    __slots__ = ("id", "period", "oneshot")
+    __slots__ = ("id", "period", "oneshot", "callback_name")
 
     def __init__(self, id: int, period: float, oneshot: bool) -> None:
         self.id = id
         self.period = period
         self.oneshot = oneshot
+        self.callback_name = ""  # an Executor's: what the timer calls, for reports
 
     def __repr__(self) -> str:
         kind = "one-shot after" if self.oneshot else "every"
@@ -70,25 +71,62 @@ class WaitSet:
     def __init__(self) -> None:
         self._core = _core.WaitSet()
         self._timers: Dict[int, Timer] = {}
+        # The readers by key (the C++ set names them by key only, so that Python's collector sees
+        # every reference to them).
+        self._readers: Dict[int, Any] = {}
+        self._next_key = 1
 
     def attach(self, reader: Any) -> None:
         """Adds an ``SMReader`` (it may be in several wait sets; closing it removes it)."""
         core = getattr(reader, "_core", None)
         if core is None or not hasattr(core, "_shared"):
             raise InvalidArgument(f"WaitSet.attach: {reader!r} is not an smx.SMReader")
-        self._core.attach(core._shared(), reader)
+        key = self._next_key
+        self._core.attach(core._shared(), key)
+        self._next_key += 1
+        self._readers[key] = reader
 
     def detach(self, reader: Any) -> bool:
         """Removes a reader; False if it was not attached."""
+        for key, r in list(self._readers.items()):
+            if r is reader:
+                del self._readers[key]
         core = getattr(reader, "_core", None)
         if core is None or core.closed:
             return False
         return bool(self._core.detach(core._shared()))
 
+    def mute(self, reader: Any, seconds: float) -> bool:
+        """Leaves ``reader`` out of the results for ``seconds`` (for a reader whose ``next()``
+        keeps raising, which level-triggered readiness would report again at once)."""
+        core = getattr(reader, "_core", None)
+        if core is None or core.closed:
+            return False
+        return bool(self._core.mute(core._shared(), float(seconds)))
+
     @property
     def readers(self) -> List[Any]:
-        """The readers attached, in order."""
-        return list(self._core.keys())
+        """The readers attached, in order (closed ones leave by themselves)."""
+        keys = list(self._core.keys())
+        self._forget_all_but(keys)
+        return [self._readers[k] for k in keys]
+
+    def _forget_all_but(self, keys: List[int]) -> None:
+        if len(keys) != len(self._readers):
+            live = set(keys)
+            for k in [k for k in self._readers if k not in live]:
+                del self._readers[k]
+
+    def close(self) -> None:
+        """Lets go of its descriptors and readers now (the readers stay open)."""
+        self._core.close()
+        self._readers.clear()
+
+    def __enter__(self) -> "WaitSet":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def add_timer(self, period: float, *, oneshot: bool = False) -> Timer:
         """A timer every ``period`` seconds from now (``oneshot=True``: once, after ``period``),
@@ -115,8 +153,8 @@ class WaitSet:
         r = self._core.wait(timeout)
         if r is None:
             return WaitResult()
-        readers, timers, woken = r
-        result = WaitResult(readers=list(readers), woken=bool(woken))
+        keys, timers, woken = r
+        result = WaitResult(readers=[self._readers[k] for k in keys if k in self._readers], woken=bool(woken))
         for tid, count in timers:
             timer = self._timers.get(tid)
             if timer is None:
@@ -136,11 +174,18 @@ class WaitSet:
         return bool(self._core.prepare())
 
 
+#: Seconds a reader whose ``next()`` raised is left out of an Executor's waits.
+_READER_ERROR_PAUSE = 1.0
+
+
 def _report(on_error: Optional[Callable[[BaseException, Any], None]], exc: BaseException, source: Any) -> None:
     if on_error is not None:
         on_error(exc, source)
         return
-    what = f"topic '{source.topic_name}'" if hasattr(source, "topic_name") else repr(source)
+    if hasattr(source, "topic_name"):
+        what = f"topic '{source.topic_name}'"
+    else:  # a timer: name its callback (Node._step, ...)
+        what = f"{getattr(source, 'callback_name', '')} ({source!r})".strip()
     log.error("smx: a callback for %s raised %s: %s", what, type(exc).__name__, exc, exc_info=exc)
 
 
@@ -182,6 +227,9 @@ class Executor:
     def add(self, reader: Any, callback: Optional[Callable[[Any], Any]] = None) -> None:
         """Runs ``callback(frame)`` (default: the reader's ``on_frame`` callback) for every frame."""
         cb = callback if callback is not None else getattr(reader, "_on_frame", None)
+        if cb is not None and not callable(cb):
+            raise TypeError(f"Executor.add: the callback for topic '{getattr(reader, 'topic_name', reader)}' "
+                            f"is not callable ({type(cb).__name__})")
         if cb is None:
             raise InvalidArgument(
                 f"Executor.add: no callback for topic '{getattr(reader, 'topic_name', reader)}'; pass one, or "
@@ -204,6 +252,7 @@ class Executor:
     def add_timer(self, period: float, callback: Callable[[], Any], *, oneshot: bool = False) -> Timer:
         """Runs ``callback()`` every ``period`` seconds (or once, ``oneshot=True``)."""
         timer = self._ws.add_timer(period, oneshot=oneshot)
+        timer.callback_name = getattr(callback, "__qualname__", repr(callback))
         self._timer_callbacks[timer.id] = callback
         return timer
 
@@ -223,6 +272,10 @@ class Executor:
 
     def spin_once(self, timeout: Optional[float] = None) -> int:
         """Waits up to ``timeout`` seconds for work, runs what is ready; returns the callbacks run."""
+        for key, reader in list(self._readers.items()):  # closed elsewhere: forget it
+            if reader.closed:
+                self._readers.pop(key, None)
+                self._callbacks.pop(key, None)
         ready = self._ws.wait(timeout)
         ran = 0
         for reader in ready.readers:
@@ -237,9 +290,9 @@ class Executor:
             if cb_t is None:
                 continue
             ran += 1
-            self._call(cb_t, timer)
-            if timer.oneshot:
+            if timer.oneshot:  # first: a callback that raises KeyboardInterrupt leaves nothing behind
                 self.remove_timer(timer)
+            self._call(cb_t, timer)
         return ran
 
     def spin(self, timeout: Optional[float] = None) -> None:
@@ -261,9 +314,10 @@ class Executor:
             except Closed:
                 self.remove(reader)
                 return ran
-            except Exception as exc:  # the reader's own error (a schema mismatch, ...): report it
-                self.errors += 1
+            except Exception as exc:  # the reader's own error (a schema mismatch, ...): report it,
+                self.errors += 1     # then leave the reader out a second, not a flood of reports
                 _report(self._on_error, exc, reader)
+                self._ws.mute(reader, _READER_ERROR_PAUSE)
                 return ran
             if frame is None:
                 return ran
@@ -294,13 +348,17 @@ class AsyncReader:
     """asyncio reads of an ``SMReader``: ``await areader.next()``, ``async for frame in
     areader``. Integrated with the running loop through a file descriptor (``loop.add_reader``):
     no thread, no polling. Cancellation-safe: a cancelled ``next()`` takes no frame, so the next
-    call gets it. Get one with ``reader.aio`` (or ``AsyncReader(reader)``); ``async for frame in
-    reader`` works on the reader itself."""
+    call gets it. Several tasks may await the same reader: each frame goes to one of them. Get
+    one with ``reader.aio`` (or ``AsyncReader(reader)``); ``async for frame in reader`` works on
+    the reader itself."""
 
     def __init__(self, reader: Any) -> None:
         self._reader = reader
         self._ws = WaitSet()
         self._ws.attach(reader)
+        self._waiters: "set[asyncio.Future[None]]" = set()
+        self._watching: Optional[asyncio.AbstractEventLoop] = None
+        self._closed = False
 
     @property
     def reader(self) -> Any:
@@ -319,28 +377,38 @@ class AsyncReader:
                 raise Closed(f"reader of topic '{self._reader.topic_name}' is closed")
             if deadline is not None and loop.time() >= deadline:
                 return None
+            if self._closed:
+                raise Closed(f"topic '{self._reader.topic_name}': this AsyncReader was closed; use reader.aio for a new one")
             if self._ws.prepare():
                 self._ws.wait(0)  # what was ready is looked at again at the top
                 continue
             await self._readable(loop, deadline)
 
+    def _on_readable(self) -> None:
+        # One watcher for every task awaiting this reader: take the events (and disarm), then
+        # let each look; those that find nothing arm again.
+        self._ws.wait(0)
+        for waiter in list(self._waiters):
+            if not waiter.done():
+                waiter.set_result(None)
+
     async def _readable(self, loop: asyncio.AbstractEventLoop, deadline: Optional[float]) -> None:
-        fd = self._ws.fileno()
         woke: asyncio.Future[None] = loop.create_future()
-
-        def done() -> None:
-            if not woke.done():
-                woke.set_result(None)
-
-        loop.add_reader(fd, done)
-        timer = None if deadline is None else loop.call_at(deadline, done)
+        self._waiters.add(woke)
+        if self._watching is None:
+            loop.add_reader(self._ws.fileno(), self._on_readable)
+            self._watching = loop
+        timer = None if deadline is None else loop.call_at(deadline, lambda: woke.done() or woke.set_result(None))
         try:
             await woke
         finally:
-            loop.remove_reader(fd)
+            self._waiters.discard(woke)
             if timer is not None:
                 timer.cancel()
-            self._ws.wait(0)  # disarms, and takes the events that woke us
+            if not self._waiters and self._watching is not None and not self._closed:
+                self._watching.remove_reader(self._ws.fileno())
+                self._watching = None
+                self._ws.wait(0)  # nobody waits: disarm, and take what fired
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()
@@ -363,5 +431,15 @@ class AsyncReader:
                 self._reader.release(held)
 
     def close(self) -> None:
-        """Lets go of the reader (it stays open)."""
-        self._ws.detach(self._reader)
+        """Lets go of its descriptors (the reader stays open); tasks awaiting ``next()`` look
+        again (and raise smx.Closed if the reader was closed)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._watching is not None:
+            self._watching.remove_reader(self._ws.fileno())
+            self._watching = None
+        self._ws.close()
+        for waiter in list(self._waiters):
+            if not waiter.done():
+                waiter.set_result(None)

@@ -101,9 +101,12 @@ class _Message:
     def write(self, writer: SMWriter, value: Any) -> None:
         if not isinstance(value, self.cls):
             raise InvalidArgument(f"topic '{writer.topic_name}': publish a {self.cls.__name__}, not {type(value).__name__}")
-        with writer.loan() as loan:
-            for name in self.kinds:
-                setattr(loan, name, getattr(value, name))
+        try:
+            with writer.loan() as loan:
+                for name in self.kinds:
+                    setattr(loan, name, getattr(value, name))
+        except InvalidArgument as e:
+            raise InvalidArgument(f"publishing a {self.cls.__name__} on topic '{writer.topic_name}': {e}") from None
 
     def read(self, frame: Any) -> Any:
         values = {}

@@ -10,16 +10,36 @@ namespace smx::python {
 namespace {
 
 /// One WaitSet shared by Python threads: wait, attach and the rest are serialised by a mutex
-/// taken without the GIL; wake() needs none (it is what another thread calls).
+/// taken without the GIL; wake() needs none (it is what another thread calls). Readers are named
+/// by integer keys the Python half maps back to its objects: holding those objects here would
+/// hide reference cycles (reader -> its asyncio wait set -> reader) from Python's collector.
 class PyWaitSet {
 public:
-    void attach(const SharedReader& r, py::object key) {
+    void attach(const SharedReader& r, std::uint64_t key) {
         {
             py::gil_scoped_release nogil;
             std::lock_guard<std::mutex> lock(m_mutex);
-            m_set.attach(*r.reader);
+            set().attach(*r.reader);
         }
-        m_entries.push_back(Entry{r.reader, std::move(key)});
+        m_entries.push_back(Entry{r.reader, key});
+    }
+
+    bool mute(const SharedReader& r, double seconds) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+        py::gil_scoped_release nogil;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return set().mute(*r.reader, ns);
+    }
+
+    /// Lets go of every descriptor and reader now (later calls raise Closed).
+    void close() {
+        {
+            py::gil_scoped_release nogil;
+            std::lock_guard<std::mutex> lock(m_mutex);
+            std::lock_guard<std::mutex> wake_lock(m_wake_mutex);
+            m_set.reset();
+        }
+        m_entries.clear();
     }
 
     bool detach(const SharedReader& r) {
@@ -27,7 +47,7 @@ public:
         {
             py::gil_scoped_release nogil;
             std::lock_guard<std::mutex> lock(m_mutex);
-            found = m_set.detach(*r.reader);
+            found = m_set && m_set->detach(*r.reader);
         }
         std::erase_if(m_entries, [&](const Entry& e) { return e.reader == r.reader; });
         return found;
@@ -39,16 +59,19 @@ public:
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(period));
         py::gil_scoped_release nogil;
         std::lock_guard<std::mutex> lock(m_mutex);
-        return (oneshot ? m_set.add_oneshot(ns) : m_set.add_timer(ns)).value;
+        return (oneshot ? set().add_oneshot(ns) : set().add_timer(ns)).value;
     }
 
     bool remove_timer(std::uint64_t id) {
         py::gil_scoped_release nogil;
         std::lock_guard<std::mutex> lock(m_mutex);
-        return m_set.remove_timer(TimerId{id});
+        return m_set && m_set->remove_timer(TimerId{id});
     }
 
-    void wake() noexcept { m_set.wake(); }
+    void wake() noexcept {
+        std::lock_guard<std::mutex> lock(m_wake_mutex);  // not m_mutex: a wait() holds that
+        if (m_set) m_set->wake();
+    }
 
     /// (keys of the ready readers, [(timer id, expirations)], woken), or None on timeout.
     py::object wait(std::optional<double> timeout) {
@@ -56,7 +79,7 @@ public:
             timeout,
             [&](std::chrono::nanoseconds slice) {
                 std::lock_guard<std::mutex> lock(m_mutex);
-                WaitResult w = m_set.wait(slice);
+                WaitResult w = set().wait(slice);
                 return w.empty() ? std::nullopt : std::optional<WaitResult>(std::move(w));
             },
             [] { return false; });
@@ -71,12 +94,12 @@ public:
         return py::make_tuple(readers, timers, r->woken);
     }
 
-    int fileno() const noexcept { return m_set.fd(); }
+    int fileno() const noexcept { return m_set ? m_set->fd() : -1; }
 
     bool prepare() {
         py::gil_scoped_release nogil;
         std::lock_guard<std::mutex> lock(m_mutex);
-        return m_set.prepare();
+        return set().prepare();
     }
 
     /// The keys of the readers attached (closed ones leave by themselves).
@@ -90,8 +113,13 @@ public:
 private:
     struct Entry {
         std::shared_ptr<Reader> reader;  // keeps the object alive while the C++ set points at it
-        py::object key;
+        std::uint64_t key;
     };
+
+    WaitSet& set() {
+        if (!m_set) throw Closed("wait set is closed");
+        return *m_set;
+    }
 
     // A reader closed elsewhere left the C++ set by itself; its entry goes here.
     void forget_closed() {
@@ -99,7 +127,7 @@ private:
         {
             py::gil_scoped_release nogil;
             std::lock_guard<std::mutex> lock(m_mutex);
-            live = m_set.readers();
+            if (m_set) live = m_set->readers();
         }
         std::erase_if(m_entries, [&](const Entry& e) {
             return std::find(live.begin(), live.end(), e.reader.get()) == live.end();
@@ -107,7 +135,8 @@ private:
     }
 
     std::mutex m_mutex;
-    WaitSet m_set;
+    std::mutex m_wake_mutex;  // wake() against close()
+    std::optional<WaitSet> m_set{std::in_place};
     std::vector<Entry> m_entries;
 };
 
@@ -118,6 +147,8 @@ void register_waitset(py::module_& m) {
     py::class_<PyWaitSet>(m, "WaitSet", "One wait for many readers (see smx.WaitSet).")
         .def(py::init<>())
         .def("attach", &PyWaitSet::attach, py::arg("reader"), py::arg("key"))
+        .def("mute", &PyWaitSet::mute, py::arg("reader"), py::arg("seconds"))
+        .def("close", &PyWaitSet::close)
         .def("detach", &PyWaitSet::detach, py::arg("reader"))
         .def("add_timer", &PyWaitSet::add_timer, py::arg("period"), py::arg("oneshot") = false)
         .def("remove_timer", &PyWaitSet::remove_timer, py::arg("id"))

@@ -14,6 +14,7 @@
 #include <string>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -34,14 +35,23 @@ socklen_t inbox_address(std::uint64_t session, sockaddr_un& addr) noexcept {
 int datagram_socket() noexcept { return ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
 
 // Only an eventfd is ever written to: a pipe, socket or file handed in by someone else could
-// block the writer or take bytes it has no business writing.
+// block the writer or take bytes it has no business writing. /proc names it; without /proc (a
+// namespace that did not mount it), the inode does: every eventfd shares the kernel's one
+// anonymous inode (with timerfds, epoll and the like, whose write() fails at once: harmless).
 bool is_eventfd(int fd) noexcept {
     char path[64], target[64];
     std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     const ssize_t n = ::readlink(path, target, sizeof target - 1);
-    if (n <= 0) return false;
-    target[n] = '\0';
-    return std::strcmp(target, "anon_inode:[eventfd]") == 0;
+    if (n > 0) {
+        target[n] = '\0';
+        return std::strcmp(target, "anon_inode:[eventfd]") == 0;
+    }
+    const int mine = ::eventfd(0, EFD_CLOEXEC);
+    if (mine < 0) return false;
+    struct stat a {}, b {};
+    const bool same = ::fstat(fd, &a) == 0 && ::fstat(mine, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    ::close(mine);
+    return same;
 }
 
 }  // namespace
@@ -98,7 +108,7 @@ bool Wakeup::offer_to(std::uint64_t session) const noexcept {
 }
 
 WakeSender::~WakeSender() {
-    for (const auto& [token, fd] : m_fds) ::close(fd);
+    for (const Entry& e : m_fds) ::close(e.fd);
     if (m_inbox >= 0) ::close(m_inbox);
 }
 
@@ -145,13 +155,14 @@ void WakeSender::take_inbox() noexcept {
             continue;
         }
         (void)::fcntl(fd, F_SETFL, O_NONBLOCK);  // never block the writer (an eventfd at its maximum)
+        m_missing.clear();  // anything may have come now
         try {
-            const auto it = std::find_if(m_fds.begin(), m_fds.end(), [&](const auto& e) { return e.first == token; });
+            const auto it = std::find_if(m_fds.begin(), m_fds.end(), [&](const Entry& e) { return e.token == token; });
             if (it != m_fds.end()) {
-                ::close(it->second);
-                it->second = fd;
+                ::close(it->fd);
+                *it = Entry{token, fd, m_generation};
             } else {
-                m_fds.emplace_back(token, fd);
+                m_fds.push_back(Entry{token, fd, m_generation});
             }
         } catch (...) {
             ::close(fd);  // no memory: that reader is not woken through its eventfd
@@ -160,25 +171,39 @@ void WakeSender::take_inbox() noexcept {
 }
 
 bool WakeSender::send(std::uint64_t token) noexcept {
-    auto find = [&] { return std::find_if(m_fds.begin(), m_fds.end(), [&](const auto& e) { return e.first == token; }); };
+    auto find = [&] { return std::find_if(m_fds.begin(), m_fds.end(), [&](const Entry& e) { return e.token == token; }); };
     auto it = find();
     if (it == m_fds.end()) {
-        if (m_inbox < 0) return false;
+        // A token looked for in vain is not looked for again until the inbox brings something:
+        // a reader whose eventfd was dropped costs no recvmsg per frame (it relays: see
+        // LocalFrameSource::wake_missed).
+        if (m_inbox < 0 || std::find(m_missing.begin(), m_missing.end(), token) != m_missing.end()) return false;
         take_inbox();
         it = find();
-        if (it == m_fds.end()) return false;
+        if (it == m_fds.end()) {
+            if (m_missing.size() < 64) {
+                try {
+                    m_missing.push_back(token);
+                } catch (...) {
+                }
+            }
+            return false;
+        }
     }
     const std::uint64_t one = 1;
     // EAGAIN: the counter is at its maximum, so wakes are pending already.
-    return ::write(it->second, &one, sizeof one) == sizeof one || errno == EAGAIN;
+    return ::write(it->fd, &one, sizeof one) == sizeof one || errno == EAGAIN;
 }
 
 void WakeSender::keep_only(const std::vector<std::uint64_t>& live) noexcept {
-    std::erase_if(m_fds, [&](const auto& e) {
-        if (std::find(live.begin(), live.end(), e.first) != live.end()) return false;
-        ::close(e.second);
+    // An eventfd handed in since the last prune is kept even if no registration names it yet:
+    // its reader stores the token only after handing it in.
+    std::erase_if(m_fds, [&](const Entry& e) {
+        if (e.generation == m_generation || std::find(live.begin(), live.end(), e.token) != live.end()) return false;
+        ::close(e.fd);
         return true;
     });
+    ++m_generation;
 }
 
 }  // namespace smx::detail

@@ -67,8 +67,8 @@ public:
     /// if the token is new. False if no eventfd of that token was handed in (or no inbox is
     /// open: a Doorbell made in a signal handler takes nothing). Allocates only when taking.
     bool send(std::uint64_t token) noexcept;
-    /// Closes the eventfds of tokens not in `live` (readers that left), so the table stays
-    /// bounded by the registrations.
+    /// Closes the eventfds of tokens not in `live` (readers that left) that were handed in
+    /// before the previous call, so the table stays bounded by the registrations.
     void keep_only(const std::vector<std::uint64_t>& live) noexcept;
     /// Eventfds held now.
     std::size_t held() const noexcept { return m_fds.size(); }
@@ -76,8 +76,15 @@ public:
 private:
     void take_inbox() noexcept;
 
+    struct Entry {
+        std::uint64_t token;
+        int fd;
+        std::uint64_t generation;  // keep_only() calls before it came
+    };
     int m_inbox = -1;
-    std::vector<std::pair<std::uint64_t, int>> m_fds;  // token -> eventfd
+    std::vector<Entry> m_fds;
+    std::vector<std::uint64_t> m_missing;  // tokens looked for in vain since the inbox last brought one
+    std::uint64_t m_generation = 0;
 };
 
 }  // namespace smx::detail

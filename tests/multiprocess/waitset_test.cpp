@@ -13,7 +13,9 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 using smx::test::Child;
@@ -335,4 +337,67 @@ TEST(WaitSet, an_executor_calls_back_for_every_frame_pinned_in_order_and_reports
         w->send_line("quit");
         EXPECT_EQ(w->exit_code(20s), 0) << w->transcript();
     }
+}
+
+TEST(WaitSet, a_reader_whose_eventfd_the_writer_dropped_falls_back_to_a_relay) {
+    // The writer cannot take the reader's eventfd (no descriptor left): its token names nothing,
+    // and without the fallback the reader would be woken by the 100 ms tick only, losing most
+    // frames of a 200 Hz writer with 3 slots.
+    const std::string topic = smx::test::unique_topic("ws_dropped");
+    smx::test::ShmGuard guard(topic);
+    constexpr std::uint64_t FRAMES = 400;
+    Child writer({smx::test::peer(), "writer", "--topic", topic, "--schema", "small", "--slots", "3", "--frames",
+                  std::to_string(FRAMES), "--rate", "200", "--wait-readers", "1", "--linger", "1", "--squeeze-fds", "1"});
+    ASSERT_TRUE(writer.wait_for_line("READY", 20s)) << writer.transcript();
+    Child reader({smx::test::peer(), "waitset-reader", "--topics", topic, "--until", std::to_string(FRAMES),
+                  "--timeout-ms", "20000"});
+    const auto result = reader.wait_for_line("RESULT", 60s);
+    ASSERT_TRUE(result) << reader.transcript() << writer.transcript();
+    const auto v = smx::test::values(*result);
+    EXPECT_EQ(v.at("bad"), 0u) << *result;
+    EXPECT_EQ(v.at("last"), FRAMES) << *result;
+    // Two missed wakes (~200 ms: ~40 frames, most of them lost) before the relay takes over.
+    EXPECT_LT(v.at("missed"), 100u) << *result;
+    writer.send_line("quit");
+    EXPECT_EQ(writer.exit_code(20s), 0) << writer.transcript();
+}
+
+TEST(WaitSet, a_forked_child_cannot_touch_its_parents_wait_set) {
+    const std::string topic = smx::test::unique_topic("ws_fork");
+    smx::test::ShmGuard guard(topic);
+    smx::Participant participant(smx::test::test_domain());
+    const smx::Schema small{{"a", smx::DType::Kind::i4, {4}}, {"b", smx::DType::Kind::f4, {2, 3}}};
+    smx::Writer writer(participant, topic, small);
+    smx::Reader reader(participant, topic);
+    smx::WaitSet ws;
+    ws.attach(reader);
+    const smx::TimerId timer = ws.add_timer(20ms);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        // Everything refuses or does nothing: the epoll instance, marks and readers are the parent's.
+        int ok = 0;
+        try {
+            (void)ws.wait(0ns);
+        } catch (const smx::Closed&) {
+            ++ok;
+        }
+        ok += ws.remove_timer(timer) ? 0 : 1;
+        ok += ws.detach(reader) ? 0 : 1;
+        ws.wake();
+        ::_exit(ok == 3 ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    // The parent's timer, reader and wake-up all still work.
+    EXPECT_FALSE(ws.wait(0ns).woken) << "the child's wake() reached the parent";
+    auto r = ws.wait(5s);
+    while (r.timers.empty()) r = ws.wait(5s);
+    EXPECT_EQ(r.timers[0], timer);
+    ASSERT_TRUE(smx::test::write_frame(writer));
+    r = ws.wait(5s);
+    while (r.readers.empty() && !r.empty()) r = ws.wait(5s);
+    ASSERT_EQ(r.readers.size(), 1u);
+    EXPECT_TRUE(reader.next(0ns));
 }

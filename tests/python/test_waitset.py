@@ -346,3 +346,73 @@ def test_ctrl_c_stops_each_loop_cleanly(mode, topics, spawn):
         assert w.quit() == 0
     for t in names:
         assert not shm_entries(t)
+
+
+def test_two_tasks_awaiting_one_reader_share_its_frames_and_nothing_hangs(topic):
+    # Both tasks wait on the reader's one descriptor: each frame goes to exactly one of them.
+    writer = smx.SMWriter(None, topic, SMALL)
+    reader = smx.SMReader(None, topic)
+    got = {"a": [], "b": []}
+
+    async def task(name):
+        while True:
+            frame = await reader.aio.next(timeout=2, copy=True)
+            if frame is None:
+                return
+            got[name].append(smx.frame_info(frame)["frame_number"])
+
+    async def main():
+        tasks = [asyncio.ensure_future(task("a")), asyncio.ensure_future(task("b"))]
+        for n in range(1, 41):
+            writer.write(pattern.frame_arrays(SMALL, n))
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(asyncio.gather(*tasks), 30)
+
+    asyncio.run(main())
+    assert sorted(got["a"] + got["b"]) == list(range(1, 41))
+    assert got["a"] and got["b"], got
+    reader.close()
+    writer.close()
+
+
+def test_a_reader_used_with_asyncio_is_freed_with_its_descriptors(topic):
+    import gc
+    import os
+    import weakref
+
+    writer = smx.SMWriter(None, topic, SMALL)
+
+    async def one():
+        r = smx.SMReader(None, topic)
+        writer.write(pattern.frame_arrays(SMALL, 1))
+        assert await r.aio.next(timeout=5, copy=True) is not None
+        return weakref.ref(r)
+
+    asyncio.run(one())  # warm-up: DDS and the event loop open what they keep
+    gc.collect()
+    fds = len(os.listdir("/proc/self/fd"))
+    refs = [asyncio.run(one()) for _ in range(20)]
+    gc.collect()
+    assert all(ref() is None for ref in refs), "readers used with asyncio were never freed"
+    assert len(os.listdir("/proc/self/fd")) <= fds + 2
+    assert writer.reader_count == 0
+    writer.close()
+
+
+def test_an_executor_reports_a_mismatched_reader_once_a_second_not_in_a_loop(topic, caplog):
+    writer = smx.SMWriter(None, topic, SMALL)
+    wrong = smx.SMReader(None, topic, smx.Schema([("a", "<f4", (4,))]), wait_for_writer=False)
+    errors = []
+    ex = smx.Executor(on_error=lambda exc, source: errors.append(exc))
+    ex.add(wrong, lambda frame: None)
+    writer.write(pattern.frame_arrays(SMALL, 1))
+    start = time.process_time()
+    ex.spin(timeout=2.5)
+    assert 1 <= len(errors) <= 4, len(errors)
+    assert all(isinstance(e, smx.SchemaMismatch) for e in errors)
+    assert time.process_time() - start < 1.0, "the executor spun"
+    # A reader closed while it had nothing to deliver leaves the executor by itself.
+    wrong.close()
+    ex.spin_once(0.05)
+    assert id(wrong) not in ex._readers
+    writer.close()

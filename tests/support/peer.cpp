@@ -74,6 +74,7 @@
 #include <memory>
 #include <optional>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -278,6 +279,13 @@ int run_writer(const std::map<std::string, std::string>& a) {
     opt.network.depth = static_cast<std::uint32_t>(std::stoul(get(a, "network-depth", "3")));
     smx::Writer writer(participant, get(a, "topic", ""), *schema_named(get(a, "schema", "rgbd")), opt);
     say("READY " + std::to_string(::getpid()) + " " + writer.segment_name() + " " + hex(writer.session()));
+    if (a.count("squeeze-fds")) {
+        // No descriptor left to receive one: a wait-set reader's eventfd is dropped on arrival.
+        const int lowest = ::dup(0);
+        ::close(lowest);
+        const rlimit limit{static_cast<rlim_t>(lowest), static_cast<rlim_t>(lowest)};
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return 7;
+    }
     if (!wait_for_readers(writer, std::stoul(get(a, "wait-readers", "0")))) return 2;
     const auto start = std::chrono::steady_clock::now();
     const bool forever = a.count("forever") != 0;
