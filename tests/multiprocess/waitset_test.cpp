@@ -354,6 +354,10 @@ TEST(WaitSet, a_reader_whose_eventfd_the_writer_dropped_falls_back_to_a_relay) {
     // The writer cannot take the reader's eventfd (no descriptor left): its token names nothing,
     // and without the fallback the reader would be woken by the 100 ms tick only, losing most
     // frames of a 200 Hz writer with 3 slots.
+#if defined(__SANITIZE_ADDRESS__)  // with UBSan, as CI builds it
+    GTEST_SKIP() << "the writer's squeezed descriptor limit starves the sanitizer runtime (UBSan probes memory "
+                    "through a pipe); the uninstrumented suite runs this test";
+#endif
     const std::string topic = smx::test::unique_topic("ws_dropped");
     smx::test::ShmGuard guard(topic);
     constexpr std::uint64_t FRAMES = 400;
