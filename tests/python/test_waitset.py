@@ -257,6 +257,18 @@ def test_asyncio_three_readers_and_a_timer_in_one_event_loop(topics, spawn):
     writer.close()
 
 
+def node_reports(report, kind, count, timeout=60.0):
+    """What nodes put on `report` until `count` events of `kind` came (or `timeout` seconds)."""
+    events = []
+    deadline = time.monotonic() + timeout
+    while sum(1 for e in events if e[0] == kind) < count and time.monotonic() < deadline:
+        try:
+            events.append(report.get(timeout=1))
+        except queue.Empty:
+            pass
+    return events
+
+
 def test_the_upstream_webcam_example_runs_as_smx_nodes(topics):
     prefix = topics("webcam") + "_"
     ctx = multiprocessing.get_context("spawn")
@@ -266,13 +278,7 @@ def test_the_upstream_webcam_example_runs_as_smx_nodes(topics):
     subscriber.start()
     publisher.start()
     try:
-        events = []
-        deadline = time.monotonic() + 60
-        while sum(1 for e in events if e[0] == "frame") < 40 and time.monotonic() < deadline:
-            try:
-                events.append(report.get(timeout=1))
-            except queue.Empty:
-                pass
+        events = node_reports(report, "frame", 40)
         resolution = [e for e in events if e[0] == "resolution"]
         assert resolution == [("resolution", 64, 48, "synthetic")]
         numbers = [e[1] for e in events if e[0] == "frame"]
@@ -303,13 +309,7 @@ def test_a_node_reports_failing_callbacks_and_steps_and_goes_on(topic, spawn):
     node.start()
     writer = cpp_writer(spawn, topic, 9, 50)
     try:
-        events = []
-        deadline = time.monotonic() + 60
-        while sum(1 for e in events if e[0] == "error") < 4 and time.monotonic() < deadline:
-            try:
-                events.append(report.get(timeout=1))
-            except queue.Empty:
-                pass
+        events = node_reports(report, "error", 4)
         assert [e[1] for e in events if e[0] == "frame"] == list(range(1, 10))
         errors = [e for e in events if e[0] == "error"]
         assert ("error", "ValueError", "frame 3 is divisible by 3") in errors
